@@ -1,0 +1,47 @@
+# wm_cc_library(NAME name SRCS ... DEPS ... [PUBLIC_DEPS ...])
+#   A static library target with the project's warnings, include root and deps.
+# wm_cc_binary(NAME name SRCS ... DEPS ...)
+#   An executable in build/bin/.
+# wm_cc_test(NAME name SRCS ... DEPS ...)
+#   A GoogleTest binary; each test case becomes its own ctest entry.
+
+set(WM_WARNING_FLAGS -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare)
+if(WM_WERROR)
+  list(APPEND WM_WARNING_FLAGS -Werror)
+endif()
+
+function(_wm_apply_common target)
+  target_compile_options(${target} PRIVATE ${WM_WARNING_FLAGS})
+  target_include_directories(${target} PUBLIC
+    "${CMAKE_SOURCE_DIR}" "${CMAKE_BINARY_DIR}/generated")
+endfunction()
+
+function(wm_cc_library)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_library(${ARG_NAME} STATIC ${ARG_SRCS})
+  _wm_apply_common(${ARG_NAME})
+  target_link_libraries(${ARG_NAME} PUBLIC ${ARG_DEPS})
+endfunction()
+
+function(wm_cc_binary)
+  cmake_parse_arguments(ARG "" "NAME;OUTPUT_NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  _wm_apply_common(${ARG_NAME})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  if(ARG_OUTPUT_NAME)
+    set_target_properties(${ARG_NAME} PROPERTIES OUTPUT_NAME ${ARG_OUTPUT_NAME})
+  endif()
+endfunction()
+
+function(wm_cc_test)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  _wm_apply_common(${ARG_NAME})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} wm_testing GTest::gmock)
+  set_target_properties(${ARG_NAME} PROPERTIES
+    RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
+  gtest_discover_tests(${ARG_NAME}
+    WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}"
+    PROPERTIES TIMEOUT 300
+    DISCOVERY_TIMEOUT 60)
+endfunction()

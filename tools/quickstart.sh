@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The main job on built-in defaults, end to end: every stage that exists runs,
+# then a summary of what it found is printed.
+# Usage: tools/quickstart.sh [--smallest] [--no-setup] [--out DIR]
+#   --smallest  the same stages at minimum size (what the ctest runs)
+#   --no-setup  skip tools/setup.sh (packages already installed)
+#   --out DIR   where data and models go (default quickstart_out/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SMALLEST=0
+SETUP=1
+OUT=quickstart_out
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smallest) SMALLEST=1 ;;
+    --no-setup) SETUP=0 ;;
+    --out) OUT="$2"; shift ;;
+    *) echo "quickstart: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$SETUP" -eq 1 ]; then
+  tools/setup.sh
+fi
+BUILD_DIR="${BUILD_DIR:-build}"
+export OPENBLAS_NUM_THREADS=1
+if [ ! -x "$BUILD_DIR/bin/wm" ] || [ "${WM_QUICKSTART_SKIP_BUILD:-0}" != 1 ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$BUILD_DIR" -j2 --target wm
+fi
+WM="$BUILD_DIR/bin/wm"
+mkdir -p "$OUT"
+
+echo "== stage 0: toolchain"
+"$WM" doctor | tee "$OUT/doctor.txt"
+
+echo
+echo "== quickstart summary"
+grep BLAS "$OUT/doctor.txt"

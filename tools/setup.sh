@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package wm needs (build, run, tests, Python peers).
+# Idempotent: when all packages are present it returns at once, without
+# `apt-get update`. Runs as root, or through sudo when not root.
+set -euo pipefail
+
+PACKAGES=(
+  # Build tools.
+  cmake ninja-build ccache g++ pkg-config git
+  # LibTorch and a fast BLAS for it (Debian's reference BLAS is 16x slower).
+  libtorch-dev libopenblas0-pthread
+  # MuJoCo; its CMake config needs qhull headers and OpenGL's.
+  libmujoco-dev libqhull-dev libgl-dev
+  # gRPC, protobuf, health.proto, Abseil, logging, tests.
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
+  libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev
+  # Datasets, multi-process training, metrics endpoint.
+  libhdf5-dev libgloo-dev libcpp-httplib-dev
+  # Python peers and client.
+  python3-torch python3-grpcio python3-grpc-tools python3-h5py python3-matplotlib
+  python3-numpy
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages are installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+
+echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "setup: done"
