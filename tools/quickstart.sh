@@ -33,9 +33,23 @@ fi
 WM="$BUILD_DIR/bin/wm"
 mkdir -p "$OUT"
 
+# Sizes: built-in defaults, or the smallest that still exercises every stage.
+if [ "$SMALLEST" -eq 1 ]; then
+  EPISODES=8; STEPS=20
+else
+  EPISODES=200; STEPS=100
+fi
+
 echo "== stage 0: toolchain"
 "$WM" doctor | tee "$OUT/doctor.txt"
 
 echo
+echo "== stage 1: generate MuJoCo data (scene push, randomised mass and friction)"
+"$WM" gen --scene push --episodes "$EPISODES" --steps "$STEPS" --seed 1 \
+  --out "$OUT/data/push" --overwrite
+"$WM" inspect "$OUT/data/push" > "$OUT/inspect_push.txt"
+
+echo
 echo "== quickstart summary"
 grep BLAS "$OUT/doctor.txt"
+sed -n '/== summary/,$p' "$OUT/inspect_push.txt"

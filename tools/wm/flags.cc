@@ -5,3 +5,18 @@
 ABSL_FLAG(std::string, config, "",
           "Text-proto config file; flags given on the command line override "
           "its fields.");
+ABSL_FLAG(std::string, scene, "",
+          "Built-in scene (slide, push, toss, double_pendulum) or a path to a "
+          "scene .pbtxt.");
+ABSL_FLAG(int64_t, episodes, 100, "Number of episodes.");
+ABSL_FLAG(int64_t, steps, 100, "Control steps per episode.");
+ABSL_FLAG(uint64_t, seed, 0, "Base random seed.");
+ABSL_FLAG(int32_t, workers, 0,
+          "Worker threads (0: one per core). The output does not depend on "
+          "it.");
+ABSL_FLAG(std::string, out, "", "Output directory.");
+ABSL_FLAG(bool, overwrite, false, "Replace an existing output directory.");
+ABSL_FLAG(std::string, policy, "",
+          "Action policy: zero, uniform, smooth_noise, or empty for the "
+          "scene's default (scripted pushes / throws).");
+ABSL_FLAG(int64_t, episodes_per_shard, 256, "Episodes per HDF5 shard.");

@@ -4,10 +4,20 @@
 // Every flag of the `wm` CLI, defined once in flags.cc and shared by the
 // subcommands that list it (see subcommand.h).
 
+#include <cstdint>
 #include <string>
 
 #include "absl/flags/declare.h"
 
 ABSL_DECLARE_FLAG(std::string, config);
+ABSL_DECLARE_FLAG(std::string, scene);
+ABSL_DECLARE_FLAG(int64_t, episodes);
+ABSL_DECLARE_FLAG(int64_t, steps);
+ABSL_DECLARE_FLAG(uint64_t, seed);
+ABSL_DECLARE_FLAG(int32_t, workers);
+ABSL_DECLARE_FLAG(std::string, out);
+ABSL_DECLARE_FLAG(bool, overwrite);
+ABSL_DECLARE_FLAG(std::string, policy);
+ABSL_DECLARE_FLAG(int64_t, episodes_per_shard);
 
 #endif  // WM_TOOLS_WM_FLAGS_H_

@@ -1,0 +1,194 @@
+#include "datasets/hdf5_shard.h"
+
+#include <fcntl.h>
+#include <hdf5.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "datasets/hdf5_util.h"
+#include "util/file_util.h"
+#include "util/status_macros.h"
+
+namespace wm::datasets {
+namespace {
+
+using internal::Hid;
+using internal::SilenceHdf5Errors;
+using internal::TakeHdf5Error;
+
+absl::Status Hdf5Internal(const std::string& what, const std::string& path) {
+  return absl::InternalError(
+      absl::StrCat(what, " in '", path, "': ", TakeHdf5Error()));
+}
+
+// Creates dataset `name` of file type `file_type` and writes `data` (given in
+// `memory_type`). Zero-sized dimensions give an empty dataset.
+absl::Status WriteArray(hid_t file, const std::string& path, const char* name,
+                        hid_t file_type, hid_t memory_type,
+                        std::vector<hsize_t> dims, const void* data) {
+  Hid space(
+      H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+      H5Sclose);
+  Hid dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  if (!space.valid() || !dcpl.valid() ||
+      H5Pset_obj_track_times(dcpl.get(), false) < 0) {
+    return Hdf5Internal(absl::StrCat("preparing dataset '", name, "'"), path);
+  }
+  Hid dataset(H5Dcreate2(file, name, file_type, space.get(), H5P_DEFAULT,
+                         dcpl.get(), H5P_DEFAULT),
+              H5Dclose);
+  if (!dataset.valid()) {
+    return Hdf5Internal(absl::StrCat("creating dataset '", name, "'"), path);
+  }
+  hsize_t elements = 1;
+  for (hsize_t dim : dims) elements *= dim;
+  if (elements > 0 && H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL,
+                               H5P_DEFAULT, data) < 0) {
+    return Hdf5Internal(absl::StrCat("writing dataset '", name, "'"), path);
+  }
+  if (!dataset.Close()) {
+    return Hdf5Internal(absl::StrCat("closing dataset '", name, "'"), path);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckEpisode(const Episode& episode, const ShardContents& shard,
+                          int64_t previous_index) {
+  WM_RETURN_IF_ERROR(episode.Validate());
+  if (episode.nq != shard.nq || episode.nv != shard.nv ||
+      episode.nu != shard.nu ||
+      static_cast<int64_t>(episode.params.size()) != shard.num_params) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "episode ", episode.index, ": sizes (nq ", episode.nq, ", nv ",
+        episode.nv, ", nu ", episode.nu, ", params ", episode.params.size(),
+        ") differ from the shard's (", shard.nq, ", ", shard.nv, ", ", shard.nu,
+        ", ", shard.num_params, ")"));
+  }
+  if (episode.index <= previous_index) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("episode ", episode.index, " follows episode ",
+                     previous_index, ": indices must increase"));
+  }
+  return absl::OkStatus();
+}
+
+// Writes every dataset into the already created file at `temporary`.
+absl::Status WriteContents(const std::string& temporary,
+                           const ShardContents& shard) {
+  const auto num_episodes = static_cast<hsize_t>(shard.episodes.size());
+  std::vector<double> qpos, qvel, time, ctrl, params;
+  std::vector<int64_t> state_offsets = {0}, action_offsets = {0}, indices;
+  for (const Episode& episode : shard.episodes) {
+    qpos.insert(qpos.end(), episode.qpos.begin(), episode.qpos.end());
+    qvel.insert(qvel.end(), episode.qvel.begin(), episode.qvel.end());
+    time.insert(time.end(), episode.time.begin(), episode.time.end());
+    ctrl.insert(ctrl.end(), episode.ctrl.begin(), episode.ctrl.end());
+    params.insert(params.end(), episode.params.begin(), episode.params.end());
+    state_offsets.push_back(state_offsets.back() + episode.num_steps() + 1);
+    action_offsets.push_back(action_offsets.back() + episode.num_steps());
+    indices.push_back(episode.index);
+  }
+  const auto num_states = static_cast<hsize_t>(state_offsets.back());
+  const auto num_actions = static_cast<hsize_t>(action_offsets.back());
+
+  // No timestamps on the root group or datasets, and a fixed range of
+  // format versions: identical input gives identical bytes.
+  Hid fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (!fcpl.valid() || !fapl.valid() ||
+      H5Pset_obj_track_times(fcpl.get(), false) < 0 ||
+      H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) <
+          0) {
+    return Hdf5Internal("preparing file properties", temporary);
+  }
+  Hid file(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
+           H5Fclose);
+  if (!file.valid()) return Hdf5Internal("creating HDF5 file", temporary);
+
+  const hid_t f8 = H5T_IEEE_F64LE, i64 = H5T_STD_I64LE;
+  const hid_t mf8 = H5T_NATIVE_DOUBLE, mi64 = H5T_NATIVE_INT64;
+  const hid_t id = file.get();
+  const auto nq = static_cast<hsize_t>(shard.nq);
+  const auto nv = static_cast<hsize_t>(shard.nv);
+  const auto nu = static_cast<hsize_t>(shard.nu);
+  const auto num_params = static_cast<hsize_t>(shard.num_params);
+  WM_RETURN_IF_ERROR(WriteArray(id, temporary, "qpos", f8, mf8,
+                                {num_states, nq}, qpos.data()));
+  WM_RETURN_IF_ERROR(WriteArray(id, temporary, "qvel", f8, mf8,
+                                {num_states, nv}, qvel.data()));
+  WM_RETURN_IF_ERROR(
+      WriteArray(id, temporary, "time", f8, mf8, {num_states}, time.data()));
+  WM_RETURN_IF_ERROR(WriteArray(id, temporary, "ctrl", f8, mf8,
+                                {num_actions, nu}, ctrl.data()));
+  WM_RETURN_IF_ERROR(WriteArray(id, temporary, "state_offsets", i64, mi64,
+                                {num_episodes + 1}, state_offsets.data()));
+  WM_RETURN_IF_ERROR(WriteArray(id, temporary, "action_offsets", i64, mi64,
+                                {num_episodes + 1}, action_offsets.data()));
+  WM_RETURN_IF_ERROR(WriteArray(id, temporary, "episode_index", i64, mi64,
+                                {num_episodes}, indices.data()));
+  WM_RETURN_IF_ERROR(WriteArray(id, temporary, "params", f8, mf8,
+                                {num_episodes, num_params}, params.data()));
+  if (!file.Close()) return Hdf5Internal("closing HDF5 file", temporary);
+  return absl::OkStatus();
+}
+
+// Creates `path` exclusively to learn the real errno on failure (HDF5 does
+// not report it), then closes it for HDF5 to truncate and fill.
+absl::Status CreateEmptyFile(const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoToStatus(errno, "create shard", path);
+  close(fd);
+  return absl::OkStatus();
+}
+
+absl::Status SyncFile(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoToStatus(errno, "open for flush", path);
+  const bool ok = fsync(fd) == 0;
+  const int error = errno;
+  close(fd);
+  return ok ? absl::OkStatus() : ErrnoToStatus(error, "flush", path);
+}
+
+}  // namespace
+
+int64_t ShardContents::num_states() const {
+  int64_t total = 0;
+  for (const Episode& episode : episodes) total += episode.num_steps() + 1;
+  return total;
+}
+
+int64_t ShardContents::num_actions() const {
+  int64_t total = 0;
+  for (const Episode& episode : episodes) total += episode.num_steps();
+  return total;
+}
+
+absl::Status WriteShardFile(const std::string& path,
+                            const ShardContents& shard) {
+  if (shard.nq < 0 || shard.nv < 0 || shard.nu < 0 || shard.num_params < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("shard '", path, "': negative sizes"));
+  }
+  int64_t previous_index = std::numeric_limits<int64_t>::min();
+  for (const Episode& episode : shard.episodes) {
+    WM_RETURN_IF_ERROR(CheckEpisode(episode, shard, previous_index));
+    previous_index = episode.index;
+  }
+  SilenceHdf5Errors();
+  const std::string temporary = TemporarySiblingPath(path);
+  WM_RETURN_IF_ERROR(CreateEmptyFile(temporary));
+  absl::Status status = WriteContents(temporary, shard);
+  if (status.ok()) status = SyncFile(temporary);
+  if (status.ok()) status = RenamePath(temporary, path);
+  if (!status.ok()) unlink(temporary.c_str());
+  return status;
+}
+
+}  // namespace wm::datasets

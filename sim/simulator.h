@@ -1,0 +1,63 @@
+#ifndef WM_SIM_SIMULATOR_H_
+#define WM_SIM_SIMULATOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "sim/mjcf.h"
+#include "sim/random.h"
+#include "sim/scene.h"
+
+namespace wm::sim {
+
+// Simulates one scene: a private copy of the model (so per-episode parameters
+// never touch the shared Scene) and one mjData. One per thread; not
+// thread-safe. Steps hold the action over frame_skip MuJoCo steps.
+class Simulator {
+ public:
+  explicit Simulator(std::shared_ptr<const Scene> scene);
+
+  const Scene& scene() const { return *scene_; }
+  // The model with this episode's parameters, and the simulation data.
+  const mjModel& model() const { return *model_; }
+  const mjData& data() const { return *data_; }
+
+  // Starts an episode: draws every randomised parameter uniformly in its
+  // range and the initial state, both from `seed`. Returns the drawn
+  // parameters in Scene::parameters() order.
+  std::vector<double> Reset(uint64_t seed);
+
+  // Sets the physical parameters (Scene::parameters() order) and resets the
+  // state to qpos0 at rest. INVALID_ARGUMENT on a wrong count or a
+  // non-finite value.
+  absl::Status SetParameters(absl::Span<const double> values);
+
+  // The state [qpos (nq) | qvel (nv)] into `state` (nx values).
+  void GetState(absl::Span<double> state) const;
+  // Sets the state and runs mj_forward. INVALID_ARGUMENT on a wrong size or
+  // a non-finite value.
+  absl::Status SetState(absl::Span<const double> state);
+
+  // Applies `action` (nu values; clipped to ctrl ranges by MuJoCo) for
+  // frame_skip steps. FAILED_PRECONDITION when MuJoCo raises an error or the
+  // simulation goes unstable (MuJoCo's bad qpos / qvel / qacc warnings, or a
+  // non-finite state); the episode should then be dropped.
+  absl::Status Step(absl::Span<const double> action);
+
+  // Simulated time of the current episode, seconds.
+  double time() const { return data_->time; }
+
+ private:
+  void ApplyParameters(absl::Span<const double> values);
+
+  std::shared_ptr<const Scene> scene_;
+  ModelPtr model_;
+  DataPtr data_;
+};
+
+}  // namespace wm::sim
+
+#endif  // WM_SIM_SIMULATOR_H_
