@@ -35,9 +35,9 @@ mkdir -p "$OUT"
 
 # Sizes: built-in defaults, or the smallest that still exercises every stage.
 if [ "$SMALLEST" -eq 1 ]; then
-  EPISODES=8; STEPS=20
+  EPISODES=30; STEPS=40; TRAIN_STEPS=30; MEMBERS=2
 else
-  EPISODES=200; STEPS=100
+  EPISODES=300; STEPS=100; TRAIN_STEPS=1500; MEMBERS=5
 fi
 
 echo "== stage 0: toolchain"
@@ -50,6 +50,19 @@ echo "== stage 1: generate MuJoCo data (scene push, randomised mass and friction
 "$WM" inspect "$OUT/data/push" > "$OUT/inspect_push.txt"
 
 echo
+echo "== stage 2: train the physics world model (ensemble of $MEMBERS)"
+"$WM" train --data "$OUT/data/push" --out "$OUT/models/push_physics" \
+  --max_steps "$TRAIN_STEPS" --ensemble_size "$MEMBERS" --seed 1
+
+echo
+echo "== stage 3: evaluate on the held-out test split beside the baselines"
+"$WM" eval --model "$OUT/models/push_physics" --data "$OUT/data/push" \
+  --json "$OUT/eval_push.json" | tee "$OUT/eval_push.txt"
+
+echo
 echo "== quickstart summary"
 grep BLAS "$OUT/doctor.txt"
 sed -n '/== summary/,$p' "$OUT/inspect_push.txt"
+echo
+cat "$OUT/eval_push.txt"
+echo "evaluation JSON: $OUT/eval_push.json"

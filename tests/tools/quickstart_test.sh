@@ -17,9 +17,18 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 grep -q "OpenBLAS: ok" "$OUT/doctor.txt" || fail "doctor did not find OpenBLAS"
 manifest="$OUT/data/push/manifest.pbtxt"
 [ -f "$manifest" ] || fail "no dataset manifest"
-grep -q "num_episodes: 8" "$manifest" || fail "expected 8 episodes"
-grep -q "num_transitions: 160" "$manifest" || fail "expected 160 transitions"
+grep -q "num_episodes: 30" "$manifest" || fail "expected 30 episodes"
+grep -q "num_transitions: 1200" "$manifest" || fail "expected 1200 transitions"
+[ -f "$OUT/models/push_physics/1/weights.pt" ] || fail "no trained model version 1"
 [ -f "$OUT/data/push/shard_00000.h5" ] || fail "no shard"
 grep -q "box_table/friction" <<<"$log" || fail "summary lacks parameter ranges"
+/usr/bin/python3 - "$OUT/eval_push.json" <<'PY' || fail "evaluation JSON"
+import json, sys
+report = json.load(open(sys.argv[1]))
+assert report["split"] == "test" and report["episodes"] >= 1, report
+assert report["one_step_nmse"] > 0
+for baseline in ("constant_velocity", "mujoco_nominal"):
+    assert baseline in report["baselines"], baseline
+PY
 [ "$failures" -eq 0 ] || exit 1
 echo "quickstart produced what it promised"

@@ -20,3 +20,23 @@ ABSL_FLAG(std::string, policy, "",
           "Action policy: zero, uniform, smooth_noise, or empty for the "
           "scene's default (scripted pushes / throws).");
 ABSL_FLAG(int64_t, episodes_per_shard, 256, "Episodes per HDF5 shard.");
+ABSL_FLAG(std::string, model, "",
+          "train: the kind to train, physics (default) or blackbox. eval and "
+          "others: the model, MODELS/NAME (latest version) or MODELS/NAME/N.");
+ABSL_FLAG(std::string, data, "", "Dataset directory.");
+ABSL_FLAG(bool, resume, false,
+          "Continue an interrupted training from MODELS/NAME/.train.");
+ABSL_FLAG(int64_t, max_steps, 0,
+          "Optimiser steps per ensemble member (0: the config's, default "
+          "3000).");
+ABSL_FLAG(int32_t, ensemble_size, 0,
+          "Ensemble members (0: the config's, default 5).");
+ABSL_FLAG(std::string, baseline, "",
+          "eval: another model scored beside the built-in baselines, "
+          "MODELS/NAME[/N] or mujoco:DATA_DIR.");
+ABSL_FLAG(std::string, ood_data, "",
+          "eval: a dataset generated outside the training ranges, for the "
+          "spread comparison.");
+ABSL_FLAG(std::string, json, "", "eval: where to write the JSON report.");
+ABSL_FLAG(int32_t, max_episodes, 0,
+          "eval: score at most this many test episodes (0: all).");

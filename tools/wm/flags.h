@@ -19,5 +19,14 @@ ABSL_DECLARE_FLAG(std::string, out);
 ABSL_DECLARE_FLAG(bool, overwrite);
 ABSL_DECLARE_FLAG(std::string, policy);
 ABSL_DECLARE_FLAG(int64_t, episodes_per_shard);
+ABSL_DECLARE_FLAG(std::string, model);
+ABSL_DECLARE_FLAG(std::string, data);
+ABSL_DECLARE_FLAG(bool, resume);
+ABSL_DECLARE_FLAG(int64_t, max_steps);
+ABSL_DECLARE_FLAG(int32_t, ensemble_size);
+ABSL_DECLARE_FLAG(std::string, baseline);
+ABSL_DECLARE_FLAG(std::string, ood_data);
+ABSL_DECLARE_FLAG(std::string, json);
+ABSL_DECLARE_FLAG(int32_t, max_episodes);
 
 #endif  // WM_TOOLS_WM_FLAGS_H_

@@ -3,8 +3,10 @@
 namespace wm::tools {
 
 int RunDoctor(const Invocation& invocation);
+int RunEval(const Invocation& invocation);
 int RunGen(const Invocation& invocation);
 int RunInspect(const Invocation& invocation);
+int RunTrain(const Invocation& invocation);
 
 const std::vector<Subcommand>& AllSubcommands() {
   static const std::vector<Subcommand>* const kSubcommands =
@@ -22,6 +24,21 @@ const std::vector<Subcommand>& AllSubcommands() {
            "wm inspect DIR",
            {"config"},
            RunInspect},
+          {"train",
+           "train a learned world model (physics or blackbox) on a dataset",
+           "wm train --data DIR --out MODELS/NAME [--model physics|blackbox] "
+           "[--config FILE] [--resume] [--max_steps N] [--ensemble_size K]",
+           {"config", "data", "out", "model", "resume", "seed", "workers",
+            "max_steps", "ensemble_size"},
+           RunTrain},
+          {"eval",
+           "score a model on a dataset's test split beside baselines",
+           "wm eval --model MODELS/NAME[/N]|mujoco:DATA_DIR --data DIR "
+           "[--baseline MODELS/OTHER] [--ood_data DIR] [--json OUT.json] "
+           "[--config FILE] [--max_episodes N]",
+           {"config", "model", "data", "baseline", "ood_data", "json",
+            "max_episodes"},
+           RunEval},
           {"doctor",
            "check the toolchain this machine runs wm with (BLAS, versions)",
            "wm doctor",

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `wm train` through the built binary: a run killed mid-way and resumed ends
+# with the same weights as an uninterrupted run; python3-torch's torch.load
+# reads the weights, and a copy saved by torch.save loads back into wm with
+# identical predictions; bad inputs are refused. Usage: train_cli_test.sh WM
+set -uo pipefail
+WM="$1"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+"$WM" gen --scene slide --episodes 40 --steps 80 --seed 2 --out "$WORK/data" \
+  >/dev/null 2>&1 || fail "gen"
+cat >"$WORK/tiny.pbtxt" <<PBTXT
+model: "physics"
+ensemble_size: 2
+hidden: [32, 32]
+history_seconds: 0.4
+horizon: 4
+batch_size: 32
+learning_rate: 0.001
+max_steps: 300
+eval_every: 20
+patience: 100
+seed: 4
+workers: 2
+PBTXT
+train() { "$WM" train --config "$WORK/tiny.pbtxt" --data "$WORK/data" --out "$@"; }
+
+train "$WORK/models/straight" >/dev/null 2>&1 || fail "uninterrupted training"
+# Kill a second run part-way (after at least one resume point), then resume.
+# Started directly (not through the shell function), so $! is wm itself.
+"$WM" train --config "$WORK/tiny.pbtxt" --data "$WORK/data" \
+  --out "$WORK/models/resumed" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 2400); do
+  ls "$WORK/models/resumed/.train/"member_*.pt >/dev/null 2>&1 && break
+  sleep 0.05
+done
+sleep 0.3
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+[ -d "$WORK/models/resumed/1" ] && echo "note: the run finished before the kill"
+if [ ! -d "$WORK/models/resumed/1" ]; then
+  out="$(train "$WORK/models/resumed" --resume 2>&1)" || fail "resume: $out"
+fi
+
+/usr/bin/python3 - "$WORK" <<'PY' || fail "python comparison"
+import sys, torch
+work = sys.argv[1]
+a = torch.load(f"{work}/models/straight/1/weights.pt")
+b = torch.load(f"{work}/models/resumed/1/weights.pt")
+assert a.keys() == b.keys(), "different tensor names"
+bad = [k for k in a if not torch.equal(a[k], b[k])]
+assert not bad, f"resumed weights differ: {bad[:3]}"
+# Round trip through python3-torch's torch.save.
+import shutil
+shutil.copytree(f"{work}/models/straight/1", f"{work}/models/python/1")
+torch.save({k: v.clone() for k, v in a.items()}, f"{work}/models/python/1/weights.pt")
+print(f"{len(a)} tensors equal after resume")
+PY
+
+# Both checkpoints predict the same next state (wm query is not there yet:
+# wm eval of each must print identical numbers).
+if "$WM" --help | grep -q " eval "; then
+  for m in straight python; do
+    "$WM" eval --model "$WORK/models/$m" --data "$WORK/data" \
+      --json "$WORK/$m.json" >/dev/null 2>&1 || fail "eval $m"
+  done
+  /usr/bin/python3 -c "
+import json, sys
+a = json.load(open('$WORK/straight.json')); b = json.load(open('$WORK/python.json'))
+a.pop('model'); b.pop('model')
+sys.exit(0 if a == b else 1)" || fail "torch.save copy predicts differently"
+fi
+
+# Bad inputs.
+out="$("$WM" train --data "$WORK/nowhere" --out "$WORK/models/x" 2>&1)" \
+  && fail "missing data accepted"
+grep -q "nowhere" <<<"$out" || fail "missing data not named: $out"
+out="$("$WM" train --data "$WORK/data" --out "$WORK/models/x" --model tree 2>&1)" \
+  && fail "unknown model accepted"
+grep -q "unknown kind 'tree'" <<<"$out" || fail "unknown model not named: $out"
+out="$("$WM" train --config "$WORK/tiny.pbtxt" --data "$WORK/data" --out "$WORK/models/none" --resume 2>&1)" \
+  && fail "resume without state accepted"
+
+[ "$failures" -eq 0 ] || exit 1
+echo "all train CLI checks passed"

@@ -1,0 +1,94 @@
+// `wm train`: trains a learned world model on a dataset and publishes it as
+// the next version of MODELS/NAME.
+
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "tools/wm/flags.h"
+#include "tools/wm/progress_bar.h"
+#include "tools/wm/subcommand.h"
+#include "util/status_macros.h"
+#include "util/text_proto.h"
+#include "worldmodel/trainer.h"
+
+namespace wm::tools {
+namespace {
+
+absl::StatusOr<worldmodel::TrainingRequest> ResolveRequest(
+    const Invocation& invocation) {
+  worldmodel::TrainingRequest request;
+  if (!absl::GetFlag(FLAGS_config).empty()) {
+    WM_RETURN_IF_ERROR(
+        ReadTextProtoFile(absl::GetFlag(FLAGS_config), &request.config));
+  }
+  if (invocation.Given("model")) {
+    request.config.set_model(absl::GetFlag(FLAGS_model));
+  }
+  if (invocation.Given("seed"))
+    request.config.set_seed(absl::GetFlag(FLAGS_seed));
+  if (invocation.Given("workers")) {
+    request.config.set_workers(absl::GetFlag(FLAGS_workers));
+  }
+  if (invocation.Given("max_steps")) {
+    request.config.set_max_steps(absl::GetFlag(FLAGS_max_steps));
+  }
+  if (invocation.Given("ensemble_size")) {
+    request.config.set_ensemble_size(absl::GetFlag(FLAGS_ensemble_size));
+  }
+  request.data_dir = absl::GetFlag(FLAGS_data);
+  request.model_dir = absl::GetFlag(FLAGS_out);
+  request.resume = absl::GetFlag(FLAGS_resume);
+  if (request.data_dir.empty()) {
+    return absl::InvalidArgumentError("--data is required");
+  }
+  if (request.model_dir.empty()) {
+    return absl::InvalidArgumentError("--out MODELS/NAME is required");
+  }
+  return request;
+}
+
+absl::Status Train(const worldmodel::TrainingRequest& request) {
+  WM_ASSIGN_OR_RETURN(v1::TrainingConfig config,
+                      worldmodel::WithTrainingDefaults(request.config));
+  std::cerr << "wm train: " << config.model() << " ensemble of "
+            << config.ensemble_size() << " on " << request.data_dir << " -> "
+            << request.model_dir << (request.resume ? " (resuming)" : "")
+            << "\n";
+  ProgressBar bar("steps", config.ensemble_size() * config.max_steps());
+  auto progress = [&](const worldmodel::TrainingProgress& state) {
+    bar.Update(state.steps_done,
+               absl::StrFormat("loss %.4g, val %.4g, %s samples/s",
+                               state.train_loss, state.validation_loss,
+                               CompactNumber(state.samples_per_second)));
+  };
+  absl::StatusOr<v1::CheckpointManifest> manifest =
+      worldmodel::TrainAndPublish(request, progress);
+  bar.Finish();
+  if (!manifest.ok()) return manifest.status();
+  std::cout << "published " << request.model_dir << "/" << manifest->version()
+            << " (" << manifest->kind() << ", "
+            << manifest->training().ensemble_size() << " members, lr "
+            << manifest->training().learning_rate() << ", validation loss "
+            << absl::StrFormat("%.4g",
+                               manifest->metrics().at("validation_loss"))
+            << ") in " << absl::StrFormat("%.0f", bar.ElapsedSeconds())
+            << " s\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunTrain(const Invocation& invocation) {
+  absl::StatusOr<worldmodel::TrainingRequest> request =
+      ResolveRequest(invocation);
+  absl::Status status = request.ok() ? Train(*request) : request.status();
+  if (!status.ok()) {
+    std::cerr << "wm train: " << status << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace wm::tools

@@ -1,0 +1,67 @@
+#ifndef WM_WORLDMODEL_LEARNED_NETWORKS_H_
+#define WM_WORLDMODEL_LEARNED_NETWORKS_H_
+
+// The LibTorch networks of the learned model kinds: one ensemble member
+// each. Internal to the LibTorch target (includes torch headers).
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "worldmodel/torch_state_ops.h"
+
+namespace wm::worldmodel {
+
+// One member's one-step prediction for states [B, nx] and actions [B, nu].
+struct MemberStep {
+  torch::Tensor next_state;  // [B, nx]
+  // The normalised quantity the member predicts and its log-variance:
+  // physics: the velocity change [B, nv]; blackbox: the tangent delta
+  // [B, 2 nv].
+  torch::Tensor mean;
+  torch::Tensor log_variance;
+};
+
+// An ensemble member. Forward passes are thread-safe under
+// torch::InferenceMode; training uses one member per thread.
+class MemberNetwork : public torch::nn::Module {
+ public:
+  // True when the member reads physical parameters (physics kind).
+  virtual bool uses_parameters() const = 0;
+  // Normalised parameter estimate (mean, log-variance) [B, P] from a history
+  // of states [B, L + 1, nx] and actions [B, L, nu].
+  virtual std::pair<torch::Tensor, torch::Tensor> Encode(
+      const StateOps& ops, const torch::Tensor& history_states,
+      const torch::Tensor& history_actions) = 0;
+  // One step with normalised parameters [B, P] (ignored by blackbox).
+  virtual MemberStep Step(const StateOps& ops, const torch::Tensor& states,
+                          const torch::Tensor& actions,
+                          const torch::Tensor& parameters) = 0;
+  // The member's predicted noise as a tangent-space std [B, 2 nv], from a
+  // step's log-variance.
+  virtual torch::Tensor AleatoricStd(const StateOps& ops,
+                                     const MemberStep& step) const = 0;
+  // Penalty that keeps the learned log-variance bounds tight (PETS).
+  torch::Tensor BoundPenalty() const;
+
+ protected:
+  // Soft-bounded log-variance between learned min and max (PETS).
+  torch::Tensor BoundLogVariance(const torch::Tensor& raw) const;
+  void RegisterBounds(int size);
+
+  torch::Tensor max_log_variance_, min_log_variance_;
+};
+
+// Creates a member of `kind` ("physics" or "blackbox") with the given hidden
+// widths for `ops`. Weights are initialised from torch's generator: seed it
+// first (torch::manual_seed) for reproducible members.
+std::shared_ptr<MemberNetwork> MakeMember(const std::string& kind,
+                                          const StateOps& ops,
+                                          const std::vector<int>& hidden);
+
+}  // namespace wm::worldmodel
+
+#endif  // WM_WORLDMODEL_LEARNED_NETWORKS_H_

@@ -1,0 +1,76 @@
+#ifndef WM_WORLDMODEL_MODEL_FACTORY_H_
+#define WM_WORLDMODEL_MODEL_FACTORY_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "wm/v1/model.pb.h"
+#include "worldmodel/world_model.h"
+
+namespace wm::worldmodel {
+
+// Loads model versions from checkpoint directories (DESIGN.md section 4):
+// `<models>/<name>/<N>/manifest.pbtxt` names the model kind, and the loader
+// registered for that kind builds the model. An explicit registry: the
+// torch-free "mujoco" kind is built in; the learned kinds are added by
+// RegisterLearnedModels (model_registry_hooks.h) in binaries that link
+// LibTorch. Register before use; Load is const and thread-safe once
+// registration is over.
+class ModelFactory {
+ public:
+  // Builds a model from a version directory and its parsed manifest.
+  using Loader = std::function<absl::StatusOr<std::unique_ptr<WorldModel>>(
+      const std::string& version_dir, const v1::CheckpointManifest&)>;
+
+  // A factory that knows the "mujoco" kind (MujocoModel from the manifest's
+  // scene and parameter_values).
+  ModelFactory();
+
+  // Registers (or replaces) the loader of `kind`. Not thread-safe.
+  void Register(std::string kind, Loader loader);
+
+  // The registered kinds, sorted.
+  std::vector<std::string> kinds() const;
+
+  // Loads `path`: `MODELS/NAME` (its latest version) or `MODELS/NAME/N` (a
+  // pinned version); see ResolveModelVersionDir. Errors: NOT_FOUND for no
+  // such model or version (listing the versions there are); DATA_LOSS for a
+  // manifest that does not parse; FAILED_PRECONDITION for a kind nobody
+  // registered (listing the registered ones); the loader's errors.
+  absl::StatusOr<std::unique_ptr<WorldModel>> Load(
+      const std::string& path) const;
+
+ private:
+  std::map<std::string, Loader> loaders_;
+};
+
+// The version directory `path` refers to. A directory holding
+// `manifest.pbtxt` is a version itself (pinned); any other directory is a
+// model directory whose latest version (the largest integer-named
+// subdirectory; names that are not integers, like `3.tmp` or `.train`, are
+// ignored) is chosen. A missing `MODELS/NAME/N` whose parent exists is a
+// missing pinned version. NOT_FOUND, naming the path and listing the
+// available versions, when nothing fits. Thread-safe (reads the filesystem).
+absl::StatusOr<std::string> ResolveModelVersionDir(const std::string& path);
+
+// The integer versions under `model_dir`, increasing (non-integer names are
+// ignored); empty when the directory does not exist.
+std::vector<int64_t> ListModelVersions(const std::string& model_dir);
+
+// The version number a new checkpoint of `model_dir` gets: the largest
+// existing integer version + 1, or 1 when there is none (or the directory
+// does not exist yet). FAILED_PRECONDITION when `model_dir` exists but is not
+// a directory.
+absl::StatusOr<int64_t> NextModelVersion(const std::string& model_dir);
+
+// "NAME/N" for the version directory ".../NAME/N" (for reports).
+std::string ModelVersionName(const std::string& version_dir);
+
+}  // namespace wm::worldmodel
+
+#endif  // WM_WORLDMODEL_MODEL_FACTORY_H_

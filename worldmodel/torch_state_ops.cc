@@ -1,0 +1,209 @@
+#include "worldmodel/torch_state_ops.h"
+
+#include "util/logging.h"
+
+namespace wm::worldmodel {
+namespace {
+
+torch::Tensor VectorTensor(const google::protobuf::RepeatedField<double>& v,
+                           int size, double fill) {
+  std::vector<float> values(size, static_cast<float>(fill));
+  for (int i = 0; i < size && i < v.size(); ++i) values[i] = v[i];
+  return torch::tensor(values, torch::kFloat32);
+}
+
+}  // namespace
+
+torch::Tensor ToTorch(const Tensor& tensor) {
+  return torch::from_blob(const_cast<float*>(tensor.data.data()), tensor.shape,
+                          torch::kFloat32)
+      .clone();
+}
+
+Tensor FromTorch(const torch::Tensor& tensor) {
+  torch::Tensor contiguous = tensor.detach().to(torch::kFloat32).contiguous();
+  Tensor out;
+  out.shape.assign(contiguous.sizes().begin(), contiguous.sizes().end());
+  const float* data = contiguous.data_ptr<float>();
+  out.data.assign(data, data + contiguous.numel());
+  return out;
+}
+
+torch::Tensor QuatMultiply(const torch::Tensor& a, const torch::Tensor& b) {
+  auto aw = a.select(-1, 0), ax = a.select(-1, 1), ay = a.select(-1, 2),
+       az = a.select(-1, 3);
+  auto bw = b.select(-1, 0), bx = b.select(-1, 1), by = b.select(-1, 2),
+       bz = b.select(-1, 3);
+  return torch::stack({aw * bw - ax * bx - ay * by - az * bz,
+                       aw * bx + ax * bw + ay * bz - az * by,
+                       aw * by - ax * bz + ay * bw + az * bx,
+                       aw * bz + ax * by - ay * bx + az * bw},
+                      -1);
+}
+
+torch::Tensor QuatExp(const torch::Tensor& r) {
+  // exp(r) = (cos(|r|/2), sin(|r|/2) r/|r|), with the small-angle series.
+  auto angle_sq = (r * r).sum(-1, true);
+  auto angle = torch::sqrt(angle_sq + 1e-20);
+  auto half = 0.5 * angle;
+  auto small = angle_sq < 1e-8;
+  auto sinc =
+      torch::where(small, 0.5 - angle_sq / 48.0, torch::sin(half) / angle);
+  auto w = torch::where(small, 1.0 - angle_sq / 8.0, torch::cos(half));
+  return torch::cat({w, r * sinc}, -1);
+}
+
+torch::Tensor QuatLog(const torch::Tensor& q_in) {
+  // Shortest path: flip to w >= 0; r = 2 atan2(|v|, w) v/|v|.
+  auto sign = torch::where(q_in.select(-1, 0).unsqueeze(-1) < 0, -1.0, 1.0);
+  auto q = q_in * sign;
+  auto w = q.narrow(-1, 0, 1);
+  auto v = q.narrow(-1, 1, 3);
+  auto norm_sq = (v * v).sum(-1, true);
+  auto norm = torch::sqrt(norm_sq + 1e-20);
+  auto small = norm_sq < 1e-12;
+  auto scale = torch::where(small, 2.0 / w.clamp_min(1e-6),
+                            2.0 * torch::atan2(norm, w) / norm);
+  return v * scale;
+}
+
+StateOps::StateOps(const v1::StateSpec& spec,
+                   const v1::NormalizationStats& stats, double dt,
+                   int frame_skip)
+    : nq_(spec.nq()),
+      nv_(spec.nv()),
+      nu_(spec.nu()),
+      num_parameters_(stats.param_mean_size()),
+      dt_(dt),
+      substep_factor_((frame_skip + 1.0) / (2.0 * frame_skip)) {
+  const int nx = nq_ + nv_;
+  state_mean_ = VectorTensor(stats.state_mean(), nx, 0.0);
+  state_std_ = VectorTensor(stats.state_std(), nx, 1.0);
+  action_mean_ = VectorTensor(stats.action_mean(), nu_, 0.0);
+  action_std_ = VectorTensor(stats.action_std(), nu_, 1.0);
+  param_mean_ = VectorTensor(stats.param_mean(), num_parameters_, 0.0);
+  param_std_ = VectorTensor(stats.param_std(), num_parameters_, 1.0);
+  delta_mean_ = VectorTensor(stats.delta_mean(), 2 * nv_, 0.0);
+  delta_std_ = VectorTensor(stats.delta_std(), 2 * nv_, 1.0);
+  delta_mean_v_ = delta_mean_.narrow(0, nv_, nv_).clone();
+  delta_std_v_ = delta_std_.narrow(0, nv_, nv_).clone();
+
+  std::vector<float> mask(nx, 0.0f);
+  std::vector<int64_t> linear_qpos, linear_qvel;
+  for (const v1::Joint& joint : spec.joints()) {
+    switch (joint.type()) {
+      case v1::Joint::FREE:
+        for (int i = 0; i < 3; ++i) {
+          linear_qpos.push_back(joint.qpos_offset() + i);
+          linear_qvel.push_back(joint.qvel_offset() + i);
+        }
+        quaternion_qpos_.push_back(joint.qpos_offset() + 3);
+        quaternion_qvel_.push_back(joint.qvel_offset() + 3);
+        break;
+      case v1::Joint::BALL:
+        quaternion_qpos_.push_back(joint.qpos_offset());
+        quaternion_qvel_.push_back(joint.qvel_offset());
+        break;
+      default:
+        linear_qpos.push_back(joint.qpos_offset());
+        linear_qvel.push_back(joint.qvel_offset());
+        break;
+    }
+  }
+  if (spec.joints_size() == 0) {
+    for (int i = 0; i < nq_; ++i) {
+      linear_qpos.push_back(i);
+      linear_qvel.push_back(i);
+    }
+  }
+  for (int offset : quaternion_qpos_) {
+    for (int k = 0; k < 4; ++k) mask[offset + k] = 1.0f;
+  }
+  quaternion_mask_ = torch::tensor(mask, torch::kFloat32);
+  linear_qpos_ = torch::tensor(linear_qpos, torch::kLong);
+  linear_qvel_ = torch::tensor(linear_qvel, torch::kLong);
+}
+
+torch::Tensor StateOps::StateFeatures(const torch::Tensor& states) const {
+  torch::Tensor canonical = states;
+  if (!quaternion_qpos_.empty()) {
+    canonical = states.clone();
+    for (int offset : quaternion_qpos_) {
+      auto q = canonical.narrow(-1, offset, 4);
+      auto sign = torch::where(q.select(-1, 0).unsqueeze(-1) < 0, -1.0, 1.0);
+      q.copy_(q * sign);
+    }
+  }
+  auto z = (canonical - state_mean_) / state_std_;
+  return torch::where(quaternion_mask_ > 0, canonical, z);
+}
+
+torch::Tensor StateOps::NormalizeActions(const torch::Tensor& actions) const {
+  return (actions - action_mean_) / action_std_;
+}
+torch::Tensor StateOps::NormalizeParameters(const torch::Tensor& p) const {
+  return (p - param_mean_) / param_std_;
+}
+torch::Tensor StateOps::DenormalizeParameters(const torch::Tensor& z) const {
+  return z * param_std_ + param_mean_;
+}
+torch::Tensor StateOps::NormalizeDelta(const torch::Tensor& delta) const {
+  return (delta - delta_mean_) / delta_std_;
+}
+torch::Tensor StateOps::DenormalizeDelta(const torch::Tensor& z) const {
+  return z * delta_std_ + delta_mean_;
+}
+
+torch::Tensor StateOps::TangentDelta(const torch::Tensor& a,
+                                     const torch::Tensor& b) const {
+  const int64_t batch = a.size(0);
+  auto position = torch::zeros({batch, nv_}, a.options());
+  if (linear_qpos_.numel() > 0) {
+    position.index_copy_(
+        1, linear_qvel_,
+        b.index_select(1, linear_qpos_) - a.index_select(1, linear_qpos_));
+  }
+  for (size_t j = 0; j < quaternion_qpos_.size(); ++j) {
+    auto qa = a.narrow(1, quaternion_qpos_[j], 4);
+    auto qb = b.narrow(1, quaternion_qpos_[j], 4);
+    auto conjugate_a = qa * torch::tensor({1.0f, -1.0f, -1.0f, -1.0f});
+    position.narrow(1, quaternion_qvel_[j], 3)
+        .copy_(QuatLog(QuatMultiply(conjugate_a, qb)));
+  }
+  auto velocity = b.narrow(1, nq_, nv_) - a.narrow(1, nq_, nv_);
+  return torch::cat({position, velocity}, 1);
+}
+
+torch::Tensor StateOps::TangentIntegrate(const torch::Tensor& state,
+                                         const torch::Tensor& delta) const {
+  std::vector<torch::Tensor> columns;
+  auto qpos = state.narrow(1, 0, nq_);
+  auto dpos = delta.narrow(1, 0, nv_);
+  // Start from qpos and overwrite the moved coordinates functionally.
+  auto next_qpos = qpos;
+  if (linear_qpos_.numel() > 0) {
+    next_qpos = next_qpos.index_add(1, linear_qpos_,
+                                    dpos.index_select(1, linear_qvel_));
+  }
+  for (size_t j = 0; j < quaternion_qpos_.size(); ++j) {
+    auto q = qpos.narrow(1, quaternion_qpos_[j], 4);
+    auto r = dpos.narrow(1, quaternion_qvel_[j], 3);
+    auto moved = QuatMultiply(q, QuatExp(r));
+    moved = moved / moved.norm(2, -1, true).clamp_min(1e-12);
+    auto before = next_qpos.narrow(1, 0, quaternion_qpos_[j]);
+    auto after = next_qpos.narrow(1, quaternion_qpos_[j] + 4,
+                                  nq_ - quaternion_qpos_[j] - 4);
+    next_qpos = torch::cat({before, moved, after}, 1);
+  }
+  auto next_qvel = state.narrow(1, nq_, nv_) + delta.narrow(1, nv_, nv_);
+  return torch::cat({next_qpos, next_qvel}, 1);
+}
+
+torch::Tensor StateOps::IntegrateVelocityChange(const torch::Tensor& state,
+                                                const torch::Tensor& dv) const {
+  auto qvel = state.narrow(1, nq_, nv_);
+  auto position_change = dt_ * (qvel + substep_factor_ * dv);
+  return TangentIntegrate(state, torch::cat({position_change, dv}, 1));
+}
+
+}  // namespace wm::worldmodel

@@ -1,0 +1,90 @@
+#ifndef WM_WORLDMODEL_TORCH_STATE_OPS_H_
+#define WM_WORLDMODEL_TORCH_STATE_OPS_H_
+
+// Batched, differentiable state-space operations in LibTorch: features,
+// normalisation, tangent-space differences and semi-implicit integration on
+// [qpos | qvel] states with quaternion joints. Internal to the LibTorch
+// target (includes torch headers).
+
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "util/tensor.h"
+#include "wm/v1/dataset.pb.h"
+#include "wm/v1/state_spec.pb.h"
+
+namespace wm::worldmodel {
+
+// The StateSpec and normalisation statistics as tensors, built once per
+// model. Immutable after construction; thread-safe for concurrent reads.
+class StateOps {
+ public:
+  // `frame_skip` MuJoCo substeps per dt, for the position update.
+  StateOps(const v1::StateSpec& spec, const v1::NormalizationStats& stats,
+           double dt, int frame_skip);
+
+  int nq() const { return nq_; }
+  int nv() const { return nv_; }
+  int nx() const { return nq_ + nv_; }
+  int nu() const { return nu_; }
+  int num_parameters() const { return num_parameters_; }
+  double dt() const { return dt_; }
+
+  // Network input features of states [..., nx]: z-scored entries, with
+  // quaternions sign-canonicalised (w >= 0) and left unscaled. [..., nx].
+  torch::Tensor StateFeatures(const torch::Tensor& states) const;
+  // z-scored actions [..., nu] and parameters [..., P].
+  torch::Tensor NormalizeActions(const torch::Tensor& actions) const;
+  torch::Tensor NormalizeParameters(const torch::Tensor& parameters) const;
+  torch::Tensor DenormalizeParameters(const torch::Tensor& normalized) const;
+  // Tangent deltas [..., 2 nv] to and from z-scores.
+  torch::Tensor NormalizeDelta(const torch::Tensor& delta) const;
+  torch::Tensor DenormalizeDelta(const torch::Tensor& normalized) const;
+  // Std of the tangent deltas [2 nv], and of their velocity part [nv].
+  const torch::Tensor& delta_std() const { return delta_std_; }
+  const torch::Tensor& velocity_delta_std() const { return delta_std_v_; }
+  const torch::Tensor& velocity_delta_mean() const { return delta_mean_v_; }
+
+  // Tangent difference b - a [B, 2 nv] of states [B, nx] (quaternions: body
+  // rotation vectors of q_a^-1 q_b).
+  torch::Tensor TangentDelta(const torch::Tensor& a,
+                             const torch::Tensor& b) const;
+  // State [B, nx] advanced by a tangent delta [B, 2 nv]; quaternions stay
+  // unit.
+  torch::Tensor TangentIntegrate(const torch::Tensor& state,
+                                 const torch::Tensor& delta) const;
+  // MuJoCo's semi-implicit Euler over frame_skip substeps with a constant
+  // velocity change `dv` [B, nv] over dt: v' = v + dv, position change
+  // dt * (v + (n + 1) / (2 n) dv). Returns the next states [B, nx].
+  torch::Tensor IntegrateVelocityChange(const torch::Tensor& state,
+                                        const torch::Tensor& dv) const;
+
+ private:
+  int nq_, nv_, nu_, num_parameters_;
+  double dt_;
+  double substep_factor_;
+  torch::Tensor state_mean_, state_std_, quaternion_mask_;
+  torch::Tensor action_mean_, action_std_;
+  torch::Tensor param_mean_, param_std_;
+  torch::Tensor delta_mean_, delta_std_;
+  torch::Tensor delta_mean_v_, delta_std_v_;
+  // Joints with quaternions: qpos offset of w and qvel offset of the angular
+  // part; free joints also move their qpos[0:3] by qvel[0:3].
+  std::vector<int> quaternion_qpos_, quaternion_qvel_;
+  // Scalar coordinates: qpos index -> qvel index (slide, hinge, free xyz).
+  torch::Tensor linear_qpos_, linear_qvel_;
+};
+
+// Conversions between wm::Tensor (float32, row-major) and torch tensors.
+torch::Tensor ToTorch(const Tensor& tensor);
+Tensor FromTorch(const torch::Tensor& tensor);
+
+// Quaternion helpers on [..., 4] (w first) and rotation vectors [..., 3].
+torch::Tensor QuatMultiply(const torch::Tensor& a, const torch::Tensor& b);
+torch::Tensor QuatExp(const torch::Tensor& rotation_vector);
+torch::Tensor QuatLog(const torch::Tensor& q);
+
+}  // namespace wm::worldmodel
+
+#endif  // WM_WORLDMODEL_TORCH_STATE_OPS_H_

@@ -1,0 +1,453 @@
+#include "worldmodel/trainer.h"
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "datasets/dataset.h"
+#include "datasets/normalizer.h"
+#include "util/file_util.h"
+#include "util/logging.h"
+#include "util/status_macros.h"
+#include "util/text_proto.h"
+#include "worldmodel/learned_ensemble.h"
+#include "worldmodel/model_factory.h"
+#include "worldmodel/torch_runtime.h"
+#include "worldmodel/training_batch.h"
+#include "worldmodel/weights_file.h"
+
+namespace wm::worldmodel {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Everything one member's training needs, shared read-only by the workers.
+struct TrainingSetup {
+  v1::TrainingConfig config;
+  v1::CheckpointManifest manifest;  // without version and metrics
+  const datasets::Dataset* dataset = nullptr;
+  const StateOps* ops = nullptr;
+  WindowBatch validation;
+  std::string resume_dir;
+  std::chrono::steady_clock::time_point deadline;
+};
+
+// Where one member stands; saved at every validation for --resume.
+struct MemberState {
+  int64_t step = 0;
+  double best_validation = std::numeric_limits<double>::infinity();
+  int64_t validations_without_improvement = 0;
+  bool done = false;
+};
+
+std::string MemberResumePath(const TrainingSetup& setup, int k) {
+  return absl::StrCat(setup.resume_dir, "/member_", k, ".pt");
+}
+
+void SaveParameters(const MemberNetwork& member,
+                    torch::serialize::OutputArchive& archive,
+                    const std::string& prefix) {
+  for (const auto& item : member.named_parameters()) {
+    archive.write(prefix + item.key(), item.value().detach().clone());
+  }
+}
+
+void LoadParameters(MemberNetwork& member,
+                    torch::serialize::InputArchive& archive,
+                    const std::string& prefix) {
+  torch::NoGradGuard no_grad;
+  for (auto& item : member.named_parameters()) {
+    torch::Tensor stored;
+    archive.read(prefix + item.key(), stored);
+    item.value().copy_(stored);
+  }
+}
+
+absl::Status SaveMemberState(const TrainingSetup& setup, int k,
+                             const MemberNetwork& member,
+                             const MemberNetwork& best,
+                             torch::optim::Adam& optimizer,
+                             const MemberState& state) {
+  const std::string path = MemberResumePath(setup, k);
+  const std::string temporary = TemporarySiblingPath(path);
+  try {
+    torch::serialize::OutputArchive archive;
+    SaveParameters(member, archive, "model.");
+    SaveParameters(best, archive, "best.");
+    torch::serialize::OutputArchive optimizer_archive;
+    optimizer.save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+    archive.write("step", torch::tensor(state.step));
+    archive.write("best_validation",
+                  torch::tensor(state.best_validation, torch::kFloat64));
+    archive.write("stale",
+                  torch::tensor(state.validations_without_improvement));
+    archive.write("done", torch::tensor(static_cast<int64_t>(state.done)));
+    archive.save_to(temporary);
+  } catch (const c10::Error& error) {
+    return absl::InternalError(
+        absl::StrCat("saving resume state ", path, ": ", error.what()));
+  }
+  return RenamePath(temporary, path);
+}
+
+absl::StatusOr<MemberState> LoadMemberState(const TrainingSetup& setup, int k,
+                                            MemberNetwork& member,
+                                            MemberNetwork& best,
+                                            torch::optim::Adam& optimizer) {
+  const std::string path = MemberResumePath(setup, k);
+  MemberState state;
+  if (!fs::exists(path)) return state;  // killed before its first save
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    LoadParameters(member, archive, "model.");
+    LoadParameters(best, archive, "best.");
+    torch::serialize::InputArchive optimizer_archive;
+    archive.read("optimizer", optimizer_archive);
+    optimizer.load(optimizer_archive);
+    torch::Tensor value;
+    archive.read("step", value);
+    state.step = value.item<int64_t>();
+    archive.read("best_validation", value);
+    state.best_validation = value.item<double>();
+    archive.read("stale", value);
+    state.validations_without_improvement = value.item<int64_t>();
+    archive.read("done", value);
+    state.done = value.item<int64_t>() != 0;
+  } catch (const c10::Error& error) {
+    return absl::DataLossError(
+        absl::StrCat("resume state ", path, " is unreadable: ", error.what()));
+  }
+  return state;
+}
+
+void CopyParameters(const MemberNetwork& from, MemberNetwork& to) {
+  torch::NoGradGuard no_grad;
+  auto source = from.parameters();
+  auto target = to.parameters();
+  for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
+}
+
+// Reports progress and appends metrics lines; shared by the workers.
+class TrainingLog {
+ public:
+  TrainingLog(std::string metrics_path, int64_t steps_total,
+              std::function<void(const TrainingProgress&)> progress)
+      : metrics_path_(std::move(metrics_path)),
+        progress_(std::move(progress)),
+        start_(std::chrono::steady_clock::now()) {
+    state_.steps_total = steps_total;
+  }
+  void AddSteps(int64_t steps, int64_t samples, double train_loss) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.steps_done += steps;
+    samples_ += samples;
+    state_.train_loss = train_loss;
+    state_.samples_per_second = samples_ / Elapsed();
+    if (progress_) progress_(state_);
+  }
+  void Validation(int k, int64_t step, double train_loss,
+                  const LossTerms& validation) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.validation_loss = validation.total.item<double>();
+    std::ofstream out(metrics_path_, std::ios::app);
+    out << absl::StrFormat(
+        "{\"member\": %d, \"step\": %d, \"train_loss\": %.6g, "
+        "\"validation_loss\": %.6g, \"validation_one_step_nll\": %.6g, "
+        "\"validation_multi_step\": %.6g, \"validation_parameter_nll\": %.6g, "
+        "\"samples_per_s\": %.1f}\n",
+        k, step, train_loss, state_.validation_loss, validation.one_step_nll,
+        validation.multi_step, validation.parameter_nll, samples_ / Elapsed());
+  }
+
+ private:
+  double Elapsed() const {
+    return std::max(1e-9, std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - start_)
+                              .count());
+  }
+  std::mutex mutex_;
+  std::string metrics_path_;
+  std::function<void(const TrainingProgress&)> progress_;
+  std::chrono::steady_clock::time_point start_;
+  TrainingProgress state_;
+  int64_t samples_ = 0;
+};
+
+LossTerms Validate(MemberNetwork& member, const TrainingSetup& setup) {
+  torch::NoGradGuard no_grad;
+  return MemberLoss(member, *setup.ops, setup.validation,
+                    setup.config.multi_step_weight(),
+                    setup.config.parameter_loss_weight(), nullptr);
+}
+
+// Trains member k for up to `max_steps` (its weights end as the best on
+// validation). Deterministic given the setup: windows and teacher choices
+// come from seeds of (config seed, k, step).
+absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
+                                   MemberNetwork& member, double learning_rate,
+                                   int64_t max_steps, bool resume,
+                                   TrainingLog* log) {
+  const v1::TrainingConfig& config = setup.config;
+  auto best = MakeMember(setup.manifest.kind(), *setup.ops,
+                         {config.hidden().begin(), config.hidden().end()});
+  CopyParameters(member, *best);
+  torch::optim::Adam optimizer(member.parameters(),
+                               torch::optim::AdamOptions(learning_rate));
+  MemberState state;
+  if (resume) {
+    WM_ASSIGN_OR_RETURN(state,
+                        LoadMemberState(setup, k, member, *best, optimizer));
+  }
+  WM_ASSIGN_OR_RETURN(auto sampler,
+                      datasets::WindowSampler::Create(
+                          setup.dataset, datasets::Split::kTrain,
+                          setup.manifest.history_steps(), config.horizon(),
+                          sim::MixBits(config.seed() * 7919 + k)));
+  // Replay the windows already consumed, so a resumed run sees what an
+  // uninterrupted one would.
+  for (int64_t s = 0; s < state.step; ++s) {
+    WM_RETURN_IF_ERROR(sampler->NextBatch(config.batch_size()).status());
+  }
+  const int nx = setup.ops->nx(), nu = setup.ops->nu(),
+            p = setup.ops->num_parameters();
+  double train_loss = 0;
+  int64_t since_report = 0;
+  while (!state.done && state.step < max_steps) {
+    WM_ASSIGN_OR_RETURN(auto windows, sampler->NextBatch(config.batch_size()));
+    WindowBatch batch = ToBatch(windows, nx, nu, p);
+    sim::Rng rng(sim::EpisodeSeed(config.seed() + 17 * k, state.step));
+    LossTerms terms =
+        MemberLoss(member, *setup.ops, batch, config.multi_step_weight(),
+                   config.parameter_loss_weight(), &rng);
+    optimizer.zero_grad();
+    terms.total.backward();
+    optimizer.step();
+    train_loss = terms.total.item<double>();
+    ++state.step;
+    if (++since_report == 10) {
+      log->AddSteps(since_report, since_report * config.batch_size(),
+                    train_loss);
+      since_report = 0;
+    }
+    if (state.step % config.eval_every() == 0 || state.step == max_steps) {
+      LossTerms validation = Validate(member, setup);
+      const double value = validation.total.item<double>();
+      if (value < state.best_validation) {
+        state.best_validation = value;
+        state.validations_without_improvement = 0;
+        CopyParameters(member, *best);
+      } else if (++state.validations_without_improvement >= config.patience()) {
+        state.done = true;  // early stopping
+      }
+      if (!setup.resume_dir.empty())
+        log->Validation(k, state.step, train_loss, validation);
+      if (!setup.resume_dir.empty()) {
+        WM_RETURN_IF_ERROR(
+            SaveMemberState(setup, k, member, *best, optimizer, state));
+      }
+      if (std::chrono::steady_clock::now() > setup.deadline) {
+        LOG(WARNING) << "member " << k << " stopped by the time budget at step "
+                     << state.step;
+        state.done = true;
+      }
+    }
+  }
+  log->AddSteps(since_report, since_report * config.batch_size(), train_loss);
+  CopyParameters(*best, member);
+  return state.best_validation;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
+    v1::TrainingConfig config) {
+  if (config.model().empty()) config.set_model("physics");
+  if (config.model() != "physics" && config.model() != "blackbox") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model: unknown kind '", config.model(), "' (physics or blackbox)"));
+  }
+  if (config.ensemble_size() == 0) config.set_ensemble_size(5);
+  if (config.hidden().empty()) {
+    for (int width : DefaultHidden(config.model())) config.add_hidden(width);
+  }
+  if (config.history_seconds() == 0) config.set_history_seconds(1.0);
+  if (config.horizon() == 0) config.set_horizon(8);
+  if (config.multi_step_weight() == 0) config.set_multi_step_weight(1.0);
+  if (config.parameter_loss_weight() == 0)
+    config.set_parameter_loss_weight(1.0);
+  if (config.batch_size() == 0) config.set_batch_size(128);
+  if (config.learning_rate_candidates().empty()) {
+    config.add_learning_rate_candidates(1e-3);
+    config.add_learning_rate_candidates(3e-4);
+  }
+  if (config.max_steps() == 0) config.set_max_steps(3000);
+  if (config.max_minutes() == 0) config.set_max_minutes(12);
+  if (config.eval_every() == 0) config.set_eval_every(200);
+  if (config.patience() == 0) config.set_patience(5);
+  if (config.validation_windows() == 0) config.set_validation_windows(512);
+  if (config.workers() == 0) {
+    config.set_workers(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  if (config.ensemble_size() < 1 || config.horizon() < 1 ||
+      config.batch_size() < 1 || config.max_steps() < 1 ||
+      config.eval_every() < 1 || config.history_seconds() < 0) {
+    return absl::InvalidArgumentError(
+        "ensemble_size, horizon, batch_size, max_steps and eval_every must be "
+        "positive");
+  }
+  return config;
+}
+
+absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
+    const TrainingRequest& request,
+    const std::function<void(const TrainingProgress&)>& progress) {
+  UseOneIntraOpThread();
+  WM_ASSIGN_OR_RETURN(v1::TrainingConfig config,
+                      WithTrainingDefaults(request.config));
+  WM_ASSIGN_OR_RETURN(auto dataset, datasets::Dataset::Open(request.data_dir));
+  const v1::DatasetManifest& data = dataset->manifest();
+
+  TrainingSetup setup;
+  setup.config = config;
+  setup.dataset = dataset.get();
+  v1::CheckpointManifest& manifest = setup.manifest;
+  manifest.set_name(fs::path(request.model_dir).filename().string());
+  manifest.set_kind(config.model());
+  *manifest.mutable_training() = config;
+  *manifest.mutable_spec() = data.spec();
+  manifest.set_dt(data.dt());
+  manifest.set_timestep(data.timestep());
+  manifest.set_frame_skip(std::max(1, data.frame_skip()));
+  *manifest.mutable_parameters() = data.parameters();
+  manifest.set_dataset_fingerprint(dataset->Fingerprint());
+  manifest.set_dataset_dir(request.data_dir);
+  datasets::SplitFractions fractions;
+  manifest.set_split_train(fractions.train);
+  manifest.set_split_validation(fractions.validation);
+  manifest.set_history_steps(static_cast<int>(std::clamp<double>(
+      std::round(config.history_seconds() / data.dt()), 1, 100)));
+  *manifest.mutable_scene() = data.scene();
+  WM_ASSIGN_OR_RETURN(*manifest.mutable_normalization(),
+                      datasets::ComputeNormalization(*dataset, fractions));
+
+  // Resume state: the manifest it was started with must match.
+  std::error_code ignored;
+  fs::create_directories(request.model_dir, ignored);
+  setup.resume_dir = request.model_dir + "/.train";
+  const std::string resume_manifest = setup.resume_dir + "/manifest.pbtxt";
+  if (request.resume) {
+    v1::CheckpointManifest saved;
+    WM_RETURN_IF_ERROR(ReadTextProtoFile(resume_manifest, &saved));
+    if (saved.SerializeAsString() != manifest.SerializeAsString()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the resume state in ", setup.resume_dir,
+          " was started with another dataset or config; train without "
+          "--resume to start over"));
+    }
+  } else {
+    fs::remove_all(setup.resume_dir, ignored);
+    fs::remove(request.model_dir + "/metrics.jsonl", ignored);
+    if (!fs::create_directories(setup.resume_dir, ignored) && ignored) {
+      return ErrnoToStatus(ignored.value(), "create", setup.resume_dir);
+    }
+    WM_RETURN_IF_ERROR(WriteTextProtoFile(resume_manifest, manifest));
+  }
+
+  LearnedEnsemble ensemble = BuildEnsemble(manifest);
+  setup.ops = ensemble.ops.get();
+  {
+    auto validation_sampler = datasets::WindowSampler::Create(
+        dataset.get(), datasets::Split::kValidation, manifest.history_steps(),
+        config.horizon(), config.seed() + 1);
+    if (!validation_sampler.ok()) return validation_sampler.status();
+    auto windows =
+        (*validation_sampler)->NextBatch(config.validation_windows());
+    if (!windows.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "no validation windows of ", manifest.history_steps(), " + ",
+          config.horizon(), " steps: ", windows.status().message(),
+          " (generate more or longer episodes)"));
+    }
+    setup.validation = ToBatch(*windows, setup.ops->nx(), setup.ops->nu(),
+                               setup.ops->num_parameters());
+  }
+  setup.deadline = std::chrono::steady_clock::now() +
+                   std::chrono::milliseconds(
+                       static_cast<int64_t>(config.max_minutes() * 60000));
+  TrainingLog log(request.model_dir + "/metrics.jsonl",
+                  config.ensemble_size() * config.max_steps(), progress);
+
+  // Learning rate: fixed, or the candidate with the best validation loss
+  // after a short trial of member 0 (from its initial weights).
+  double learning_rate = config.learning_rate();
+  if (learning_rate <= 0) {
+    double best = std::numeric_limits<double>::infinity();
+    TrainingSetup trial = setup;
+    trial.resume_dir.clear();
+    for (double candidate : config.learning_rate_candidates()) {
+      LearnedEnsemble scratch = BuildEnsemble(manifest);
+      TrainingLog quiet("", 0, nullptr);
+      WM_ASSIGN_OR_RETURN(double loss,
+                          TrainMember(trial, 0, *scratch.members[0], candidate,
+                                      std::max<int64_t>(config.max_steps() / 5,
+                                                        config.eval_every()),
+                                      false, &quiet));
+      if (loss < best) {
+        best = loss;
+        learning_rate = candidate;
+      }
+    }
+    LOG(INFO) << "learning rate " << learning_rate << " chosen on validation";
+  }
+  manifest.mutable_training()->set_learning_rate(learning_rate);
+
+  // Members in parallel, one intra-op thread each.
+  const int members = config.ensemble_size();
+  std::vector<absl::StatusOr<double>> results(members, 0.0);
+  std::atomic<int> next_member{0};
+  auto worker = [&] {
+    for (int k = next_member++; k < members; k = next_member++) {
+      results[k] = TrainMember(setup, k, *ensemble.members[k], learning_rate,
+                               config.max_steps(), request.resume, &log);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int w = 0; w < std::min(config.workers(), members); ++w) {
+    threads.emplace_back(worker);
+  }
+  for (auto& thread : threads) thread.join();
+  double validation_sum = 0;
+  for (int k = 0; k < members; ++k) {
+    if (!results[k].ok()) return results[k].status();
+    validation_sum += *results[k];
+    (*manifest.mutable_metrics())[absl::StrCat("validation_loss_member", k)] =
+        *results[k];
+  }
+  (*manifest.mutable_metrics())["validation_loss"] = validation_sum / members;
+
+  // Publish <N>.tmp, then rename to <N>.
+  WM_ASSIGN_OR_RETURN(int64_t version, NextModelVersion(request.model_dir));
+  manifest.set_version(version);
+  const std::string final_dir = absl::StrCat(request.model_dir, "/", version);
+  const std::string temporary_dir = final_dir + ".tmp";
+  fs::remove_all(temporary_dir, ignored);
+  fs::create_directories(temporary_dir, ignored);
+  WM_RETURN_IF_ERROR(
+      SaveEnsembleWeights(temporary_dir + "/weights.pt", ensemble.members));
+  WM_RETURN_IF_ERROR(
+      WriteTextProtoFile(temporary_dir + "/manifest.pbtxt", manifest));
+  WM_RETURN_IF_ERROR(RenamePath(temporary_dir, final_dir));
+  fs::remove_all(setup.resume_dir, ignored);
+  return manifest;
+}
+
+}  // namespace wm::worldmodel

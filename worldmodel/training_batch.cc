@@ -1,0 +1,106 @@
+#include "worldmodel/training_batch.h"
+
+namespace wm::worldmodel {
+
+WindowBatch ToBatch(const std::vector<datasets::Window>& windows, int nx,
+                    int nu, int num_parameters) {
+  WindowBatch batch;
+  batch.history = windows.front().history;
+  batch.horizon = windows.front().horizon;
+  const int64_t steps = batch.history + batch.horizon;
+  const int64_t b = windows.size();
+  std::vector<float> states, actions, parameters;
+  states.reserve(b * (steps + 1) * nx);
+  actions.reserve(b * steps * nu);
+  for (const datasets::Window& window : windows) {
+    states.insert(states.end(), window.states.begin(), window.states.end());
+    actions.insert(actions.end(), window.actions.begin(), window.actions.end());
+    parameters.insert(parameters.end(), window.params.begin(),
+                      window.params.end());
+  }
+  batch.states = torch::tensor(states).reshape({b, steps + 1, nx});
+  batch.actions = torch::tensor(actions).reshape({b, steps, nu});
+  batch.parameters = torch::tensor(parameters).reshape({b, num_parameters});
+  return batch;
+}
+
+namespace {
+
+torch::Tensor GaussianNll(const torch::Tensor& mean,
+                          const torch::Tensor& log_variance,
+                          const torch::Tensor& target) {
+  return 0.5 *
+         (log_variance + (target - mean).pow(2) * torch::exp(-log_variance));
+}
+
+}  // namespace
+
+LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
+                     const WindowBatch& batch, double multi_step_weight,
+                     double parameter_weight, sim::Rng* rng) {
+  const int64_t b = batch.states.size(0);
+  const int L = batch.history, H = batch.horizon;
+  const int nx = ops.nx(), nu = ops.nu(), nv = ops.nv();
+  LossTerms terms;
+
+  // Parameters the dynamics sees.
+  torch::Tensor dynamics_parameters = torch::zeros({b, 0});
+  torch::Tensor parameter_nll = torch::zeros({});
+  if (member.uses_parameters()) {
+    auto [mean, log_variance] = member.Encode(
+        ops, batch.states.narrow(1, 0, L + 1), batch.actions.narrow(1, 0, L));
+    auto known = ~torch::isnan(batch.parameters);
+    auto truth = ops.NormalizeParameters(torch::nan_to_num(batch.parameters));
+    auto known_f = known.to(torch::kFloat32);
+    parameter_nll = (GaussianNll(mean, log_variance, truth) * known_f).sum() /
+                    known_f.sum().clamp_min(1.0);
+    std::vector<float> teacher(b, 0.0f);
+    if (rng != nullptr) {
+      for (auto& t : teacher) t = rng->Uniform() < 0.5 ? 1.0f : 0.0f;
+    }
+    auto use_truth = (torch::tensor(teacher).unsqueeze(1) > 0) &
+                     known.all(1, /*keepdim=*/true);
+    dynamics_parameters = torch::where(use_truth, truth, mean);
+  }
+
+  // One step ahead, teacher-forced at every future step.
+  auto x = batch.states.narrow(1, L, H).reshape({b * H, nx});
+  auto x_next = batch.states.narrow(1, L + 1, H).reshape({b * H, nx});
+  auto a = batch.actions.narrow(1, L, H).reshape({b * H, nu});
+  auto p = dynamics_parameters.repeat_interleave(H, 0);
+  MemberStep step = member.Step(ops, x, a, p);
+  torch::Tensor target;
+  if (member.uses_parameters()) {
+    auto dv = x_next.narrow(1, ops.nq(), nv) - x.narrow(1, ops.nq(), nv);
+    target = (dv - ops.velocity_delta_mean()) / ops.velocity_delta_std();
+  } else {
+    target = ops.NormalizeDelta(ops.TangentDelta(x, x_next));
+  }
+  auto nll = GaussianNll(step.mean, step.log_variance, target).mean();
+
+  // Multi-step rollout of the mean from the first future state.
+  torch::Tensor multi_step = torch::zeros({});
+  if (member.uses_parameters() && multi_step_weight > 0) {
+    auto state = batch.states.select(1, L);
+    std::vector<torch::Tensor> errors;
+    for (int t = 0; t < H; ++t) {
+      state = member
+                  .Step(ops, state, batch.actions.select(1, L + t),
+                        dynamics_parameters)
+                  .next_state;
+      auto error = ops.TangentDelta(batch.states.select(1, L + t + 1), state) /
+                   ops.delta_std();
+      errors.push_back(error.pow(2).mean(1));
+    }
+    multi_step = torch::stack(errors).mean();
+  }
+
+  terms.total = nll + multi_step_weight * multi_step +
+                parameter_weight * parameter_nll + member.BoundPenalty();
+  terms.one_step_nll = nll.item<double>();
+  terms.multi_step = multi_step.item<double>();
+  terms.parameter_nll = parameter_nll.item<double>();
+  return terms;
+}
+
+}  // namespace wm::worldmodel

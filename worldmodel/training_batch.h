@@ -1,0 +1,49 @@
+#ifndef WM_WORLDMODEL_TRAINING_BATCH_H_
+#define WM_WORLDMODEL_TRAINING_BATCH_H_
+
+// Training windows as tensors and the training loss of a member. Internal
+// to the LibTorch target.
+
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "datasets/window_sampler.h"
+#include "sim/random.h"
+#include "worldmodel/learned_networks.h"
+#include "worldmodel/torch_state_ops.h"
+
+namespace wm::worldmodel {
+
+struct WindowBatch {
+  torch::Tensor states;      // [B, L + H + 1, nx]
+  torch::Tensor actions;     // [B, L + H, nu]
+  torch::Tensor parameters;  // [B, P], NaN where unknown
+  int history = 0;           // L
+  int horizon = 0;           // H
+};
+
+// Stacks sampled windows (all of the same history and horizon).
+WindowBatch ToBatch(const std::vector<datasets::Window>& windows, int nx,
+                    int nu, int num_parameters);
+
+struct LossTerms {
+  torch::Tensor total;       // what the optimiser minimises
+  double one_step_nll = 0;   // Gaussian NLL of the normalised one-step target
+  double multi_step = 0;     // mean squared normalised rollout error
+  double parameter_nll = 0;  // NLL of the known parameters (physics)
+};
+
+// The member's loss on a batch. Physics: one-step NLL of the velocity
+// change, `multi_step_weight` x the H-step rollout error, and
+// `parameter_weight` x the NLL of the encoder's parameter estimate; the
+// dynamics sees the true parameters for half the windows (chosen with
+// `rng`) and the inferred ones otherwise (always inferred when `rng` is
+// null: validation). Blackbox: one-step NLL of the tangent delta (PETS).
+LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
+                     const WindowBatch& batch, double multi_step_weight,
+                     double parameter_weight, sim::Rng* rng);
+
+}  // namespace wm::worldmodel
+
+#endif  // WM_WORLDMODEL_TRAINING_BATCH_H_
