@@ -12,6 +12,8 @@ fi
 
 BUILD_DIR="${BUILD_DIR:-build}"
 export OPENBLAS_NUM_THREADS=1
+# ccache hits across checkouts at different paths (CI clones elsewhere).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD_DIR" -j2
 found=0

@@ -26,6 +26,8 @@ if [ "$SETUP" -eq 1 ]; then
 fi
 BUILD_DIR="${BUILD_DIR:-build}"
 export OPENBLAS_NUM_THREADS=1
+# ccache hits across checkouts at different paths (CI clones elsewhere).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 if [ ! -x "$BUILD_DIR/bin/wm" ] || [ "${WM_QUICKSTART_SKIP_BUILD:-0}" != 1 ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$BUILD_DIR" -j2 --target wm
