@@ -7,25 +7,7 @@
 set -uo pipefail
 WM="$1"
 SOURCE="$2"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_error NAME PATTERN -- COMMAND...: non-zero exit and PATTERN printed.
-expect_error() {
-  local name="$1" pattern="$2"
-  shift 3
-  local output
-  output="$("$@" 2>&1)"
-  local code=$?
-  if [ "$code" -eq 0 ]; then
-    fail "$name: exit 0, expected an error"
-  elif ! grep -q -- "$pattern" <<<"$output"; then
-    fail "$name: output lacks '$pattern': $output"
-  fi
-}
+source "$(dirname "$0")/cli_test_lib.sh"
 
 # 40 episodes of 75 steps (1.5 s at dt 0.02): 1 s of history leaves 25
 # steps, enough for the 10-step horizon but not for 50 or 100.

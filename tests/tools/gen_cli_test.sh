@@ -4,26 +4,7 @@
 # non-zero exit and nothing half-written. Usage: gen_cli_test.sh WM_BINARY
 set -uo pipefail
 WM="$1"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_error NAME PATTERN -- COMMAND...: the command must exit non-zero and
-# print PATTERN.
-expect_error() {
-  local name="$1" pattern="$2"
-  shift 3
-  local output
-  output="$("$@" 2>&1)"
-  local code=$?
-  if [ "$code" -eq 0 ]; then
-    fail "$name: exit 0, expected an error"
-  elif ! grep -q -- "$pattern" <<<"$output"; then
-    fail "$name: output lacks '$pattern': $output"
-  fi
-}
+source "$(dirname "$0")/cli_test_lib.sh"
 
 # Same command, 1 and 2 workers: byte-identical datasets.
 "$WM" gen --scene push --episodes 6 --steps 8 --seed 3 --workers 1 \

@@ -5,10 +5,7 @@
 # identical predictions; bad inputs are refused. Usage: train_cli_test.sh WM
 set -uo pipefail
 WM="$1"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/cli_test_lib.sh"
 
 "$WM" gen --scene slide --episodes 40 --steps 80 --seed 2 --out "$WORK/data" \
   >/dev/null 2>&1 || fail "gen"

@@ -1,0 +1,23 @@
+# Shared by the CLI test scripts (source it): a scratch directory removed on
+# exit, a failure counter, and expect_error.
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+failures=0
+
+# fail MESSAGE: records a failed check.
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect_error NAME PATTERN -- COMMAND...: the command must exit non-zero and
+# print PATTERN.
+expect_error() {
+  local name="$1" pattern="$2"
+  shift 3
+  local output
+  output="$("$@" 2>&1)"
+  local code=$?
+  if [ "$code" -eq 0 ]; then
+    fail "$name: exit 0, expected an error"
+  elif ! grep -q -- "$pattern" <<<"$output"; then
+    fail "$name: output lacks '$pattern': $output"
+  fi
+}
