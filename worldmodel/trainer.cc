@@ -154,10 +154,12 @@ class TrainingLog {
     state_.samples_per_second = samples_ / Elapsed();
     if (progress_) progress_(state_);
   }
+  // Records a validation; appends a metrics line unless the path is empty.
   void Validation(int k, int64_t step, double train_loss,
                   const LossTerms& validation) {
     std::lock_guard<std::mutex> lock(mutex_);
     state_.validation_loss = validation.total.item<double>();
+    if (metrics_path_.empty()) return;
     std::ofstream out(metrics_path_, std::ios::app);
     out << absl::StrFormat(
         "{\"member\": %d, \"step\": %d, \"train_loss\": %.6g, "
@@ -248,8 +250,7 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
       } else if (++state.validations_without_improvement >= config.patience()) {
         state.done = true;  // early stopping
       }
-      if (!setup.resume_dir.empty())
-        log->Validation(k, state.step, train_loss, validation);
+      log->Validation(k, state.step, train_loss, validation);
       if (!setup.resume_dir.empty()) {
         WM_RETURN_IF_ERROR(
             SaveMemberState(setup, k, member, *best, optimizer, state));
