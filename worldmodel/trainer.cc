@@ -1,5 +1,6 @@
 #include "worldmodel/trainer.h"
 
+#include <google/protobuf/util/message_differencer.h>
 #include <torch/torch.h>
 
 #include <atomic>
@@ -348,7 +349,9 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   if (request.resume) {
     v1::CheckpointManifest saved;
     WM_RETURN_IF_ERROR(ReadTextProtoFile(resume_manifest, &saved));
-    if (saved.SerializeAsString() != manifest.SerializeAsString()) {
+    // Field-wise: serialised bytes of map fields (the scene's actuator
+    // units) depend on insertion order, which a text round trip changes.
+    if (!google::protobuf::util::MessageDifferencer::Equals(saved, manifest)) {
       return absl::FailedPreconditionError(absl::StrCat(
           "the resume state in ", setup.resume_dir,
           " was started with another dataset or config; train without "

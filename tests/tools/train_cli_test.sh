@@ -38,7 +38,7 @@ done
 sleep 0.3
 kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
-[ -d "$WORK/models/resumed/1" ] && echo "note: the run finished before the kill"
+[ -d "$WORK/models/resumed/1" ] && fail "the run finished before the kill: resume untested"
 if [ ! -d "$WORK/models/resumed/1" ]; then
   out="$(train "$WORK/models/resumed" --resume 2>&1)" || fail "resume: $out"
 fi
