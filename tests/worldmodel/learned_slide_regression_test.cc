@@ -11,13 +11,10 @@
 #include <vector>
 
 #include "datasets/dataset.h"
-#include "datasets/dataset_writer.h"
 #include "datasets/split.h"
-#include "sim/rollout_generator.h"
-#include "sim/scene_library.h"
-#include "sim/scene_manifest.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/worldmodel/test_datasets.h"
 #include "worldmodel/model_factory.h"
 #include "worldmodel/model_registry_hooks.h"
 #include "worldmodel/trainer.h"
@@ -30,23 +27,6 @@ using ::wm::testing::IsOk;
 constexpr double kRatioTolerance = 0.10;
 constexpr double kFrictionTolerance = 0.15;
 constexpr double kGravity = 9.81;
-
-void GenerateSlide(const std::string& directory, int64_t episodes) {
-  auto scene = *sim::LoadScene("slide");
-  sim::GenerationOptions options;
-  options.episodes = episodes;
-  options.steps = 100;
-  options.seed = 11;
-  options.workers = 2;
-  auto generator = sim::RolloutGenerator::Create(scene, options);
-  ASSERT_THAT(generator, IsOk());
-  auto writer = datasets::DatasetWriter::Create(
-      directory, sim::ManifestForScene(*scene), 1000, false);
-  ASSERT_THAT(writer, IsOk());
-  auto summary = (*generator)->Run(writer->get(), {});
-  ASSERT_THAT(summary, IsOk());
-  ASSERT_THAT((*writer)->Finish(summary->dropped), IsOk());
-}
 
 std::unique_ptr<WorldModel> TrainTiny(const std::string& data,
                                       const std::string& models,
@@ -91,8 +71,10 @@ double SpeedAfter(const WorldModel& model, double friction, double mass,
 }
 
 TEST(LearnedSlideRegressionTest, TrainedModelsBehaveLikePhysics) {
-  testing::TempDir dir;
-  GenerateSlide(dir.Join("data"), 240);
+  ::wm::testing::TempDir dir;
+  ASSERT_THAT(::wm::worldmodel::testing::GenerateDataset(
+                  "slide", dir.Join("data"), 240, 100, /*seed=*/11),
+              IsOk());
   auto physics = TrainTiny(dir.Join("data"), dir.Join("models"), "physics");
   auto blackbox = TrainTiny(dir.Join("data"), dir.Join("models"), "blackbox");
   ASSERT_NE(physics, nullptr);
