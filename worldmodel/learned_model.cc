@@ -56,6 +56,8 @@ class LearnedModel : public WorldModel {
     prediction.mean = FromTorch(mean);
     prediction.epistemic_std = FromTorch(EnsembleSpread(mean, next));
     prediction.aleatoric_std = FromTorch(RootMeanSquare(noise));
+    if (context.per_member)
+      prediction.member_mean = FromTorch(torch::stack(next));
     return prediction;
   }
 
@@ -73,6 +75,8 @@ class LearnedModel : public WorldModel {
     for (size_t k = 0; k < members; ++k) {
       parameters[k] = MemberParameters(k, context, n);
     }
+    std::vector<std::vector<torch::Tensor>> member_states(
+        context.per_member ? members : 0, {start});
     std::vector<torch::Tensor> means = {start},
                                epistemic = {torch::zeros({n, 2 * ops().nv()})},
                                aleatoric = {torch::zeros({n, 2 * ops().nv()})};
@@ -83,6 +87,7 @@ class LearnedModel : public WorldModel {
         MemberStep step =
             ensemble_.members[k]->Step(ops(), state[k], action, parameters[k]);
         state[k] = step.next_state;
+        if (context.per_member) member_states[k].push_back(state[k]);
         noise.push_back(ensemble_.members[k]->AleatoricStd(ops(), step));
       }
       torch::Tensor mean = EnsembleMean(state);
@@ -94,6 +99,13 @@ class LearnedModel : public WorldModel {
     trajectory.mean = FromTorch(torch::stack(means, 1));
     trajectory.epistemic_std = FromTorch(torch::stack(epistemic, 1));
     trajectory.aleatoric_std = FromTorch(torch::stack(aleatoric, 1));
+    if (context.per_member) {
+      std::vector<torch::Tensor> stacked;
+      for (const auto& states : member_states) {
+        stacked.push_back(torch::stack(states, 1));
+      }
+      trajectory.member_mean = FromTorch(torch::stack(stacked));
+    }
     return trajectory;
   }
 

@@ -13,6 +13,13 @@ namespace {
 // Idle simulators kept for reuse; more are made when calls overlap.
 constexpr size_t kMaxPooledSimulators = 8;
 
+// `mean` as the only member of a one-member ensemble: a leading 1 in shape.
+Tensor AsOneMember(const Tensor& mean) {
+  Tensor member = mean;
+  member.shape.insert(member.shape.begin(), 1);
+  return member;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MujocoModel>> MujocoModel::Create(
@@ -114,6 +121,7 @@ absl::StatusOr<Prediction> MujocoModel::Predict(const Tensor& states,
   }
   ReleaseSimulator(std::move(simulator));
   WM_RETURN_IF_ERROR(status);
+  if (context.per_member) prediction.member_mean = AsOneMember(prediction.mean);
   return prediction;
 }
 
@@ -143,6 +151,7 @@ absl::StatusOr<Trajectory> MujocoModel::Rollout(const Tensor& initial,
   }
   ReleaseSimulator(std::move(simulator));
   WM_RETURN_IF_ERROR(status);
+  if (context.per_member) trajectory.member_mean = AsOneMember(trajectory.mean);
   return trajectory;
 }
 

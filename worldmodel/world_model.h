@@ -22,6 +22,8 @@ struct Context {
   // Explicit physical parameters [B or 1, P], SI units, in the order of
   // WorldModel::parameters().
   Tensor parameters;
+  // Also return each ensemble member's own prediction (member_mean).
+  bool per_member = false;
 
   bool has_history() const { return !history_states.data.empty(); }
   bool has_parameters() const { return !parameters.data.empty(); }
@@ -33,6 +35,7 @@ struct Prediction {
   Tensor mean;           // [B, nx]: member average, quaternions normalised
   Tensor epistemic_std;  // [B, 2 nv]: spread across ensemble members
   Tensor aleatoric_std;  // [B, 2 nv]: the members' own predicted noise
+  Tensor member_mean;    // [K, B, nx] when context.per_member, else empty
 };
 
 // A multi-step open-loop rollout for N action sequences.
@@ -40,6 +43,7 @@ struct Trajectory {
   Tensor mean;           // [N, H + 1, nx], step 0 = the initial state
   Tensor epistemic_std;  // [N, H + 1, 2 nv], zero at step 0
   Tensor aleatoric_std;  // [N, H + 1, 2 nv]
+  Tensor member_mean;    // [K, N, H + 1, nx] when context.per_member
 };
 
 // Physical parameters inferred from a history, by name.
