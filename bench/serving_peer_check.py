@@ -27,7 +27,7 @@ _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(_REPO, "clients", "python"))
 from wm_client import WorldModelClient  # noqa: E402
 sys.path.insert(0, os.path.join(_REPO, "bench"))
-from serving_peer import BlackboxEnsemble, resolve_version_dir  # noqa: E402
+from serving_peer_model import BlackboxEnsemble, resolve_version_dir  # noqa: E402
 
 
 def start(command, what, timeout=60.0):
