@@ -3,8 +3,8 @@
 # ephemeral loopback port: a tiny push dataset and a 2-member blackbox model,
 # then list, info, Predict (shapes, finite values, the version that answered,
 # per-member outputs), Rollout shapes, the error codes the client carries
-# (NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION), example.py, and a
-# graceful SIGTERM that exits 0.
+# (NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION), example.py, a graceful
+# SIGTERM that exits 0, and the bearer token (WM_SERVE_TOKEN) sent as metadata.
 # Usage: python_client_test.sh WM_BINARY SOURCE_DIR STUB_DIR
 set -uo pipefail
 WM="$1"
@@ -22,6 +22,39 @@ finish() {
   echo "all Python client checks passed"
 }
 
+# start_server: runs `wm serve` on a free loopback port in the background
+# (SERVER_PID) and reads HOST:PORT from its `listening on` line (TARGET).
+start_server() {
+  "$WM" serve --models "$WORK/models" --port 0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
+  SERVER_PID=$!
+  TARGET=""
+  for _ in $(seq 300); do
+    TARGET="$(sed -n 's/^listening on \([^ ]*\)$/\1/p' "$WORK/serve.out" | head -1)"
+    [ -n "$TARGET" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  fail "wm serve printed no 'listening on' line: $(tail -5 "$WORK/serve.err")"
+  finish
+}
+
+# stop_server: SIGTERM; the server must exit 0 within 15 s.
+stop_server() {
+  kill -TERM "$SERVER_PID"
+  for _ in $(seq 150); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$SERVER_PID" 2>/dev/null; then
+    fail "wm serve still running 15 s after SIGTERM"
+    kill -9 "$SERVER_PID"
+  fi
+  wait "$SERVER_PID"
+  local code=$?
+  SERVER_PID=""
+  [ "$code" -eq 0 ] || fail "wm serve exited $code on SIGTERM: $(tail -5 "$WORK/serve.err")"
+}
+
 "$WM" gen --scene push --episodes 30 --steps 40 --seed 1 --workers 1 \
   --out "$WORK/data" >/dev/null 2>&1 || fail "gen"
 # Small and fixed (one learning rate, narrow layers): a few seconds.
@@ -32,20 +65,7 @@ printf 'learning_rate: 0.001\nhidden: [64, 64]\nbatch_size: 32\nvalidation_windo
   >/dev/null 2>"$WORK/train.err" || fail "train: $(tail -3 "$WORK/train.err")"
 [ -f "$WORK/models/push_bb/1/weights.pt" ] || { fail "no model version 1"; finish; }
 
-"$WM" serve --models "$WORK/models" --port 0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
-SERVER_PID=$!
-TARGET=""
-for _ in $(seq 300); do
-  TARGET="$(sed -n 's/^listening on \([^ ]*\)$/\1/p' "$WORK/serve.out" | head -1)"
-  [ -n "$TARGET" ] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$TARGET" ]; then
-  fail "wm serve printed no 'listening on' line: $(tail -5 "$WORK/serve.err")"
-  finish
-fi
-
+start_server
 /usr/bin/python3 - "$SOURCE" "$TARGET" "$WORK/data" <<'PY' || fail "client checks"
 import glob, sys
 import grpc, h5py, numpy as np
@@ -120,17 +140,23 @@ grep -q "^Predict (v1): mean (4, 17)" "$WORK/example.out" \
 grep -q "^Rollout (v1): mean (4, 11, 17)" "$WORK/example.out" \
   || fail "example.py printed no Rollout"
 
-kill -TERM "$SERVER_PID"
-for _ in $(seq 150); do
-  kill -0 "$SERVER_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if kill -0 "$SERVER_PID" 2>/dev/null; then
-  fail "wm serve still running 15 s after SIGTERM"
-  kill -9 "$SERVER_PID"
-fi
-wait "$SERVER_PID"
-code=$?
-SERVER_PID=""
-[ "$code" -eq 0 ] || fail "wm serve exited $code on SIGTERM: $(tail -5 "$WORK/serve.err")"
+stop_server
+
+# With a bearer token required: UNAUTHENTICATED without it, served with it.
+WM_SERVE_TOKEN=s3cret start_server
+/usr/bin/python3 - "$SOURCE" "$TARGET" <<'PY' || fail "token checks"
+import sys
+import grpc
+sys.path.insert(0, f"{sys.argv[1]}/clients/python")
+from wm_client import WorldModelClient, WorldModelError
+for token in (None, "wrong"):
+    try:
+        WorldModelClient(sys.argv[2], token=token, timeout=30).list_models()
+        raise AssertionError(f"token {token!r} was accepted")
+    except WorldModelError as error:
+        assert error.code == grpc.StatusCode.UNAUTHENTICATED, error
+client = WorldModelClient(sys.argv[2], token="s3cret", timeout=30)
+assert [m.name for m in client.list_models()] == ["push_bb"]
+PY
+stop_server
 finish
