@@ -13,4 +13,11 @@ find_package(HDF5 REQUIRED COMPONENTS C)
 # find_dependency(OpenGL) (libgl-dev); neither is used at run time.
 find_package(mujoco CONFIG REQUIRED)
 find_package(Torch CONFIG REQUIRED)
-find_package(httplib CONFIG QUIET)
+# cpp-httplib: Debian ships it compiled (libcpp-httplib.so), with a
+# pkg-config file and no CMake package. Its header must see the feature
+# macros the library was built with, or class layouts disagree.
+find_library(WM_HTTPLIB_LIBRARY NAMES cpp-httplib REQUIRED)
+add_library(wm_httplib INTERFACE)
+target_link_libraries(wm_httplib INTERFACE "${WM_HTTPLIB_LIBRARY}")
+target_compile_definitions(wm_httplib INTERFACE CPPHTTPLIB_OPENSSL_SUPPORT
+  CPPHTTPLIB_ZLIB_SUPPORT CPPHTTPLIB_BROTLI_SUPPORT)

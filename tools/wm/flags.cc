@@ -22,7 +22,8 @@ ABSL_FLAG(std::string, policy, "",
 ABSL_FLAG(int64_t, episodes_per_shard, 256, "Episodes per HDF5 shard.");
 ABSL_FLAG(std::string, model, "",
           "train: the kind to train, physics (default) or blackbox. eval and "
-          "others: the model, MODELS/NAME (latest version) or MODELS/NAME/N.");
+          "others: the model, MODELS/NAME (latest version) or MODELS/NAME/N; "
+          "query: a served model, NAME or NAME/N.");
 ABSL_FLAG(std::string, data, "", "Dataset directory.");
 ABSL_FLAG(bool, resume, false,
           "Continue an interrupted training from MODELS/NAME/.train.");
@@ -40,3 +41,25 @@ ABSL_FLAG(std::string, ood_data, "",
 ABSL_FLAG(std::string, json, "", "eval: where to write the JSON report.");
 ABSL_FLAG(int32_t, max_episodes, 0,
           "eval: score at most this many test episodes (0: all).");
+ABSL_FLAG(std::string, models, "",
+          "serve: the models directory (MODELS/<name>/<N>/ versions).");
+ABSL_FLAG(std::string, host, "127.0.0.1",
+          "serve: the address to listen on (loopback by default).");
+ABSL_FLAG(int32_t, port, 50051, "serve: the gRPC port (0 picks a free one).");
+ABSL_FLAG(int32_t, metrics_port, 0,
+          "serve: Prometheus metrics on http://host:PORT/metrics (0: off, -1: "
+          "a free port).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "serve: TLS certificate chain (PEM); with --tls_key.");
+ABSL_FLAG(std::string, tls_key, "", "serve: TLS private key (PEM).");
+ABSL_FLAG(std::string, token_file, "",
+          "serve and query: a file holding the bearer token (else the "
+          "WM_SERVE_TOKEN environment variable).");
+ABSL_FLAG(std::string, server, "127.0.0.1:50051",
+          "query: the server, HOST:PORT.");
+ABSL_FLAG(std::string, tls_ca, "",
+          "query: PEM root certificates; TLS when set.");
+ABSL_FLAG(std::string, request, "",
+          "query: a proto3-JSON request file (PredictRequest, RolloutRequest "
+          "or InferParametersRequest); - reads stdin.");
+ABSL_FLAG(double, timeout, 30, "query: seconds per call.");

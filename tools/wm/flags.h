@@ -28,5 +28,16 @@ ABSL_DECLARE_FLAG(std::string, baseline);
 ABSL_DECLARE_FLAG(std::string, ood_data);
 ABSL_DECLARE_FLAG(std::string, json);
 ABSL_DECLARE_FLAG(int32_t, max_episodes);
+ABSL_DECLARE_FLAG(std::string, models);
+ABSL_DECLARE_FLAG(std::string, host);
+ABSL_DECLARE_FLAG(int32_t, port);
+ABSL_DECLARE_FLAG(int32_t, metrics_port);
+ABSL_DECLARE_FLAG(std::string, tls_cert);
+ABSL_DECLARE_FLAG(std::string, tls_key);
+ABSL_DECLARE_FLAG(std::string, token_file);
+ABSL_DECLARE_FLAG(std::string, server);
+ABSL_DECLARE_FLAG(std::string, tls_ca);
+ABSL_DECLARE_FLAG(std::string, request);
+ABSL_DECLARE_FLAG(double, timeout);
 
 #endif  // WM_TOOLS_WM_FLAGS_H_

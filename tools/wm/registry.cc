@@ -6,6 +6,8 @@ int RunDoctor(const Invocation& invocation);
 int RunEval(const Invocation& invocation);
 int RunGen(const Invocation& invocation);
 int RunInspect(const Invocation& invocation);
+int RunQuery(const Invocation& invocation);
+int RunServe(const Invocation& invocation);
 int RunTrain(const Invocation& invocation);
 
 const std::vector<Subcommand>& AllSubcommands() {
@@ -39,6 +41,22 @@ const std::vector<Subcommand>& AllSubcommands() {
            {"config", "model", "data", "baseline", "ood_data", "json",
             "max_episodes"},
            RunEval},
+          {"serve",
+           "serve model versions over gRPC (health, reflection, metrics)",
+           "wm serve --models DIR [--host 127.0.0.1] [--port 50051] "
+           "[--metrics_port P] [--tls_cert F --tls_key F] [--token_file F] "
+           "[--config FILE]",
+           {"config", "models", "host", "port", "metrics_port", "tls_cert",
+            "tls_key", "token_file"},
+           RunServe},
+          {"query",
+           "ask a running wm serve: list, info, predict, rollout, infer",
+           "wm query --server HOST:PORT list | info --model NAME[/N] | "
+           "predict|rollout|infer --request FILE.json [--model NAME[/N]] "
+           "[--token_file F] [--tls_ca F] [--timeout S]",
+           {"config", "server", "model", "request", "token_file", "tls_ca",
+            "timeout"},
+           RunQuery},
           {"doctor",
            "check the toolchain this machine runs wm with (BLAS, versions)",
            "wm doctor",

@@ -1,0 +1,185 @@
+#include "services/world_model_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "services/model_manager.h"
+#include "services/predict_batcher.h"
+#include "services/server_metrics.h"
+#include "services/world_model_service.h"
+#include "util/file_util.h"
+#include "util/logging.h"
+#include "util/status_macros.h"
+
+namespace wm::services {
+namespace {
+
+constexpr char kServiceName[] = "wm.v1.WorldModelService";
+constexpr char kTokenVariable[] = "WM_SERVE_TOKEN";
+
+// The bearer token from config.token_file, else from $WM_SERVE_TOKEN; empty
+// when neither is set (authentication off).
+absl::StatusOr<std::string> BearerToken(const v1::ServerConfig& config) {
+  std::string token;
+  if (!config.token_file().empty()) {
+    WM_ASSIGN_OR_RETURN(token, ReadFileToString(config.token_file()));
+    token = std::string(absl::StripAsciiWhitespace(token));
+    if (token.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("token_file ", config.token_file(), " is empty"));
+    }
+  } else if (const char* value = std::getenv(kTokenVariable)) {
+    token = std::string(absl::StripAsciiWhitespace(value));
+  }
+  return token;
+}
+
+// Insecure credentials, or TLS from the configured certificate and key.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const v1::ServerConfig& config) {
+  if (config.tls_cert_file().empty() && config.tls_key_file().empty()) {
+    return grpc::InsecureServerCredentials();
+  }
+  if (config.tls_cert_file().empty() || config.tls_key_file().empty()) {
+    return absl::InvalidArgumentError(
+        "TLS needs both tls_cert_file and tls_key_file");
+  }
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  WM_ASSIGN_OR_RETURN(pair.cert_chain, ReadFileToString(config.tls_cert_file()));
+  WM_ASSIGN_OR_RETURN(pair.private_key, ReadFileToString(config.tls_key_file()));
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back(std::move(pair));
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
+
+v1::ServerConfig WithServerDefaults(v1::ServerConfig config) {
+  if (config.host().empty()) config.set_host("127.0.0.1");
+  if (config.max_message_bytes() == 0) config.set_max_message_bytes(64 << 20);
+  auto* batching = config.mutable_batching();
+  if (batching->max_batch_rows() == 0) batching->set_max_batch_rows(256);
+  if (batching->max_queue_delay_us() == 0) batching->set_max_queue_delay_us(500);
+  if (batching->max_queued_calls() == 0) batching->set_max_queued_calls(1024);
+  if (batching->workers() == 0) {
+    batching->set_workers(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  if (config.max_predict_rows() == 0) config.set_max_predict_rows(65536);
+  if (config.max_rollout_steps() == 0) config.set_max_rollout_steps(1 << 20);
+  if (config.max_history_steps() == 0) config.set_max_history_steps(1000);
+  if (config.poll_seconds() == 0) config.set_poll_seconds(2.0);
+  if (config.shutdown_grace_seconds() == 0) {
+    config.set_shutdown_grace_seconds(5.0);
+  }
+  return config;
+}
+
+absl::StatusOr<std::unique_ptr<WorldModelServer>> WorldModelServer::Start(
+    v1::ServerConfig config, const std::string& models_dir,
+    const worldmodel::ModelFactory* factory) {
+  std::unique_ptr<WorldModelServer> server(new WorldModelServer());
+  server->config_ = WithServerDefaults(std::move(config));
+  const v1::ServerConfig& cfg = server->config_;
+  WM_ASSIGN_OR_RETURN(std::string token, BearerToken(cfg));
+  WM_ASSIGN_OR_RETURN(auto credentials, Credentials(cfg));
+
+  ModelManagerOptions manager_options;
+  manager_options.pinned_versions.insert(cfg.pinned_versions().begin(),
+                                         cfg.pinned_versions().end());
+  WM_ASSIGN_OR_RETURN(server->manager_,
+                      ModelManager::Create(models_dir, factory,
+                                           std::move(manager_options)));
+  server->metrics_ = std::make_unique<ServerMetrics>();
+  BatcherOptions batcher_options;
+  batcher_options.disabled = cfg.batching().disabled();
+  batcher_options.max_batch_rows = cfg.batching().max_batch_rows();
+  batcher_options.max_queue_delay =
+      absl::Microseconds(cfg.batching().max_queue_delay_us());
+  batcher_options.max_queued_calls = cfg.batching().max_queued_calls();
+  batcher_options.workers = cfg.batching().workers();
+  ServerMetrics* metrics = server->metrics_.get();
+  batcher_options.on_batch = [metrics](int64_t rows, int calls) {
+    metrics->RecordBatch(rows, calls);
+  };
+  server->batcher_ = std::make_unique<PredictBatcher>(batcher_options);
+  ServiceLimits limits;
+  limits.max_predict_rows = cfg.max_predict_rows();
+  limits.max_rollout_steps = cfg.max_rollout_steps();
+  limits.max_history_steps = cfg.max_history_steps();
+  server->service_ = std::make_unique<WorldModelServiceImpl>(
+      server->manager_.get(), server->batcher_.get(), metrics, limits,
+      std::move(token));
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat(cfg.host(), ":", cfg.port()),
+                           credentials, &server->port_);
+  builder.SetMaxReceiveMessageSize(cfg.max_message_bytes());
+  builder.SetMaxSendMessageSize(cfg.max_message_bytes());
+  builder.RegisterService(server->service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", cfg.host(), ":", cfg.port(),
+        " (address in use, or not an address of this machine)"));
+  }
+  server->running_ = true;
+  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  server->server_->GetHealthCheckService()->SetServingStatus(kServiceName,
+                                                             true);
+  server->manager_->StartPolling(absl::Seconds(cfg.poll_seconds()));
+  if (cfg.metrics_port() != 0) WM_RETURN_IF_ERROR(server->StartMetricsPage());
+  return server;
+}
+
+absl::Status WorldModelServer::StartMetricsPage() {
+  metrics_page_ = std::make_unique<httplib::Server>();
+  metrics_page_->Get("/metrics", [this](const httplib::Request&,
+                                        httplib::Response& response) {
+    response.set_content(metrics_->RenderPrometheus(batcher_->QueueDepth(),
+                                                    manager_->List()),
+                         "text/plain; version=0.0.4");
+  });
+  metrics_port_ = config_.metrics_port() < 0
+                      ? metrics_page_->bind_to_any_port(config_.host())
+                      : (metrics_page_->bind_to_port(config_.host(),
+                                                     config_.metrics_port())
+                             ? config_.metrics_port()
+                             : -1);
+  if (metrics_port_ <= 0) {
+    metrics_port_ = 0;
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen for metrics on ", config_.host(), ":",
+        config_.metrics_port()));
+  }
+  metrics_thread_ = std::thread([this] { metrics_page_->listen_after_bind(); });
+  return absl::OkStatus();
+}
+
+WorldModelServer::~WorldModelServer() {
+  Shutdown(absl::Seconds(config_.shutdown_grace_seconds()));
+}
+
+void WorldModelServer::Shutdown(absl::Duration grace) {
+  if (running_) {
+    running_ = false;
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    server_->Wait();
+  }
+  if (metrics_page_ != nullptr) metrics_page_->stop();
+  if (metrics_thread_.joinable()) metrics_thread_.join();
+  manager_.reset();  // stops polling
+}
+
+}  // namespace wm::services

@@ -1,0 +1,81 @@
+#ifndef WM_SERVICES_WORLD_MODEL_SERVER_H_
+#define WM_SERVICES_WORLD_MODEL_SERVER_H_
+
+// The running `wm serve`: a gRPC server with WorldModelService, standard
+// health checking and reflection, the model manager polling the models
+// directory, the Predict batcher, optional TLS and bearer token, and the
+// Prometheus metrics page.
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "wm/v1/server.pb.h"
+#include "worldmodel/model_factory.h"
+
+namespace grpc {
+class Server;
+}
+namespace httplib {
+class Server;
+}
+
+namespace wm::services {
+
+class ModelManager;
+class PredictBatcher;
+class ServerMetrics;
+class WorldModelServiceImpl;
+
+// `config` with every zero field set to its documented default
+// (proto/wm/v1/server.proto).
+v1::ServerConfig WithServerDefaults(v1::ServerConfig config);
+
+class WorldModelServer {
+ public:
+  // Loads the models under `models_dir` (through `factory`, which must
+  // outlive the server) and starts serving on config.host:config.port (port 0
+  // picks a free one). Errors: NOT_FOUND for a missing models directory or
+  // TLS / token file, INVALID_ARGUMENT for a bad config (one of the TLS files
+  // without the other, an empty token), UNAVAILABLE when the port cannot be
+  // bound.
+  static absl::StatusOr<std::unique_ptr<WorldModelServer>> Start(
+      v1::ServerConfig config, const std::string& models_dir,
+      const worldmodel::ModelFactory* factory);
+
+  // Shuts down (as Shutdown with the configured grace) if still running.
+  ~WorldModelServer();
+
+  // The bound gRPC port and the metrics port (0 when metrics are off).
+  int port() const { return port_; }
+  int metrics_port() const { return metrics_port_; }
+  const v1::ServerConfig& config() const { return config_; }
+  const ModelManager& manager() const { return *manager_; }
+
+  // Graceful shutdown: health turns NOT_SERVING, new calls are refused,
+  // in-flight calls get `grace` to finish (then are cancelled), polling and
+  // the metrics page stop. Idempotent; not concurrent with itself.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  WorldModelServer() = default;
+  absl::Status StartMetricsPage();
+
+  v1::ServerConfig config_;
+  int port_ = 0;
+  int metrics_port_ = 0;
+  bool running_ = false;
+  std::unique_ptr<ModelManager> manager_;
+  std::unique_ptr<ServerMetrics> metrics_;
+  std::unique_ptr<PredictBatcher> batcher_;
+  std::unique_ptr<WorldModelServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<httplib::Server> metrics_page_;
+  std::thread metrics_thread_;
+};
+
+}  // namespace wm::services
+
+#endif  // WM_SERVICES_WORLD_MODEL_SERVER_H_

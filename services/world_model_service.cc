@@ -1,0 +1,238 @@
+#include "services/world_model_service.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/grpc_status.h"
+#include "services/tensor_codec.h"
+#include "util/status_macros.h"
+#include "worldmodel/tensor_checks.h"
+
+namespace wm::services {
+namespace {
+
+// Standard normal quantile of 0.95: the half-width of a 90% interval in std.
+constexpr double kZ90 = 1.6448536269514722;
+
+void SetModelSpec(const ServedModel& served, v1::ModelSpec* spec) {
+  spec->set_name(served.name);
+  spec->set_version(served.version);
+}
+
+// The call's deadline; InfiniteFuture when the client set none.
+absl::Time CallDeadline(const grpc::ServerContext& context) {
+  const absl::Time deadline = absl::FromChrono(context.deadline());
+  return deadline > absl::Now() + absl::Hours(24 * 365) ? absl::InfiniteFuture()
+                                                        : deadline;
+}
+
+// RESOURCE_EXHAUSTED unless a context history is at most `max_steps` long.
+absl::Status CheckHistoryCap(const worldmodel::Context& context,
+                             int64_t max_steps) {
+  if (context.has_history() && context.history_states.rank() == 3 &&
+      context.history_states.shape[1] - 1 > max_steps) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "context.history_states: ", context.history_states.shape[1] - 1,
+        " history steps exceed the server's cap of ", max_steps));
+  }
+  return absl::OkStatus();
+}
+
+// Bytes-free constant-time comparison of two strings of equal length.
+bool SameSecret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char difference = 0;
+  for (size_t i = 0; i < a.size(); ++i) difference |= a[i] ^ b[i];
+  return difference == 0;
+}
+
+}  // namespace
+
+WorldModelServiceImpl::WorldModelServiceImpl(const ModelManager* manager,
+                                             PredictBatcher* batcher,
+                                             ServerMetrics* metrics,
+                                             ServiceLimits limits,
+                                             std::string bearer_token)
+    : manager_(manager),
+      batcher_(batcher),
+      metrics_(metrics),
+      limits_(limits),
+      expected_authorization_(bearer_token.empty()
+                                  ? ""
+                                  : absl::StrCat("Bearer ", bearer_token)) {}
+
+absl::Status WorldModelServiceImpl::Authenticate(
+    const grpc::ServerContext& context) const {
+  if (expected_authorization_.empty()) return absl::OkStatus();
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError(
+        "this server requires the metadata 'authorization: Bearer <token>'");
+  }
+  if (!SameSecret(std::string(it->second.data(), it->second.size()),
+                  expected_authorization_)) {
+    return absl::UnauthenticatedError("the bearer token is not valid");
+  }
+  return absl::OkStatus();
+}
+
+template <typename Body>
+grpc::Status WorldModelServiceImpl::Handle(const char* method,
+                                           grpc::ServerContext* context,
+                                           Body body) {
+  const absl::Time start = absl::Now();
+  absl::Status status = Authenticate(*context);
+  if (status.ok()) status = body();
+  metrics_->RecordCall(method, status.code(), absl::Now() - start);
+  return ToGrpcStatus(status);
+}
+
+grpc::Status WorldModelServiceImpl::ListModels(
+    grpc::ServerContext* context, const v1::ListModelsRequest*,
+    v1::ListModelsResponse* response) {
+  return Handle("ListModels", context, [&]() -> absl::Status {
+    for (const ModelListing& listing : manager_->List()) {
+      auto* entry = response->add_models();
+      entry->set_name(listing.name);
+      entry->mutable_versions()->Assign(listing.versions.begin(),
+                                        listing.versions.end());
+      entry->set_default_version(listing.default_version);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status WorldModelServiceImpl::GetModelInfo(
+    grpc::ServerContext* context, const v1::GetModelInfoRequest* request,
+    v1::ModelInfo* response) {
+  return Handle("GetModelInfo", context, [&]() -> absl::Status {
+    WM_ASSIGN_OR_RETURN(auto served, manager_->Get(request->model().name(),
+                                                   request->model().version()));
+    const worldmodel::WorldModel& model = *served->model;
+    SetModelSpec(*served, response->mutable_model());
+    response->set_kind(model.kind());
+    *response->mutable_spec() = model.spec();
+    response->set_dt(model.dt());
+    for (const auto& parameter : model.parameters()) {
+      *response->add_parameters() = parameter;
+    }
+    response->mutable_metrics()->insert(served->manifest.metrics().begin(),
+                                        served->manifest.metrics().end());
+    const int members = served->manifest.training().ensemble_size();
+    response->set_ensemble_size(model.kind() == "mujoco" || members == 0
+                                    ? 1
+                                    : members);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status WorldModelServiceImpl::Predict(grpc::ServerContext* context,
+                                            const v1::PredictRequest* request,
+                                            v1::PredictResponse* response) {
+  return Handle("Predict", context, [&]() -> absl::Status {
+    WM_ASSIGN_OR_RETURN(auto served, manager_->Get(request->model().name(),
+                                                   request->model().version()));
+    PredictCall call;
+    WM_ASSIGN_OR_RETURN(call.states,
+                        TensorFromProto(request->states(), "states"));
+    WM_ASSIGN_OR_RETURN(call.actions,
+                        TensorFromProto(request->actions(), "actions"));
+    WM_ASSIGN_OR_RETURN(call.context, ContextFromProto(request->context(),
+                                                       request->per_member()));
+    const worldmodel::WorldModel& model = *served->model;
+    WM_RETURN_IF_ERROR(
+        worldmodel::CheckPredictInputs(model.spec(), call.states, call.actions));
+    const int64_t rows = call.states.shape[0];
+    if (rows > limits_.max_predict_rows) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("states: batch ", rows, " exceeds the server's cap of ",
+                       limits_.max_predict_rows, " rows"));
+    }
+    WM_RETURN_IF_ERROR(CheckHistoryCap(call.context, limits_.max_history_steps));
+    WM_RETURN_IF_ERROR(worldmodel::CheckContext(
+        model.spec(), model.parameters().size(), rows, call.context));
+    call.deadline = CallDeadline(*context);
+    call.model = served;
+    WM_ASSIGN_OR_RETURN(worldmodel::Prediction prediction,
+                        batcher_->Predict(std::move(call)));
+    SetModelSpec(*served, response->mutable_model());
+    TensorToProto(prediction.mean, response->mutable_mean());
+    TensorToProto(prediction.epistemic_std, response->mutable_epistemic_std());
+    TensorToProto(prediction.aleatoric_std, response->mutable_aleatoric_std());
+    if (!prediction.member_mean.data.empty()) {
+      TensorToProto(prediction.member_mean, response->mutable_member_mean());
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status WorldModelServiceImpl::Rollout(grpc::ServerContext* context,
+                                            const v1::RolloutRequest* request,
+                                            v1::RolloutResponse* response) {
+  return Handle("Rollout", context, [&]() -> absl::Status {
+    WM_ASSIGN_OR_RETURN(auto served, manager_->Get(request->model().name(),
+                                                   request->model().version()));
+    WM_ASSIGN_OR_RETURN(
+        Tensor initial,
+        TensorFromProto(request->initial_states(), "initial_states"));
+    WM_ASSIGN_OR_RETURN(Tensor actions,
+                        TensorFromProto(request->actions(), "actions"));
+    WM_ASSIGN_OR_RETURN(
+        worldmodel::Context rollout_context,
+        ContextFromProto(request->context(), request->per_member()));
+    const worldmodel::WorldModel& model = *served->model;
+    WM_RETURN_IF_ERROR(
+        worldmodel::CheckRolloutInputs(model.spec(), initial, actions));
+    const int64_t steps = actions.shape[0] * actions.shape[1];
+    if (steps > limits_.max_rollout_steps) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "actions: ", actions.shape[0], " sequences x ", actions.shape[1],
+          " steps exceed the server's cap of ", limits_.max_rollout_steps,
+          " steps"));
+    }
+    WM_RETURN_IF_ERROR(
+        CheckHistoryCap(rollout_context, limits_.max_history_steps));
+    if (absl::Now() > CallDeadline(*context)) {
+      return absl::DeadlineExceededError(
+          "Rollout: the deadline passed before the work started");
+    }
+    WM_ASSIGN_OR_RETURN(worldmodel::Trajectory trajectory,
+                        model.Rollout(initial, actions, rollout_context));
+    SetModelSpec(*served, response->mutable_model());
+    TensorToProto(trajectory.mean, response->mutable_mean());
+    TensorToProto(trajectory.epistemic_std, response->mutable_epistemic_std());
+    TensorToProto(trajectory.aleatoric_std, response->mutable_aleatoric_std());
+    if (!trajectory.member_mean.data.empty()) {
+      TensorToProto(trajectory.member_mean, response->mutable_member_mean());
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status WorldModelServiceImpl::InferParameters(
+    grpc::ServerContext* context, const v1::InferParametersRequest* request,
+    v1::ParameterEstimate* response) {
+  return Handle("InferParameters", context, [&]() -> absl::Status {
+    WM_ASSIGN_OR_RETURN(auto served, manager_->Get(request->model().name(),
+                                                   request->model().version()));
+    WM_ASSIGN_OR_RETURN(worldmodel::Context history,
+                        ContextFromProto(request->context(), false));
+    WM_RETURN_IF_ERROR(CheckHistoryCap(history, limits_.max_history_steps));
+    WM_ASSIGN_OR_RETURN(worldmodel::ParameterEstimate estimate,
+                        served->model->InferParameters(history));
+    SetModelSpec(*served, response->mutable_model());
+    for (size_t p = 0; p < estimate.parameters.size(); ++p) {
+      auto* parameter = response->add_parameters();
+      parameter->set_name(estimate.parameters[p].name());
+      parameter->set_unit(estimate.parameters[p].unit());
+      parameter->set_mean(estimate.mean[p]);
+      parameter->set_std(estimate.std[p]);
+      parameter->set_lower90(estimate.mean[p] - kZ90 * estimate.std[p]);
+      parameter->set_upper90(estimate.mean[p] + kZ90 * estimate.std[p]);
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace wm::services

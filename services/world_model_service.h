@@ -1,0 +1,70 @@
+#ifndef WM_SERVICES_WORLD_MODEL_SERVICE_H_
+#define WM_SERVICES_WORLD_MODEL_SERVICE_H_
+
+// The gRPC handlers of wm.v1.WorldModelService: authenticate, decode and
+// validate the request, run it on the model version the manager hands out
+// (Predict through the batcher), encode the answer naming that version,
+// and record metrics. No exception and no crash for any request: every
+// failure is a status (DESIGN.md section 6).
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "services/model_manager.h"
+#include "services/predict_batcher.h"
+#include "services/server_metrics.h"
+#include "wm/v1/service.grpc.pb.h"
+
+namespace wm::services {
+
+// Per-call caps; requests beyond them get RESOURCE_EXHAUSTED.
+struct ServiceLimits {
+  int64_t max_predict_rows = 65536;       // B of one Predict
+  int64_t max_rollout_steps = 1 << 20;    // N x H of one Rollout
+  int64_t max_history_steps = 1000;       // L of a context history
+};
+
+class WorldModelServiceImpl final : public v1::WorldModelService::Service {
+ public:
+  // The pointers must outlive the service. An empty `bearer_token` turns
+  // authentication off; otherwise every call must carry the metadata
+  // "authorization: Bearer <token>" or gets UNAUTHENTICATED.
+  WorldModelServiceImpl(const ModelManager* manager, PredictBatcher* batcher,
+                        ServerMetrics* metrics, ServiceLimits limits,
+                        std::string bearer_token);
+
+  grpc::Status ListModels(grpc::ServerContext* context,
+                          const v1::ListModelsRequest* request,
+                          v1::ListModelsResponse* response) override;
+  grpc::Status GetModelInfo(grpc::ServerContext* context,
+                            const v1::GetModelInfoRequest* request,
+                            v1::ModelInfo* response) override;
+  grpc::Status Predict(grpc::ServerContext* context,
+                       const v1::PredictRequest* request,
+                       v1::PredictResponse* response) override;
+  grpc::Status Rollout(grpc::ServerContext* context,
+                       const v1::RolloutRequest* request,
+                       v1::RolloutResponse* response) override;
+  grpc::Status InferParameters(grpc::ServerContext* context,
+                               const v1::InferParametersRequest* request,
+                               v1::ParameterEstimate* response) override;
+
+ private:
+  // Runs `body` as the handler of `method`: authentication first, then
+  // metrics and the status mapping around it.
+  template <typename Body>
+  grpc::Status Handle(const char* method, grpc::ServerContext* context,
+                      Body body);
+  absl::Status Authenticate(const grpc::ServerContext& context) const;
+
+  const ModelManager* const manager_;
+  PredictBatcher* const batcher_;
+  ServerMetrics* const metrics_;
+  const ServiceLimits limits_;
+  const std::string expected_authorization_;  // "Bearer <token>" or empty
+};
+
+}  // namespace wm::services
+
+#endif  // WM_SERVICES_WORLD_MODEL_SERVICE_H_
