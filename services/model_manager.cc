@@ -42,13 +42,13 @@ Tensor MidRangeActions(const v1::StateSpec& spec, std::vector<int64_t> shape) {
 // answers, so the first served call is neither slow nor broken.
 absl::Status WarmUp(const worldmodel::WorldModel& model) {
   const v1::StateSpec& spec = model.spec();
-  WM_ASSIGN_OR_RETURN(worldmodel::Prediction prediction,
-                      model.Predict(NeutralStates(spec, 1),
-                                    MidRangeActions(spec, {1}), {}));
+  WM_ASSIGN_OR_RETURN(
+      worldmodel::Prediction prediction,
+      model.Predict(NeutralStates(spec, 1), MidRangeActions(spec, {1}), {}));
   WM_RETURN_IF_ERROR(prediction.mean.CheckFinite("warm-up Predict mean"));
-  WM_ASSIGN_OR_RETURN(worldmodel::Trajectory trajectory,
-                      model.Rollout(NeutralStates(spec, 1),
-                                    MidRangeActions(spec, {2, 3}), {}));
+  WM_ASSIGN_OR_RETURN(
+      worldmodel::Trajectory trajectory,
+      model.Rollout(NeutralStates(spec, 1), MidRangeActions(spec, {2, 3}), {}));
   return trajectory.mean.CheckFinite("warm-up Rollout mean");
 }
 
@@ -90,21 +90,33 @@ ModelManager::~ModelManager() {
   if (poller_.joinable()) poller_.join();
 }
 
-std::set<int64_t> ModelManager::WantedVersions(const std::string& name) const {
-  std::vector<int64_t> on_disk =
+std::map<int64_t, std::shared_ptr<const ServedModel>>
+ModelManager::NextVersions(
+    const std::string& name,
+    const std::map<int64_t, std::shared_ptr<const ServedModel>>& loaded) {
+  const std::vector<int64_t> on_disk =
       worldmodel::ListModelVersions(absl::StrCat(models_dir_, "/", name));
-  std::set<int64_t> wanted;
   auto pinned = options_.pinned_versions.find(name);
+  std::map<int64_t, std::shared_ptr<const ServedModel>> next;
+  int newest_kept = 0;
   for (auto it = on_disk.rbegin(); it != on_disk.rend(); ++it) {
-    if (failed_.count({name, *it})) continue;
+    const int64_t version = *it;
     const bool is_pinned =
-        pinned != options_.pinned_versions.end() && pinned->second == *it;
-    if (is_pinned ||
-        static_cast<int>(wanted.size()) < options_.max_loaded_versions) {
-      wanted.insert(*it);
+        pinned != options_.pinned_versions.end() && pinned->second == version;
+    if (failed_.count({name, version}) ||
+        (!is_pinned && newest_kept >= options_.max_loaded_versions)) {
+      continue;
     }
+    auto existing = loaded.find(version);
+    std::shared_ptr<const ServedModel> served =
+        existing != loaded.end() ? existing->second
+                                 : LoadVersion(name, version);
+    if (served == nullptr)
+      continue;  // refused: an older version takes its place
+    next[version] = std::move(served);
+    if (!is_pinned) ++newest_kept;
   }
-  return wanted;
+  return next;
 }
 
 std::shared_ptr<const ServedModel> ModelManager::LoadVersion(
@@ -113,8 +125,8 @@ std::shared_ptr<const ServedModel> ModelManager::LoadVersion(
   auto served = std::make_shared<ServedModel>();
   served->name = name;
   served->version = version;
-  absl::Status status =
-      ReadTextProtoFile(absl::StrCat(dir, "/manifest.pbtxt"), &served->manifest);
+  absl::Status status = ReadTextProtoFile(absl::StrCat(dir, "/manifest.pbtxt"),
+                                          &served->manifest);
   if (status.ok()) {
     auto model = factory_->Load(dir);
     status = model.status();
@@ -148,20 +160,14 @@ int ModelManager::Refresh() {
   }
   int changes = 0;
   for (const std::string& name : names) {
-    const std::set<int64_t> wanted = WantedVersions(name);
     std::map<int64_t, std::shared_ptr<const ServedModel>> loaded;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = models_.find(name);
       if (it != models_.end()) loaded = it->second;
     }
-    std::map<int64_t, std::shared_ptr<const ServedModel>> next;
-    for (int64_t version : wanted) {
-      auto it = loaded.find(version);
-      std::shared_ptr<const ServedModel> served =
-          it != loaded.end() ? it->second : LoadVersion(name, version);
-      if (served != nullptr) next[version] = std::move(served);
-    }
+    std::map<int64_t, std::shared_ptr<const ServedModel>> next =
+        NextVersions(name, loaded);
     for (const auto& [version, served] : loaded) {
       if (!next.count(version)) {
         LOG(INFO) << "unloading model version " << name << "/" << version
@@ -198,9 +204,10 @@ void ModelManager::StartPolling(absl::Duration period) {
 absl::StatusOr<std::shared_ptr<const ServedModel>> ModelManager::Get(
     const std::string& name, int64_t version) const {
   if (!IsPlainModelName(name)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "model.name: '", name, "' is not a plain model name (empty, '/' or "
-        "a leading '.')"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("model.name: '", name,
+                     "' is not a plain model name (empty, '/' or "
+                     "a leading '.')"));
   }
   if (version < 0) {
     return absl::InvalidArgumentError(

@@ -89,8 +89,11 @@ class ModelManager {
  private:
   ModelManager(std::string models_dir, const worldmodel::ModelFactory* factory,
                ModelManagerOptions options);
-  // The versions of `name` that should be loaded, given what is on disk.
-  std::set<int64_t> WantedVersions(const std::string& name) const;
+  // The versions of `name` to serve next: the newest max_loaded_versions
+  // that load (reused from `loaded` or loaded now) plus the pinned one.
+  std::map<int64_t, std::shared_ptr<const ServedModel>> NextVersions(
+      const std::string& name,
+      const std::map<int64_t, std::shared_ptr<const ServedModel>>& loaded);
   // Loads and validates one version; nullptr (logged) on failure.
   std::shared_ptr<const ServedModel> LoadVersion(const std::string& name,
                                                  int64_t version);
@@ -99,7 +102,7 @@ class ModelManager {
   const worldmodel::ModelFactory* const factory_;
   const ModelManagerOptions options_;
 
-  std::mutex refresh_mutex_;  // one Refresh at a time
+  std::mutex refresh_mutex_;                          // one Refresh at a time
   std::set<std::pair<std::string, int64_t>> failed_;  // under refresh_mutex_
 
   mutable std::mutex mutex_;  // guards models_

@@ -39,7 +39,8 @@ worldmodel::Context MergedContext(const std::vector<const PredictCall*>& calls,
   merged.per_member = calls.front()->context.per_member;
   auto merge = [&](Tensor worldmodel::Context::*field) {
     std::vector<const Tensor*> parts;
-    for (const PredictCall* call : calls) parts.push_back(&(call->context.*field));
+    for (const PredictCall* call : calls)
+      parts.push_back(&(call->context.*field));
     return ConcatRows(parts, rows);
   };
   if (calls.front()->context.has_parameters()) {
@@ -87,8 +88,8 @@ absl::StatusOr<worldmodel::Prediction> PredictBatcher::Predict(
     if (busy_ < options_.workers && !queue_.empty()) {
       // A free slot: this thread computes the next batch. While others are
       // busy, give more calls a moment to join.
-      const absl::Time fill_until = queue_.front()->arrival +
-                                    options_.max_queue_delay;
+      const absl::Time fill_until =
+          queue_.front()->arrival + options_.max_queue_delay;
       if (busy_ > 0 && absl::Now() < fill_until &&
           static_cast<int64_t>(queue_.size()) < options_.max_batch_rows) {
         changed_.wait_until(lock, ToChrono(fill_until));
@@ -184,8 +185,10 @@ std::vector<absl::StatusOr<worldmodel::Prediction>> PredictBatcher::RunBatch(
     }
     worldmodel::Prediction share;
     share.mean = SliceRows(merged->mean, 0, begin, item->rows);
-    share.epistemic_std = SliceRows(merged->epistemic_std, 0, begin, item->rows);
-    share.aleatoric_std = SliceRows(merged->aleatoric_std, 0, begin, item->rows);
+    share.epistemic_std =
+        SliceRows(merged->epistemic_std, 0, begin, item->rows);
+    share.aleatoric_std =
+        SliceRows(merged->aleatoric_std, 0, begin, item->rows);
     if (!merged->member_mean.data.empty()) {
       share.member_mean = SliceRows(merged->member_mean, 1, begin, item->rows);
     }

@@ -29,8 +29,8 @@ struct BatcherOptions {
   // the oldest queued call for more calls to join it (until as many calls
   // as max_batch_rows are queued).
   absl::Duration max_queue_delay = absl::Microseconds(500);
-  int max_queued_calls = 1024;   // beyond: RESOURCE_EXHAUSTED
-  int workers = 2;               // model calls running at once
+  int max_queued_calls = 1024;  // beyond: RESOURCE_EXHAUSTED
+  int workers = 2;              // model calls running at once
   // Called after each model call with its rows and calls (metrics).
   std::function<void(int64_t rows, int calls)> on_batch;
 };

@@ -25,7 +25,8 @@ void ServerMetrics::Histogram::Render(const std::string& name,
     absl::StrAppend(out, name, "_bucket{", prefix, "le=\"", le, "\"} ",
                     cumulative, "\n");
   }
-  const std::string braces = labels.empty() ? "" : absl::StrCat("{", labels, "}");
+  const std::string braces =
+      labels.empty() ? "" : absl::StrCat("{", labels, "}");
   absl::StrAppend(out, name, "_sum", braces, " ", absl::StrFormat("%.9g", sum),
                   "\n", name, "_count", braces, " ", count, "\n");
 }
@@ -33,7 +34,7 @@ void ServerMetrics::Histogram::Render(const std::string& name,
 ServerMetrics::Histogram ServerMetrics::LatencyHistogram() {
   Histogram histogram;
   histogram.bounds = {25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3,
-                      5e-3,  10e-3, 25e-3,  50e-3,  0.1,    0.25,  1.0};
+                      5e-3,  10e-3, 25e-3,  50e-3,  0.1,    0.25, 1.0};
   histogram.counts.assign(histogram.bounds.size() + 1, 0);
   return histogram;
 }
@@ -45,8 +46,8 @@ ServerMetrics::Histogram ServerMetrics::SizeHistogram() {
   return histogram;
 }
 
-void ServerMetrics::RecordCall(const std::string& method,
-                               absl::StatusCode code, absl::Duration latency) {
+void ServerMetrics::RecordCall(const std::string& method, absl::StatusCode code,
+                               absl::Duration latency) {
   std::lock_guard<std::mutex> lock(mutex_);
   ++calls_[{method, absl::StatusCodeToString(code)}];
   auto it = latency_.find(method);

@@ -37,8 +37,8 @@ class ServerMetrics {
 
  private:
   struct Histogram {
-    std::vector<double> bounds;     // upper bounds, increasing; +Inf implied
-    std::vector<uint64_t> counts;   // per bucket (not cumulative), +Inf last
+    std::vector<double> bounds;    // upper bounds, increasing; +Inf implied
+    std::vector<uint64_t> counts;  // per bucket (not cumulative), +Inf last
     double sum = 0;
     uint64_t count = 0;
     void Add(double value);

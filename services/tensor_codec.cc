@@ -26,10 +26,9 @@ absl::StatusOr<Tensor> TensorFromProto(const v1::Tensor& proto,
     expected *= dim;
   }
   if (expected != proto.data_size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": shape ", tensor.ShapeString(),
-                     " does not match the ", proto.data_size(),
-                     " values given"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": shape ", tensor.ShapeString(), " does not match the ",
+        proto.data_size(), " values given"));
   }
   tensor.data.assign(proto.data().begin(), proto.data().end());
   WM_RETURN_IF_ERROR(tensor.CheckFinite(field));
@@ -50,8 +49,9 @@ absl::StatusOr<worldmodel::Context> ContextFromProto(const v1::Context& proto,
   WM_ASSIGN_OR_RETURN(
       context.history_actions,
       TensorFromProto(proto.history_actions(), "context.history_actions"));
-  WM_ASSIGN_OR_RETURN(context.parameters,
-                      TensorFromProto(proto.parameters(), "context.parameters"));
+  WM_ASSIGN_OR_RETURN(
+      context.parameters,
+      TensorFromProto(proto.parameters(), "context.parameters"));
   context.per_member = per_member;
   return context;
 }

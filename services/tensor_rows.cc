@@ -10,7 +10,8 @@ namespace {
 // Values per row (the product of the dimensions after `dim`).
 int64_t RowSize(const Tensor& tensor, int dim) {
   int64_t size = 1;
-  for (size_t d = dim + 1; d < tensor.shape.size(); ++d) size *= tensor.shape[d];
+  for (size_t d = dim + 1; d < tensor.shape.size(); ++d)
+    size *= tensor.shape[d];
   return size;
 }
 
@@ -53,8 +54,8 @@ Tensor SliceRows(const Tensor& tensor, int dim, int64_t begin, int64_t count) {
   const int64_t outer = dim == 0 ? 1 : tensor.shape[0];
   out.data.reserve(outer * count * row_size);
   for (int64_t o = 0; o < outer; ++o) {
-    auto first = tensor.data.begin() +
-                 (o * tensor.shape[dim] + begin) * row_size;
+    auto first =
+        tensor.data.begin() + (o * tensor.shape[dim] + begin) * row_size;
     out.data.insert(out.data.end(), first, first + count * row_size);
   }
   return out;

@@ -54,8 +54,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
         "TLS needs both tls_cert_file and tls_key_file");
   }
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  WM_ASSIGN_OR_RETURN(pair.cert_chain, ReadFileToString(config.tls_cert_file()));
-  WM_ASSIGN_OR_RETURN(pair.private_key, ReadFileToString(config.tls_key_file()));
+  WM_ASSIGN_OR_RETURN(pair.cert_chain,
+                      ReadFileToString(config.tls_cert_file()));
+  WM_ASSIGN_OR_RETURN(pair.private_key,
+                      ReadFileToString(config.tls_key_file()));
   grpc::SslServerCredentialsOptions options;
   options.pem_key_cert_pairs.push_back(std::move(pair));
   return grpc::SslServerCredentials(options);
@@ -68,7 +70,8 @@ v1::ServerConfig WithServerDefaults(v1::ServerConfig config) {
   if (config.max_message_bytes() == 0) config.set_max_message_bytes(64 << 20);
   auto* batching = config.mutable_batching();
   if (batching->max_batch_rows() == 0) batching->set_max_batch_rows(256);
-  if (batching->max_queue_delay_us() == 0) batching->set_max_queue_delay_us(500);
+  if (batching->max_queue_delay_us() == 0)
+    batching->set_max_queue_delay_us(500);
   if (batching->max_queued_calls() == 0) batching->set_max_queued_calls(1024);
   if (batching->workers() == 0) {
     batching->set_workers(std::max(1u, std::thread::hardware_concurrency()));
@@ -95,9 +98,9 @@ absl::StatusOr<std::unique_ptr<WorldModelServer>> WorldModelServer::Start(
   ModelManagerOptions manager_options;
   manager_options.pinned_versions.insert(cfg.pinned_versions().begin(),
                                          cfg.pinned_versions().end());
-  WM_ASSIGN_OR_RETURN(server->manager_,
-                      ModelManager::Create(models_dir, factory,
-                                           std::move(manager_options)));
+  WM_ASSIGN_OR_RETURN(
+      server->manager_,
+      ModelManager::Create(models_dir, factory, std::move(manager_options)));
   server->metrics_ = std::make_unique<ServerMetrics>();
   BatcherOptions batcher_options;
   batcher_options.disabled = cfg.batching().disabled();
@@ -129,9 +132,9 @@ absl::StatusOr<std::unique_ptr<WorldModelServer>> WorldModelServer::Start(
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", cfg.host(), ":", cfg.port(),
-        " (address in use, or not an address of this machine)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", cfg.host(), ":", cfg.port(),
+                     " (address in use, or not an address of this machine)"));
   }
   server->running_ = true;
   server->server_->GetHealthCheckService()->SetServingStatus(true);
@@ -144,23 +147,23 @@ absl::StatusOr<std::unique_ptr<WorldModelServer>> WorldModelServer::Start(
 
 absl::Status WorldModelServer::StartMetricsPage() {
   metrics_page_ = std::make_unique<httplib::Server>();
-  metrics_page_->Get("/metrics", [this](const httplib::Request&,
-                                        httplib::Response& response) {
-    response.set_content(metrics_->RenderPrometheus(batcher_->QueueDepth(),
-                                                    manager_->List()),
-                         "text/plain; version=0.0.4");
-  });
-  metrics_port_ = config_.metrics_port() < 0
-                      ? metrics_page_->bind_to_any_port(config_.host())
-                      : (metrics_page_->bind_to_port(config_.host(),
-                                                     config_.metrics_port())
-                             ? config_.metrics_port()
-                             : -1);
+  metrics_page_->Get(
+      "/metrics", [this](const httplib::Request&, httplib::Response& response) {
+        response.set_content(metrics_->RenderPrometheus(batcher_->QueueDepth(),
+                                                        manager_->List()),
+                             "text/plain; version=0.0.4");
+      });
+  metrics_port_ =
+      config_.metrics_port() < 0
+          ? metrics_page_->bind_to_any_port(config_.host())
+          : (metrics_page_->bind_to_port(config_.host(), config_.metrics_port())
+                 ? config_.metrics_port()
+                 : -1);
   if (metrics_port_ <= 0) {
     metrics_port_ = 0;
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen for metrics on ", config_.host(), ":",
-        config_.metrics_port()));
+    return absl::UnavailableError(absl::StrCat("cannot listen for metrics on ",
+                                               config_.host(), ":",
+                                               config_.metrics_port()));
   }
   metrics_thread_ = std::thread([this] { metrics_page_->listen_after_bind(); });
   return absl::OkStatus();

@@ -57,9 +57,8 @@ WorldModelServiceImpl::WorldModelServiceImpl(const ModelManager* manager,
       batcher_(batcher),
       metrics_(metrics),
       limits_(limits),
-      expected_authorization_(bearer_token.empty()
-                                  ? ""
-                                  : absl::StrCat("Bearer ", bearer_token)) {}
+      expected_authorization_(
+          bearer_token.empty() ? "" : absl::StrCat("Bearer ", bearer_token)) {}
 
 absl::Status WorldModelServiceImpl::Authenticate(
     const grpc::ServerContext& context) const {
@@ -120,9 +119,8 @@ grpc::Status WorldModelServiceImpl::GetModelInfo(
     response->mutable_metrics()->insert(served->manifest.metrics().begin(),
                                         served->manifest.metrics().end());
     const int members = served->manifest.training().ensemble_size();
-    response->set_ensemble_size(model.kind() == "mujoco" || members == 0
-                                    ? 1
-                                    : members);
+    response->set_ensemble_size(
+        model.kind() == "mujoco" || members == 0 ? 1 : members);
     return absl::OkStatus();
   });
 }
@@ -141,15 +139,16 @@ grpc::Status WorldModelServiceImpl::Predict(grpc::ServerContext* context,
     WM_ASSIGN_OR_RETURN(call.context, ContextFromProto(request->context(),
                                                        request->per_member()));
     const worldmodel::WorldModel& model = *served->model;
-    WM_RETURN_IF_ERROR(
-        worldmodel::CheckPredictInputs(model.spec(), call.states, call.actions));
+    WM_RETURN_IF_ERROR(worldmodel::CheckPredictInputs(model.spec(), call.states,
+                                                      call.actions));
     const int64_t rows = call.states.shape[0];
     if (rows > limits_.max_predict_rows) {
       return absl::ResourceExhaustedError(
           absl::StrCat("states: batch ", rows, " exceeds the server's cap of ",
                        limits_.max_predict_rows, " rows"));
     }
-    WM_RETURN_IF_ERROR(CheckHistoryCap(call.context, limits_.max_history_steps));
+    WM_RETURN_IF_ERROR(
+        CheckHistoryCap(call.context, limits_.max_history_steps));
     WM_RETURN_IF_ERROR(worldmodel::CheckContext(
         model.spec(), model.parameters().size(), rows, call.context));
     call.deadline = CallDeadline(*context);
@@ -186,10 +185,10 @@ grpc::Status WorldModelServiceImpl::Rollout(grpc::ServerContext* context,
         worldmodel::CheckRolloutInputs(model.spec(), initial, actions));
     const int64_t steps = actions.shape[0] * actions.shape[1];
     if (steps > limits_.max_rollout_steps) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "actions: ", actions.shape[0], " sequences x ", actions.shape[1],
-          " steps exceed the server's cap of ", limits_.max_rollout_steps,
-          " steps"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("actions: ", actions.shape[0], " sequences x ",
+                       actions.shape[1], " steps exceed the server's cap of ",
+                       limits_.max_rollout_steps, " steps"));
     }
     WM_RETURN_IF_ERROR(
         CheckHistoryCap(rollout_context, limits_.max_history_steps));

@@ -20,9 +20,9 @@ namespace wm::services {
 
 // Per-call caps; requests beyond them get RESOURCE_EXHAUSTED.
 struct ServiceLimits {
-  int64_t max_predict_rows = 65536;       // B of one Predict
-  int64_t max_rollout_steps = 1 << 20;    // N x H of one Rollout
-  int64_t max_history_steps = 1000;       // L of a context history
+  int64_t max_predict_rows = 65536;     // B of one Predict
+  int64_t max_rollout_steps = 1 << 20;  // N x H of one Rollout
+  int64_t max_history_steps = 1000;     // L of a context history
 };
 
 class WorldModelServiceImpl final : public v1::WorldModelService::Service {

@@ -75,7 +75,8 @@ absl::StatusOr<worldmodel::Prediction> RemoteWorldModel::Predict(
   WM_RETURN_IF_ERROR(FromGrpcStatus(stub_->Predict(&call, request, &response),
                                     absl::StrCat("Predict to ", target_)));
   worldmodel::Prediction prediction;
-  WM_ASSIGN_OR_RETURN(prediction.mean, TensorFromProto(response.mean(), "mean"));
+  WM_ASSIGN_OR_RETURN(prediction.mean,
+                      TensorFromProto(response.mean(), "mean"));
   WM_ASSIGN_OR_RETURN(
       prediction.epistemic_std,
       TensorFromProto(response.epistemic_std(), "epistemic_std"));
@@ -103,7 +104,8 @@ absl::StatusOr<worldmodel::Trajectory> RemoteWorldModel::Rollout(
   WM_RETURN_IF_ERROR(FromGrpcStatus(stub_->Rollout(&call, request, &response),
                                     absl::StrCat("Rollout to ", target_)));
   worldmodel::Trajectory trajectory;
-  WM_ASSIGN_OR_RETURN(trajectory.mean, TensorFromProto(response.mean(), "mean"));
+  WM_ASSIGN_OR_RETURN(trajectory.mean,
+                      TensorFromProto(response.mean(), "mean"));
   WM_ASSIGN_OR_RETURN(
       trajectory.epistemic_std,
       TensorFromProto(response.epistemic_std(), "epistemic_std"));

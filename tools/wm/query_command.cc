@@ -119,9 +119,8 @@ absl::Status Query(const std::string& action) {
       services::MakeChannel(absl::GetFlag(FLAGS_server), options));
   if (action == "list") {
     return Ask<v1::ListModelsRequest, v1::ListModelsResponse>(
-        options, "ListModels", {}, [&](auto... args) {
-          return stub->ListModels(args...);
-        });
+        options, "ListModels", {},
+        [&](auto... args) { return stub->ListModels(args...); });
   }
   if (action == "info") {
     v1::GetModelInfoRequest request;
@@ -157,9 +156,9 @@ absl::Status Query(const std::string& action) {
         options, "InferParameters", request,
         [&](auto... args) { return stub->InferParameters(args...); });
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown action '", action,
-      "' (expected list, info, predict, rollout or infer)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown action '", action,
+                   "' (expected list, info, predict, rollout or infer)"));
 }
 
 }  // namespace

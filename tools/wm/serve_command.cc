@@ -61,9 +61,9 @@ absl::Status Serve(const v1::ServerConfig& config) {
 
   worldmodel::ModelFactory factory;
   worldmodel::RegisterLearnedModels(&factory);
-  WM_ASSIGN_OR_RETURN(auto server, services::WorldModelServer::Start(
-                                       config, absl::GetFlag(FLAGS_models),
-                                       &factory));
+  WM_ASSIGN_OR_RETURN(auto server,
+                      services::WorldModelServer::Start(
+                          config, absl::GetFlag(FLAGS_models), &factory));
   for (const auto& listing : server->manager().List()) {
     std::cerr << "wm serve: model " << listing.name << " versions";
     for (int64_t version : listing.versions) std::cerr << " " << version;
