@@ -30,7 +30,7 @@ export OPENBLAS_NUM_THREADS=1
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 if [ ! -x "$BUILD_DIR/bin/wm" ] || [ "${WM_QUICKSTART_SKIP_BUILD:-0}" != 1 ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$BUILD_DIR" -j2 --target wm
+  cmake --build "$BUILD_DIR" -j2 --target wm wm_python_stubs
 fi
 WM="$BUILD_DIR/bin/wm"
 mkdir -p "$OUT"
@@ -62,9 +62,38 @@ echo "== stage 3: evaluate on the held-out test split beside the baselines"
   --json "$OUT/eval_push.json" | tee "$OUT/eval_push.txt"
 
 echo
+echo "== stage 4: serve the model over gRPC and query it"
+"$WM" serve --models "$OUT/models" --port 0 --metrics_port=-1 \
+  > "$OUT/serve.out" 2> "$OUT/serve.log" &
+SERVE_PID=$!
+trap 'kill "$SERVE_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 300); do
+  grep -q '^listening on' "$OUT/serve.out" && break
+  kill -0 "$SERVE_PID" 2>/dev/null || { cat "$OUT/serve.log"; exit 1; }
+  sleep 0.1
+done
+ADDRESS="$(sed -n 's/^listening on //p' "$OUT/serve.out")"
+METRICS="$(sed -n 's/^metrics on //p' "$OUT/serve.out")"
+echo "wm serve listening on $ADDRESS (metrics: $METRICS)"
+"$WM" query --server "$ADDRESS" list | tee "$OUT/query_list.json"
+"$WM" query --server "$ADDRESS" info --model push_physics > "$OUT/query_info.json"
+/usr/bin/python3 tools/quickstart_query.py --server "$ADDRESS" \
+  --model push_physics --data "$OUT/data/push" --json "$OUT/served.json" \
+  | tee "$OUT/served.txt"
+/usr/bin/python3 -c "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())" \
+  "$METRICS" | grep '^wm_calls_total' > "$OUT/metrics.txt"
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID"
+trap - EXIT
+echo "wm serve drained and stopped"
+
+echo
 echo "== quickstart summary"
 grep BLAS "$OUT/doctor.txt"
 sed -n '/== summary/,$p' "$OUT/inspect_push.txt"
 echo
 cat "$OUT/eval_push.txt"
 echo "evaluation JSON: $OUT/eval_push.json"
+echo
+cat "$OUT/served.txt"
+echo "served calls: $(paste -sd' ' "$OUT/metrics.txt")"

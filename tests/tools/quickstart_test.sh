@@ -30,5 +30,19 @@ assert report["one_step_nmse"] > 0
 for baseline in ("constant_velocity", "mujoco_nominal"):
     assert baseline in report["baselines"], baseline
 PY
+/usr/bin/python3 - "$OUT/served.json" <<'PY' || fail "served model answers"
+import json, math, sys
+found = json.load(open(sys.argv[1]))
+assert found["model"] == "push_physics/1", found["model"]
+assert len(found["box_position_predicted_m"]) == 3
+assert all(math.isfinite(v) for v in found["box_position_predicted_m"])
+params = found["parameters"]
+assert set(params) == {"box/mass", "box_table/friction", "pusher_box/friction"}, params
+assert all(p["std"] > 0 for p in params.values()), params
+PY
+grep -q 'wm_calls_total{method="Rollout",code="OK"} 1' "$OUT/metrics.txt" \
+  || fail "metrics page did not count the Rollout"
+grep -q '"push_physics"' "$OUT/query_list.json" || fail "wm query list"
+grep -q "wm serve drained and stopped" <<<"$log" || fail "serve did not stop cleanly"
 [ "$failures" -eq 0 ] || exit 1
 echo "quickstart produced what it promised"

@@ -1,0 +1,354 @@
+// Serving cost, side by side in one run (bench_report.h format):
+// - Predict batch 1: gRPC p50 against an empty RPC with the same payload
+//   plus the in-process call (overhead target <= 20 us), p99 reported;
+// - Rollout 256 x 30 of the default physics model: gRPC against in-process
+//   (overhead target <= 5 ms + 2 ms per MB of response);
+// - dynamic batching: 32 concurrent batch-1 clients, batching on vs off;
+// - the Python peer (bench/serving_peer.py, grpcio + python3-torch) with the
+//   same blackbox weights: batch-1 Predict throughput and Rollout 256 x 30.
+// Models are trained for a few steps at the default sizes (speed does not
+// depend on the weights) on a small generated push dataset.
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "bench/bench_report.h"
+#include "bench/echo.grpc.pb.h"
+#include "services/model_manager.h"
+#include "services/tensor_codec.h"
+#include "services/world_model_server.h"
+#include "util/logging.h"
+#include "wm/v1/service.grpc.pb.h"
+#include "worldmodel/model_factory.h"
+#include "worldmodel/model_registry_hooks.h"
+
+namespace wm::bench {
+namespace {
+
+constexpr int kRolloutSamples = 256, kRolloutHorizon = 30;
+constexpr int kConcurrentClients = 32;
+
+// Runs a shell command, CHECKing success.
+void Run(const std::string& command) {
+  CHECK_EQ(std::system(command.c_str()), 0) << "failed: " << command;
+}
+
+// Generates a small push dataset and trains `kind` for a few steps at its
+// default size into MODELS/push_<kind>; returns the models directory.
+std::string PrepareModels(const std::string& work) {
+  const std::string wm = absl::StrCat(WM_BINARY_DIR, "/bin/wm");
+  Run(absl::StrCat(wm, " gen --scene push --episodes 24 --steps 60 --seed 1 ",
+                   "--workers 2 --out ", work, "/data > /dev/null 2>&1"));
+  std::FILE* config = std::fopen((work + "/train.pbtxt").c_str(), "w");
+  std::fputs("max_steps: 2\nlearning_rate: 0.001\nvalidation_windows: 16\n",
+             config);
+  std::fclose(config);
+  for (const char* kind : {"physics", "blackbox"}) {
+    Run(absl::StrCat(wm, " train --data ", work, "/data --out ", work,
+                     "/models/push_", kind, " --model ", kind, " --config ",
+                     work, "/train.pbtxt > /dev/null 2>&1"));
+  }
+  return work + "/models";
+}
+
+// Answers canned responses of the real ones' sizes.
+class EchoService final : public wm::bench::Echo::Service {
+ public:
+  EchoService(v1::PredictResponse predict, v1::RolloutResponse rollout)
+      : predict_(std::move(predict)), rollout_(std::move(rollout)) {}
+  grpc::Status Predict(grpc::ServerContext*, const v1::PredictRequest*,
+                       v1::PredictResponse* response) override {
+    *response = predict_;
+    return grpc::Status::OK;
+  }
+  grpc::Status Rollout(grpc::ServerContext*, const v1::RolloutRequest*,
+                       v1::RolloutResponse* response) override {
+    *response = rollout_;
+    return grpc::Status::OK;
+  }
+
+ private:
+  const v1::PredictResponse predict_;
+  const v1::RolloutResponse rollout_;
+};
+
+struct Latency {
+  double p50_us = 0, p99_us = 0, mean_us = 0;
+};
+
+// Times `calls` sequential calls of `call` after a warm-up.
+template <typename Call>
+Latency TimeCalls(int calls, Call call) {
+  for (int i = 0; i < std::max(5, calls / 20); ++i) call();
+  std::vector<double> micros;
+  for (int i = 0; i < calls; ++i) {
+    const absl::Time start = absl::Now();
+    call();
+    micros.push_back(absl::ToDoubleMicroseconds(absl::Now() - start));
+  }
+  std::sort(micros.begin(), micros.end());
+  Latency latency;
+  latency.p50_us = micros[micros.size() / 2];
+  latency.p99_us = micros[micros.size() * 99 / 100];
+  for (double us : micros) latency.mean_us += us / micros.size();
+  return latency;
+}
+
+// Calls per second of `clients` threads each calling `call` for `seconds`.
+template <typename Call>
+double Throughput(int clients, double seconds, Call call) {
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> done{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&] {
+      while (!stop) {
+        call();
+        ++done;
+      }
+    });
+  }
+  absl::SleepFor(absl::Seconds(0.3));  // warm-up
+  const int64_t before = done;
+  const absl::Time start = absl::Now();
+  absl::SleepFor(absl::Seconds(seconds));
+  const int64_t counted = done - before;
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+  stop = true;
+  for (auto& thread : threads) thread.join();
+  return counted / elapsed;
+}
+
+std::unique_ptr<v1::WorldModelService::Stub> Connect(int port) {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(64 << 20);
+  return v1::WorldModelService::NewStub(grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(),
+      arguments));
+}
+
+// A push state at rest and a mid-range action, as a Predict request.
+v1::PredictRequest PushPredict(const std::string& model, int rows) {
+  v1::PredictRequest request;
+  request.mutable_model()->set_name(model);
+  const int nx = 17, nu = 2;
+  Tensor states = Tensor::Filled({rows, nx});
+  for (int r = 0; r < rows; ++r) {
+    states.data[r * nx + 2] = 0.05f;   // box height
+    states.data[r * nx + 3] = 1.0f;    // box quaternion w
+    states.data[r * nx + 7] = 0.15f;   // pusher x
+  }
+  services::TensorToProto(states, request.mutable_states());
+  services::TensorToProto(Tensor::Filled({rows, nu}, 0.1f),
+                          request.mutable_actions());
+  return request;
+}
+
+v1::RolloutRequest PushRollout(const std::string& model) {
+  v1::PredictRequest one = PushPredict(model, 1);
+  v1::RolloutRequest request;
+  request.mutable_model()->set_name(model);
+  *request.mutable_initial_states() = one.states();
+  services::TensorToProto(
+      Tensor::Filled({kRolloutSamples, kRolloutHorizon, 2}, 0.1f),
+      request.mutable_actions());
+  return request;
+}
+
+// Starts bench/serving_peer.py on `version_dir`; returns its port.
+int StartPeer(const std::string& version_dir, const std::string& log,
+              std::FILE** pipe) {
+  const std::string command = absl::StrCat(
+      "PYTHONPATH=", WM_BINARY_DIR, "/python OPENBLAS_NUM_THREADS=1 ",
+      "OMP_NUM_THREADS=1 exec /usr/bin/python3 ", WM_SOURCE_DIR,
+      "/bench/serving_peer.py --model ", version_dir, " --port 0 2>", log);
+  *pipe = popen(command.c_str(), "r");
+  CHECK(*pipe != nullptr) << command;
+  char line[512];
+  while (std::fgets(line, sizeof(line), *pipe) != nullptr) {
+    std::string text(line);
+    const size_t at = text.find("listening on ");
+    if (at != std::string::npos) {
+      return std::stoi(text.substr(text.rfind(':') + 1));
+    }
+  }
+  LOG(FATAL) << "the Python peer did not start; see " << log;
+}
+
+void BenchServing() {
+  const std::string work =
+      (std::filesystem::temp_directory_path() / "wm_serving_bench").string();
+  std::filesystem::remove_all(work);
+  std::filesystem::create_directories(work);
+  std::cerr << "preparing models in " << work << "\n";
+  const std::string models = PrepareModels(work);
+
+  worldmodel::ModelFactory factory;
+  worldmodel::RegisterLearnedModels(&factory);
+  auto physics = factory.Load(models + "/push_physics");
+  CHECK(physics.ok()) << physics.status();
+  v1::ServerConfig config;
+  config.set_host("127.0.0.1");
+  auto server = services::WorldModelServer::Start(config, models, &factory);
+  CHECK(server.ok()) << server.status();
+  config.mutable_batching()->set_disabled(true);
+  auto unbatched = services::WorldModelServer::Start(config, models, &factory);
+  CHECK(unbatched.ok()) << unbatched.status();
+  auto stub = Connect((*server)->port());
+  auto unbatched_stub = Connect((*unbatched)->port());
+
+  // --- Predict batch 1 -----------------------------------------------------
+  const v1::PredictRequest predict = PushPredict("push_physics", 1);
+  v1::PredictResponse predict_answer;
+  {
+    grpc::ClientContext context;
+    CHECK(stub->Predict(&context, predict, &predict_answer).ok());
+  }
+  const v1::RolloutRequest rollout = PushRollout("push_physics");
+  v1::RolloutResponse rollout_answer;
+  {
+    grpc::ClientContext context;
+    CHECK(stub->Rollout(&context, rollout, &rollout_answer).ok());
+  }
+  EchoService echo(predict_answer, rollout_answer);
+  int echo_port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &echo_port);
+  builder.SetMaxSendMessageSize(64 << 20);
+  builder.RegisterService(&echo);
+  std::unique_ptr<grpc::Server> echo_server = builder.BuildAndStart();
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(64 << 20);
+  auto echo_stub = wm::bench::Echo::NewStub(grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", echo_port),
+      grpc::InsecureChannelCredentials(), arguments));
+
+  const Tensor states = *services::TensorFromProto(predict.states(), "");
+  const Tensor actions = *services::TensorFromProto(predict.actions(), "");
+  auto in_process_predict = [&] {
+    CHECK((*physics)->Predict(states, actions, {}).ok());
+  };
+  auto grpc_predict = [&](v1::WorldModelService::Stub* target,
+                          const v1::PredictRequest& request) {
+    grpc::ClientContext context;
+    v1::PredictResponse response;
+    CHECK(target->Predict(&context, request, &response).ok());
+  };
+  auto echo_predict = [&] {
+    grpc::ClientContext context;
+    v1::PredictResponse response;
+    CHECK(echo_stub->Predict(&context, predict, &response).ok());
+  };
+  constexpr int kCalls = 2000;
+  const Latency local = TimeCalls(kCalls, in_process_predict);
+  const Latency empty = TimeCalls(kCalls, echo_predict);
+  const Latency served =
+      TimeCalls(kCalls, [&] { grpc_predict(stub.get(), predict); });
+  std::printf(
+      "# Predict batch 1, push physics K=5 [128,128]: in-process p50 %.1f us, "
+      "empty RPC p50 %.1f us, gRPC p50 %.1f us p99 %.1f us\n",
+      local.p50_us, empty.p50_us, served.p50_us, served.p99_us);
+  Report("predict_b1_p50_vs_empty_rpc_plus_in_process", served.p50_us,
+         empty.p50_us + local.p50_us, "us");
+  Report("predict_b1_overhead_p50_vs_20us_target",
+         served.p50_us - empty.p50_us - local.p50_us, 20.0, "us");
+  Report("predict_b1_p99_vs_p50", served.p99_us, served.p50_us, "us");
+
+  // --- Rollout 256 x 30 ----------------------------------------------------
+  const Tensor initial =
+      *services::TensorFromProto(rollout.initial_states(), "");
+  const Tensor sequences = *services::TensorFromProto(rollout.actions(), "");
+  const Latency local_rollout = TimeCalls(20, [&] {
+    CHECK((*physics)->Rollout(initial, sequences, {}).ok());
+  });
+  const Latency served_rollout = TimeCalls(20, [&] {
+    grpc::ClientContext context;
+    v1::RolloutResponse response;
+    CHECK(stub->Rollout(&context, rollout, &response).ok());
+  });
+  const double megabytes = rollout_answer.ByteSizeLong() / 1e6;
+  const double allowance_ms = 5.0 + 2.0 * megabytes;
+  std::printf(
+      "# Rollout %dx%d, push physics K=5: in-process p50 %.2f ms, gRPC p50 "
+      "%.2f ms, response %.2f MB\n",
+      kRolloutSamples, kRolloutHorizon, local_rollout.p50_us / 1e3,
+      served_rollout.p50_us / 1e3, megabytes);
+  Report("rollout_256x30_overhead_vs_allowance",
+         (served_rollout.p50_us - local_rollout.p50_us) / 1e3, allowance_ms,
+         "ms");
+
+  // --- Dynamic batching ----------------------------------------------------
+  const double batched = Throughput(kConcurrentClients, 3.0, [&] {
+    grpc_predict(stub.get(), predict);
+  });
+  const double alone = Throughput(kConcurrentClients, 3.0, [&] {
+    grpc_predict(unbatched_stub.get(), predict);
+  });
+  const v1::PredictRequest batch32 = PushPredict("push_physics", 32);
+  const Tensor states32 = *services::TensorFromProto(batch32.states(), "");
+  const Tensor actions32 = *services::TensorFromProto(batch32.actions(), "");
+  const Latency local32 = TimeCalls(200, [&] {
+    CHECK((*physics)->Predict(states32, actions32, {}).ok());
+  });
+  std::printf(
+      "# %d concurrent batch-1 clients: compute per call %.1f us alone, %.1f "
+      "us per row in a batch of 32; RPC cost (empty RPC p50) %.1f us\n",
+      kConcurrentClients, local.p50_us, local32.p50_us / 32, empty.p50_us);
+  Report("predict_32_clients_batching_on_vs_off", batched, alone, "calls/s");
+
+  // --- The Python peer (blackbox, same weights) ----------------------------
+  std::FILE* peer_pipe = nullptr;
+  const int peer_port =
+      StartPeer(models + "/push_blackbox", work + "/peer.log", &peer_pipe);
+  auto peer_stub = Connect(peer_port);
+  const v1::PredictRequest blackbox = PushPredict("push_blackbox", 1);
+  const double ours_single =
+      1e6 / TimeCalls(500, [&] { grpc_predict(stub.get(), blackbox); }).mean_us;
+  const double peer_single =
+      1e6 /
+      TimeCalls(500, [&] { grpc_predict(peer_stub.get(), blackbox); }).mean_us;
+  std::printf("# blackbox K=5 4x200, batch-1 Predict, one client\n");
+  Report("predict_b1_one_client_vs_python_peer", ours_single, peer_single,
+         "calls/s");
+  const double ours_many = Throughput(kConcurrentClients, 3.0, [&] {
+    grpc_predict(stub.get(), blackbox);
+  });
+  const double peer_many = Throughput(kConcurrentClients, 3.0, [&] {
+    grpc_predict(peer_stub.get(), blackbox);
+  });
+  Report("predict_b1_32_clients_vs_python_peer", ours_many, peer_many,
+         "calls/s");
+  const v1::RolloutRequest blackbox_rollout = PushRollout("push_blackbox");
+  auto time_rollout = [&](v1::WorldModelService::Stub* target) {
+    return TimeCalls(10, [&] {
+      grpc::ClientContext context;
+      v1::RolloutResponse response;
+      CHECK(target->Rollout(&context, blackbox_rollout, &response).ok());
+    }).p50_us / 1e3;
+  };
+  Report("rollout_256x30_blackbox_python_peer_vs_ours",
+         time_rollout(peer_stub.get()), time_rollout(stub.get()), "ms");
+  std::system("pkill -TERM -f bench/serving_peer.py");
+  pclose(peer_pipe);
+  echo_server->Shutdown();
+}
+
+}  // namespace
+}  // namespace wm::bench
+
+int main() {
+  wm::bench::BenchServing();
+  return 0;
+}
