@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -105,6 +106,32 @@ Latency TimeCalls(int calls, Call call) {
   return latency;
 }
 
+// Times `calls` rounds of the given calls, interleaved (one of each per
+// round) so that all see the same machine load; one Latency per call.
+std::vector<Latency> TimeInterleaved(
+    int calls, const std::vector<std::function<void()>>& functions) {
+  std::vector<std::vector<double>> micros(functions.size());
+  for (int i = -calls / 10; i < calls; ++i) {  // the first tenth warms up
+    for (size_t f = 0; f < functions.size(); ++f) {
+      const absl::Time start = absl::Now();
+      functions[f]();
+      if (i >= 0) {
+        micros[f].push_back(absl::ToDoubleMicroseconds(absl::Now() - start));
+      }
+    }
+  }
+  std::vector<Latency> latencies;
+  for (auto& samples : micros) {
+    std::sort(samples.begin(), samples.end());
+    Latency latency;
+    latency.p50_us = samples[samples.size() / 2];
+    latency.p99_us = samples[samples.size() * 99 / 100];
+    for (double us : samples) latency.mean_us += us / samples.size();
+    latencies.push_back(latency);
+  }
+  return latencies;
+}
+
 // Calls per second of `clients` threads each calling `call` for `seconds`.
 template <typename Call>
 double Throughput(int clients, double seconds, Call call) {
@@ -133,9 +160,9 @@ double Throughput(int clients, double seconds, Call call) {
 std::unique_ptr<v1::WorldModelService::Stub> Connect(int port) {
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(64 << 20);
-  return v1::WorldModelService::NewStub(grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(),
-      arguments));
+  return v1::WorldModelService::NewStub(
+      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
+                                grpc::InsecureChannelCredentials(), arguments));
 }
 
 // A push state at rest and a mid-range action, as a Predict request.
@@ -145,9 +172,9 @@ v1::PredictRequest PushPredict(const std::string& model, int rows) {
   const int nx = 17, nu = 2;
   Tensor states = Tensor::Filled({rows, nx});
   for (int r = 0; r < rows; ++r) {
-    states.data[r * nx + 2] = 0.05f;   // box height
-    states.data[r * nx + 3] = 1.0f;    // box quaternion w
-    states.data[r * nx + 7] = 0.15f;   // pusher x
+    states.data[r * nx + 2] = 0.05f;  // box height
+    states.data[r * nx + 3] = 1.0f;   // box quaternion w
+    states.data[r * nx + 7] = 0.15f;  // pusher x
   }
   services::TensorToProto(states, request.mutable_states());
   services::TensorToProto(Tensor::Filled({rows, nu}, 0.1f),
@@ -231,9 +258,9 @@ void BenchServing() {
   std::unique_ptr<grpc::Server> echo_server = builder.BuildAndStart();
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(64 << 20);
-  auto echo_stub = wm::bench::Echo::NewStub(grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", echo_port),
-      grpc::InsecureChannelCredentials(), arguments));
+  auto echo_stub = wm::bench::Echo::NewStub(
+      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", echo_port),
+                                grpc::InsecureChannelCredentials(), arguments));
 
   const Tensor states = *services::TensorFromProto(predict.states(), "");
   const Tensor actions = *services::TensorFromProto(predict.actions(), "");
@@ -252,10 +279,12 @@ void BenchServing() {
     CHECK(echo_stub->Predict(&context, predict, &response).ok());
   };
   constexpr int kCalls = 2000;
-  const Latency local = TimeCalls(kCalls, in_process_predict);
-  const Latency empty = TimeCalls(kCalls, echo_predict);
-  const Latency served =
-      TimeCalls(kCalls, [&] { grpc_predict(stub.get(), predict); });
+  const std::vector<Latency> predict_latencies =
+      TimeInterleaved(kCalls, {in_process_predict, echo_predict,
+                               [&] { grpc_predict(stub.get(), predict); }});
+  const Latency& local = predict_latencies[0];
+  const Latency& empty = predict_latencies[1];
+  const Latency& served = predict_latencies[2];
   std::printf(
       "# Predict batch 1, push physics K=5 [128,128]: in-process p50 %.1f us, "
       "empty RPC p50 %.1f us, gRPC p50 %.1f us p99 %.1f us\n",
@@ -270,14 +299,15 @@ void BenchServing() {
   const Tensor initial =
       *services::TensorFromProto(rollout.initial_states(), "");
   const Tensor sequences = *services::TensorFromProto(rollout.actions(), "");
-  const Latency local_rollout = TimeCalls(20, [&] {
-    CHECK((*physics)->Rollout(initial, sequences, {}).ok());
-  });
-  const Latency served_rollout = TimeCalls(20, [&] {
-    grpc::ClientContext context;
-    v1::RolloutResponse response;
-    CHECK(stub->Rollout(&context, rollout, &response).ok());
-  });
+  const std::vector<Latency> rollout_latencies = TimeInterleaved(
+      20, {[&] { CHECK((*physics)->Rollout(initial, sequences, {}).ok()); },
+           [&] {
+             grpc::ClientContext context;
+             v1::RolloutResponse response;
+             CHECK(stub->Rollout(&context, rollout, &response).ok());
+           }});
+  const Latency& local_rollout = rollout_latencies[0];
+  const Latency& served_rollout = rollout_latencies[1];
   const double megabytes = rollout_answer.ByteSizeLong() / 1e6;
   const double allowance_ms = 5.0 + 2.0 * megabytes;
   std::printf(
@@ -290,18 +320,16 @@ void BenchServing() {
          "ms");
 
   // --- Dynamic batching ----------------------------------------------------
-  const double batched = Throughput(kConcurrentClients, 3.0, [&] {
-    grpc_predict(stub.get(), predict);
-  });
+  const double batched = Throughput(kConcurrentClients, 3.0,
+                                    [&] { grpc_predict(stub.get(), predict); });
   const double alone = Throughput(kConcurrentClients, 3.0, [&] {
     grpc_predict(unbatched_stub.get(), predict);
   });
   const v1::PredictRequest batch32 = PushPredict("push_physics", 32);
   const Tensor states32 = *services::TensorFromProto(batch32.states(), "");
   const Tensor actions32 = *services::TensorFromProto(batch32.actions(), "");
-  const Latency local32 = TimeCalls(200, [&] {
-    CHECK((*physics)->Predict(states32, actions32, {}).ok());
-  });
+  const Latency local32 = TimeCalls(
+      200, [&] { CHECK((*physics)->Predict(states32, actions32, {}).ok()); });
   std::printf(
       "# %d concurrent batch-1 clients: compute per call %.1f us alone, %.1f "
       "us per row in a batch of 32; RPC cost (empty RPC p50) %.1f us\n",
@@ -316,15 +344,14 @@ void BenchServing() {
   const v1::PredictRequest blackbox = PushPredict("push_blackbox", 1);
   const double ours_single =
       1e6 / TimeCalls(500, [&] { grpc_predict(stub.get(), blackbox); }).mean_us;
-  const double peer_single =
-      1e6 /
-      TimeCalls(500, [&] { grpc_predict(peer_stub.get(), blackbox); }).mean_us;
+  const double peer_single = 1e6 / TimeCalls(500, [&] {
+                                     grpc_predict(peer_stub.get(), blackbox);
+                                   }).mean_us;
   std::printf("# blackbox K=5 4x200, batch-1 Predict, one client\n");
   Report("predict_b1_one_client_vs_python_peer", ours_single, peer_single,
          "calls/s");
-  const double ours_many = Throughput(kConcurrentClients, 3.0, [&] {
-    grpc_predict(stub.get(), blackbox);
-  });
+  const double ours_many = Throughput(
+      kConcurrentClients, 3.0, [&] { grpc_predict(stub.get(), blackbox); });
   const double peer_many = Throughput(kConcurrentClients, 3.0, [&] {
     grpc_predict(peer_stub.get(), blackbox);
   });
@@ -332,11 +359,16 @@ void BenchServing() {
          "calls/s");
   const v1::RolloutRequest blackbox_rollout = PushRollout("push_blackbox");
   auto time_rollout = [&](v1::WorldModelService::Stub* target) {
-    return TimeCalls(10, [&] {
-      grpc::ClientContext context;
-      v1::RolloutResponse response;
-      CHECK(target->Rollout(&context, blackbox_rollout, &response).ok());
-    }).p50_us / 1e3;
+    return TimeCalls(
+               10,
+               [&] {
+                 grpc::ClientContext context;
+                 v1::RolloutResponse response;
+                 CHECK(target->Rollout(&context, blackbox_rollout, &response)
+                           .ok());
+               })
+               .p50_us /
+           1e3;
   };
   Report("rollout_256x30_blackbox_python_peer_vs_ours",
          time_rollout(peer_stub.get()), time_rollout(stub.get()), "ms");

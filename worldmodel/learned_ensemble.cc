@@ -9,12 +9,14 @@ std::vector<int> DefaultHidden(const std::string& kind) {
 
 LearnedEnsemble BuildEnsemble(const v1::CheckpointManifest& manifest) {
   LearnedEnsemble ensemble;
+  ensemble.kind = manifest.kind();
   ensemble.ops = std::make_unique<StateOps>(
       manifest.spec(), manifest.normalization(), manifest.dt(),
       std::max(1, manifest.frame_skip()));
   std::vector<int> hidden(manifest.training().hidden().begin(),
                           manifest.training().hidden().end());
   if (hidden.empty()) hidden = DefaultHidden(manifest.kind());
+  ensemble.hidden = hidden;
   const int members = std::max(1, manifest.training().ensemble_size());
   for (int k = 0; k < members; ++k) {
     torch::manual_seed(manifest.training().seed() * 1000 + k);

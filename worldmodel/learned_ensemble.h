@@ -6,6 +6,7 @@
 // to the LibTorch target.
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "wm/v1/model.pb.h"
@@ -15,6 +16,8 @@
 namespace wm::worldmodel {
 
 struct LearnedEnsemble {
+  std::string kind;         // "physics" or "blackbox"
+  std::vector<int> hidden;  // the members' hidden widths
   std::unique_ptr<StateOps> ops;
   std::vector<std::shared_ptr<MemberNetwork>> members;
 };

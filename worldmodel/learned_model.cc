@@ -13,7 +13,9 @@ namespace {
 
 // An ensemble of learned members behind WorldModel. Members' predictions are
 // averaged (quaternions sign-aligned, then normalised); their spread is the
-// epistemic std, their own predicted noise the aleatoric std.
+// epistemic std, their own predicted noise the aleatoric std. All K members
+// run stacked in one network (StackMembers): tensors carry K blocks of rows,
+// block k for member k, so a call costs one set of LibTorch operations.
 class LearnedModel : public WorldModel {
  public:
   LearnedModel(v1::CheckpointManifest manifest, LearnedEnsemble ensemble)
@@ -21,6 +23,8 @@ class LearnedModel : public WorldModel {
     parameters_.assign(manifest_.parameters().begin(),
                        manifest_.parameters().end());
     for (auto& member : ensemble_.members) member->eval();
+    stacked_ = StackMembers(ensemble_.kind, ops(), ensemble_.hidden,
+                            ensemble_.members);
     for (const auto& joint : manifest_.spec().joints()) {
       if (joint.quaternion_offset() >= 0) {
         quaternion_offsets_.push_back(joint.quaternion_offset());
@@ -43,21 +47,18 @@ class LearnedModel : public WorldModel {
     WM_RETURN_IF_ERROR(
         CheckContext(spec(), accepted_parameters(), batch, context));
     c10::InferenceMode inference;
-    torch::Tensor x = ToTorch(states), a = ToTorch(actions);
-    std::vector<torch::Tensor> next, noise;
-    for (size_t k = 0; k < ensemble_.members.size(); ++k) {
-      MemberStep step = ensemble_.members[k]->Step(
-          ops(), x, a, MemberParameters(k, context, batch));
-      next.push_back(step.next_state);
-      noise.push_back(ensemble_.members[k]->AleatoricStd(ops(), step));
-    }
-    Prediction prediction;
+    const int64_t k = members();
+    MemberStep step = stacked_->Step(ops(), ToTorch(states).repeat({k, 1}),
+                                     ToTorch(actions).repeat({k, 1}),
+                                     StackedParameters(context, batch));
+    torch::Tensor next = step.next_state.view({k, batch, -1});
     torch::Tensor mean = EnsembleMean(next);
+    Prediction prediction;
     prediction.mean = FromTorch(mean);
     prediction.epistemic_std = FromTorch(EnsembleSpread(mean, next));
-    prediction.aleatoric_std = FromTorch(RootMeanSquare(noise));
-    if (context.per_member)
-      prediction.member_mean = FromTorch(torch::stack(next));
+    prediction.aleatoric_std = FromTorch(RootMeanSquare(
+        stacked_->AleatoricStd(ops(), step).view({k, batch, -1})));
+    if (context.per_member) prediction.member_mean = FromTorch(next);
     return prediction;
   }
 
@@ -68,50 +69,40 @@ class LearnedModel : public WorldModel {
     const int64_t n = actions.shape[0], horizon = actions.shape[1];
     WM_RETURN_IF_ERROR(CheckContext(spec(), accepted_parameters(), n, context));
     c10::InferenceMode inference;
+    const int64_t k = members();
     torch::Tensor start = ToTorch(initial).expand({n, ops().nx()});
-    torch::Tensor a = ToTorch(actions);
-    const size_t members = ensemble_.members.size();
-    std::vector<torch::Tensor> state(members, start), parameters(members);
-    for (size_t k = 0; k < members; ++k) {
-      parameters[k] = MemberParameters(k, context, n);
-    }
-    std::vector<std::vector<torch::Tensor>> member_states(
-        context.per_member ? members : 0, {start});
-    std::vector<torch::Tensor> means = {start},
+    torch::Tensor a = ToTorch(actions).repeat({k, 1, 1});
+    torch::Tensor parameters = StackedParameters(context, n);
+    torch::Tensor state = start.repeat({k, 1});
+    std::vector<torch::Tensor> means = {start}, members_states = {state},
                                epistemic = {torch::zeros({n, 2 * ops().nv()})},
                                aleatoric = {torch::zeros({n, 2 * ops().nv()})};
     for (int64_t t = 0; t < horizon; ++t) {
-      std::vector<torch::Tensor> noise;
-      torch::Tensor action = a.select(1, t);
-      for (size_t k = 0; k < members; ++k) {
-        MemberStep step =
-            ensemble_.members[k]->Step(ops(), state[k], action, parameters[k]);
-        state[k] = step.next_state;
-        if (context.per_member) member_states[k].push_back(state[k]);
-        noise.push_back(ensemble_.members[k]->AleatoricStd(ops(), step));
-      }
-      torch::Tensor mean = EnsembleMean(state);
+      MemberStep step =
+          stacked_->Step(ops(), state, a.select(1, t), parameters);
+      state = step.next_state;
+      torch::Tensor next = state.view({k, n, -1});
+      torch::Tensor mean = EnsembleMean(next);
       means.push_back(mean);
-      epistemic.push_back(EnsembleSpread(mean, state));
-      aleatoric.push_back(RootMeanSquare(noise));
+      if (context.per_member) members_states.push_back(state);
+      epistemic.push_back(EnsembleSpread(mean, next));
+      aleatoric.push_back(
+          RootMeanSquare(stacked_->AleatoricStd(ops(), step).view({k, n, -1})));
     }
     Trajectory trajectory;
     trajectory.mean = FromTorch(torch::stack(means, 1));
     trajectory.epistemic_std = FromTorch(torch::stack(epistemic, 1));
     trajectory.aleatoric_std = FromTorch(torch::stack(aleatoric, 1));
     if (context.per_member) {
-      std::vector<torch::Tensor> stacked;
-      for (const auto& states : member_states) {
-        stacked.push_back(torch::stack(states, 1));
-      }
-      trajectory.member_mean = FromTorch(torch::stack(stacked));
+      trajectory.member_mean = FromTorch(
+          torch::stack(members_states, 1).view({k, n, horizon + 1, -1}));
     }
     return trajectory;
   }
 
   absl::StatusOr<ParameterEstimate> InferParameters(
       const Context& history) const override {
-    if (!ensemble_.members.front()->uses_parameters()) {
+    if (!stacked_->uses_parameters()) {
       return absl::FailedPreconditionError(
           absl::StrCat("a ", kind(), " model infers no physical parameters"));
     }
@@ -122,21 +113,18 @@ class LearnedModel : public WorldModel {
     }
     WM_RETURN_IF_ERROR(CheckContext(spec(), accepted_parameters(), 1, history));
     c10::InferenceMode inference;
-    std::vector<torch::Tensor> means, variances;
-    for (const auto& member : ensemble_.members) {
-      auto [mean, log_variance] =
-          member->Encode(ops(), ToTorch(history.history_states),
-                         ToTorch(history.history_actions));
-      means.push_back(ops().DenormalizeParameters(mean.select(0, 0)));
-      auto scale = ops().DenormalizeParameters(torch::ones_like(mean)) -
-                   ops().DenormalizeParameters(torch::zeros_like(mean));
-      variances.push_back(
-          (torch::exp(log_variance) * scale * scale).select(0, 0));
-    }
-    torch::Tensor stacked = torch::stack(means);
-    torch::Tensor mean = stacked.mean(0);
+    const int64_t k = members();
+    auto [normalized, log_variance] = stacked_->Encode(
+        ops(), ToTorch(history.history_states).repeat({k, 1, 1}),
+        ToTorch(history.history_actions).repeat({k, 1, 1}));
+    torch::Tensor means = ops().DenormalizeParameters(normalized);  // [K, P]
+    torch::Tensor scale =
+        ops().DenormalizeParameters(torch::ones_like(normalized)) -
+        ops().DenormalizeParameters(torch::zeros_like(normalized));
+    torch::Tensor variances = torch::exp(log_variance) * scale * scale;
+    torch::Tensor mean = means.mean(0);
     torch::Tensor variance =
-        torch::stack(variances).mean(0) + stacked.var(0, /*unbiased=*/false);
+        variances.mean(0) + means.var(0, /*unbiased=*/false);
     ParameterEstimate estimate;
     estimate.parameters = parameters_;
     for (int64_t p = 0; p < mean.size(0); ++p) {
@@ -148,73 +136,74 @@ class LearnedModel : public WorldModel {
 
  private:
   const StateOps& ops() const { return *ensemble_.ops; }
+  int64_t members() const { return ensemble_.members.size(); }
   // Explicit parameters the model reads: none for blackbox.
   int64_t accepted_parameters() const {
-    return ensemble_.members.front()->uses_parameters() ? parameters_.size()
-                                                        : 0;
+    return stacked_->uses_parameters() ? parameters_.size() : 0;
   }
 
-  // Member k's normalised parameters [batch, P]: explicit ones, else its own
-  // inference from the history, else the training mean (zeros).
-  torch::Tensor MemberParameters(size_t k, const Context& context,
-                                 int64_t batch) const {
-    const int p = ops().num_parameters();
-    if (!ensemble_.members[k]->uses_parameters())
-      return torch::zeros({batch, 0});
+  // Normalised parameters [K * batch, P] in member blocks: explicit ones,
+  // else each member's inference from the history, else the training mean
+  // (zeros).
+  torch::Tensor StackedParameters(const Context& context, int64_t batch) const {
+    const int64_t k = members(), p = ops().num_parameters();
+    if (!stacked_->uses_parameters()) return torch::zeros({k * batch, 0});
     if (context.has_parameters()) {
       return ops()
           .NormalizeParameters(ToTorch(context.parameters))
-          .expand({batch, p});
+          .expand({batch, p})
+          .repeat({k, 1});
     }
     if (context.has_history()) {
-      return ensemble_.members[k]
-          ->Encode(ops(), ToTorch(context.history_states),
-                   ToTorch(context.history_actions))
-          .first.expand({batch, p});
+      torch::Tensor estimate =
+          stacked_
+              ->Encode(ops(), ToTorch(context.history_states).repeat({k, 1, 1}),
+                       ToTorch(context.history_actions).repeat({k, 1, 1}))
+              .first;
+      // One history per call ([K, P]) or one per row ([K * batch, P]).
+      return estimate.size(0) == k ? estimate.repeat_interleave(batch, 0)
+                                   : estimate;
     }
-    return torch::zeros({batch, p});
+    return torch::zeros({k * batch, p});
   }
 
-  // Average of member states [B, nx]; quaternions sign-aligned to member 0,
-  // averaged, normalised.
-  torch::Tensor EnsembleMean(const std::vector<torch::Tensor>& states) const {
-    std::vector<torch::Tensor> aligned = {states.front()};
-    const std::vector<int>& quaternions = quaternion_offsets_;
-    for (size_t k = 1; k < states.size(); ++k) {
-      torch::Tensor s = states[k];
-      for (int offset : quaternions) {
-        auto dot =
-            (s.narrow(1, offset, 4) * states.front().narrow(1, offset, 4))
-                .sum(1, true);
-        auto sign = torch::where(dot < 0, -1.0, 1.0);
-        s = torch::cat({s.narrow(1, 0, offset), s.narrow(1, offset, 4) * sign,
-                        s.narrow(1, offset + 4, s.size(1) - offset - 4)},
-                       1);
+  // Average of member states [K, B, nx] -> [B, nx]; quaternions sign-aligned
+  // to member 0, averaged, normalised.
+  torch::Tensor EnsembleMean(const torch::Tensor& states) const {
+    torch::Tensor aligned = states;
+    if (!quaternion_offsets_.empty()) {
+      aligned = states.clone();
+      for (int offset : quaternion_offsets_) {
+        auto q = aligned.narrow(2, offset, 4);
+        auto dot = (q * q.select(0, 0).unsqueeze(0)).sum(2, true);
+        q.mul_(torch::where(dot < 0, -1.0, 1.0));
       }
-      aligned.push_back(s);
     }
-    torch::Tensor mean = torch::stack(aligned).mean(0);
-    for (int offset : quaternions) {
+    torch::Tensor mean = aligned.mean(0);
+    for (int offset : quaternion_offsets_) {
       auto q = mean.narrow(1, offset, 4);
       q.copy_(q / q.norm(2, 1, true).clamp_min(1e-12));
     }
     return mean;
   }
 
-  // Tangent-space spread of members around the mean, [B, 2 nv].
+  // Tangent-space spread of members [K, B, nx] around the mean, [B, 2 nv].
   torch::Tensor EnsembleSpread(const torch::Tensor& mean,
-                               const std::vector<torch::Tensor>& states) const {
-    std::vector<torch::Tensor> deltas;
-    for (const auto& s : states) deltas.push_back(ops().TangentDelta(mean, s));
-    return RootMeanSquare(deltas);
+                               const torch::Tensor& states) const {
+    const int64_t k = states.size(0), batch = states.size(1);
+    torch::Tensor deltas = ops().TangentDelta(mean.repeat({k, 1}),
+                                              states.reshape({k * batch, -1}));
+    return RootMeanSquare(deltas.view({k, batch, -1}));
   }
 
-  static torch::Tensor RootMeanSquare(const std::vector<torch::Tensor>& xs) {
-    return torch::sqrt(torch::stack(xs).pow(2).mean(0));
+  // sqrt of the mean over members of x^2, for x [K, B, d] -> [B, d].
+  static torch::Tensor RootMeanSquare(const torch::Tensor& x) {
+    return torch::sqrt(x.pow(2).mean(0));
   }
 
   v1::CheckpointManifest manifest_;
   LearnedEnsemble ensemble_;
+  std::shared_ptr<MemberNetwork> stacked_;  // all members, for inference
   std::vector<v1::ParameterInfo> parameters_;
   std::vector<int> quaternion_offsets_;  // qpos offsets of quaternion w
 };

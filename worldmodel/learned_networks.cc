@@ -21,7 +21,10 @@ class Mlp : public torch::nn::Module {
     layers_.push_back(register_module("layer" + std::to_string(hidden.size()),
                                       torch::nn::Linear(width, output)));
   }
+  // x [N, input] -> [N, output]. Stacked (see StackFrom): x holds K blocks
+  // of N / K rows, block k for member k.
   torch::Tensor forward(torch::Tensor x) {
+    if (!stacked_weights_.empty()) return StackedForward(x);
     for (size_t i = 0; i < layers_.size(); ++i) {
       x = layers_[i]->forward(x);
       if (i + 1 < layers_.size()) x = x * torch::sigmoid(x);
@@ -29,8 +32,37 @@ class Mlp : public torch::nn::Module {
     return x;
   }
 
+  // Makes this network compute the K `members` at once: their weights are
+  // stacked into [K, in, out] tensors for batched matrix products, so an
+  // ensemble costs one set of operations instead of K.
+  void StackFrom(const std::vector<const Mlp*>& members) {
+    stacked_weights_.clear();
+    stacked_biases_.clear();
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      std::vector<torch::Tensor> weights, biases;
+      for (const Mlp* member : members) {
+        weights.push_back(member->layers_[i]->weight.t());
+        biases.push_back(member->layers_[i]->bias.unsqueeze(0));
+      }
+      stacked_weights_.push_back(torch::stack(weights).contiguous());
+      stacked_biases_.push_back(torch::stack(biases).contiguous());
+    }
+  }
+
  private:
+  torch::Tensor StackedForward(const torch::Tensor& input) {
+    const int64_t members = stacked_weights_.front().size(0);
+    torch::Tensor x = input.reshape({members, -1, input.size(1)});
+    for (size_t i = 0; i < stacked_weights_.size(); ++i) {
+      x = torch::baddbmm(stacked_biases_[i], x, stacked_weights_[i]);
+      if (i + 1 < stacked_weights_.size()) x = x * torch::sigmoid(x);
+    }
+    return x.reshape({input.size(0), -1});
+  }
+
   std::vector<torch::nn::Linear> layers_;
+  // Stacked members' weights [K, in, out] and biases [K, 1, out], per layer.
+  std::vector<torch::Tensor> stacked_weights_, stacked_biases_;
 };
 
 // The product member: a context encoder that infers the physical
@@ -47,8 +79,8 @@ class PhysicsMember : public MemberNetwork {
                               kEncoderWidth));
     encoder_head_ = register_module(
         "encoder_head",
-        torch::nn::Linear(kEncoderWidth,
-                          2 * std::max(ops.num_parameters(), 1)));
+        std::make_shared<Mlp>(kEncoderWidth, std::vector<int>{},
+                              2 * std::max(ops.num_parameters(), 1)));
     // Outputs: passive velocity change [nv], log-variance [nv], and the
     // state- and parameter-dependent action gain [nv x nu].
     dynamics_ = register_module(
@@ -76,6 +108,7 @@ class PhysicsMember : public MemberNetwork {
         1);
     auto pooled =
         encoder_->forward(features).reshape({batch, length, -1}).mean(1);
+    // (Stacked: batch holds K blocks of rows, so the pooled rows do too.)
     pooled = pooled * torch::sigmoid(pooled);
     auto out = encoder_head_->forward(pooled);
     const int p = ops.num_parameters();
@@ -110,9 +143,22 @@ class PhysicsMember : public MemberNetwork {
     return torch::cat({position_scale * velocity, velocity}, 1);
   }
 
+  void StackFrom(const std::vector<const MemberNetwork*>& members) override {
+    std::vector<const Mlp*> encoders, heads, dynamics;
+    for (const MemberNetwork* member : members) {
+      const auto* physics = static_cast<const PhysicsMember*>(member);
+      encoders.push_back(physics->encoder_.get());
+      heads.push_back(physics->encoder_head_.get());
+      dynamics.push_back(physics->dynamics_.get());
+    }
+    encoder_->StackFrom(encoders);
+    encoder_head_->StackFrom(heads);
+    dynamics_->StackFrom(dynamics);
+    StackBounds(members);
+  }
+
  private:
-  std::shared_ptr<Mlp> encoder_, dynamics_;
-  torch::nn::Linear encoder_head_{nullptr};
+  std::shared_ptr<Mlp> encoder_, encoder_head_, dynamics_;
 };
 
 // The PETS baseline member: a black-box Gaussian over the normalised
@@ -151,6 +197,16 @@ class BlackboxMember : public MemberNetwork {
     return torch::exp(0.5 * step.log_variance) * ops.delta_std();
   }
 
+  void StackFrom(const std::vector<const MemberNetwork*>& members) override {
+    std::vector<const Mlp*> networks;
+    for (const MemberNetwork* member : members) {
+      networks.push_back(
+          static_cast<const BlackboxMember*>(member)->network_.get());
+    }
+    network_->StackFrom(networks);
+    StackBounds(members);
+  }
+
  private:
   std::shared_ptr<Mlp> network_;
 };
@@ -165,10 +221,47 @@ void MemberNetwork::RegisterBounds(int size) {
 }
 
 torch::Tensor MemberNetwork::BoundLogVariance(const torch::Tensor& raw) const {
+  if (stacked_max_log_variance_.defined()) {
+    // K blocks of rows, block k bounded by member k's bounds [K, 1, size].
+    const int64_t members = stacked_max_log_variance_.size(0);
+    auto x = raw.reshape({members, -1, raw.size(1)});
+    auto bounded =
+        stacked_max_log_variance_ -
+        torch::nn::functional::softplus(stacked_max_log_variance_ - x);
+    return (stacked_min_log_variance_ +
+            torch::nn::functional::softplus(bounded -
+                                            stacked_min_log_variance_))
+        .reshape_as(raw);
+  }
   auto bounded = max_log_variance_ -
                  torch::nn::functional::softplus(max_log_variance_ - raw);
   return min_log_variance_ +
          torch::nn::functional::softplus(bounded - min_log_variance_);
+}
+
+void MemberNetwork::StackBounds(
+    const std::vector<const MemberNetwork*>& members) {
+  std::vector<torch::Tensor> maxima, minima;
+  for (const MemberNetwork* member : members) {
+    maxima.push_back(member->max_log_variance_.unsqueeze(0));
+    minima.push_back(member->min_log_variance_.unsqueeze(0));
+  }
+  stacked_max_log_variance_ = torch::stack(maxima);
+  stacked_min_log_variance_ = torch::stack(minima);
+}
+
+std::shared_ptr<MemberNetwork> StackMembers(
+    const std::string& kind, const StateOps& ops,
+    const std::vector<int>& hidden,
+    const std::vector<std::shared_ptr<MemberNetwork>>& members) {
+  CHECK(!members.empty());
+  std::shared_ptr<MemberNetwork> stacked = MakeMember(kind, ops, hidden);
+  std::vector<const MemberNetwork*> views;
+  for (const auto& member : members) views.push_back(member.get());
+  torch::NoGradGuard no_grad;
+  stacked->StackFrom(views);
+  stacked->eval();
+  return stacked;
 }
 
 torch::Tensor MemberNetwork::BoundPenalty() const {

@@ -47,12 +47,21 @@ class MemberNetwork : public torch::nn::Module {
   // Penalty that keeps the learned log-variance bounds tight (PETS).
   torch::Tensor BoundPenalty() const;
 
+  // Makes this member compute all of `members` (same kind and sizes) at
+  // once, for inference: every input then holds K blocks of rows (block k
+  // for member k, e.g. states.repeat({K, 1})), and outputs come back in the
+  // same blocks. See StackMembers.
+  virtual void StackFrom(const std::vector<const MemberNetwork*>& members) = 0;
+
  protected:
   // Soft-bounded log-variance between learned min and max (PETS).
   torch::Tensor BoundLogVariance(const torch::Tensor& raw) const;
   void RegisterBounds(int size);
+  void StackBounds(const std::vector<const MemberNetwork*>& members);
 
   torch::Tensor max_log_variance_, min_log_variance_;
+  // Set by StackBounds: the members' bounds [K, 1, size].
+  torch::Tensor stacked_max_log_variance_, stacked_min_log_variance_;
 };
 
 // Creates a member of `kind` ("physics" or "blackbox") with the given hidden
@@ -61,6 +70,15 @@ class MemberNetwork : public torch::nn::Module {
 std::shared_ptr<MemberNetwork> MakeMember(const std::string& kind,
                                           const StateOps& ops,
                                           const std::vector<int>& hidden);
+
+// One network computing all `members` (of `kind`, built with `hidden` for
+// `ops`) in one set of batched operations, for inference: K members cost
+// about as many LibTorch calls as one. Inputs hold K blocks of rows, block k
+// for member k; outputs likewise. A copy of the weights; not trainable.
+std::shared_ptr<MemberNetwork> StackMembers(
+    const std::string& kind, const StateOps& ops,
+    const std::vector<int>& hidden,
+    const std::vector<std::shared_ptr<MemberNetwork>>& members);
 
 }  // namespace wm::worldmodel
 
