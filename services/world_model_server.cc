@@ -118,6 +118,7 @@ absl::StatusOr<std::unique_ptr<WorldModelServer>> WorldModelServer::Start(
   limits.max_predict_rows = cfg.max_predict_rows();
   limits.max_rollout_steps = cfg.max_rollout_steps();
   limits.max_history_steps = cfg.max_history_steps();
+  limits.max_message_bytes = cfg.max_message_bytes();
   server->service_ = std::make_unique<WorldModelServiceImpl>(
       server->manager_.get(), server->batcher_.get(), metrics, limits,
       std::move(token));

@@ -1,5 +1,6 @@
 #include "services/world_model_service.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -192,6 +193,22 @@ grpc::Status WorldModelServiceImpl::Rollout(grpc::ServerContext* context,
     }
     WM_RETURN_IF_ERROR(
         CheckHistoryCap(rollout_context, limits_.max_history_steps));
+    // Refuse before computing an answer too big to send: float32 means,
+    // two spreads, and each member's trajectory when asked.
+    const int64_t nx = model.spec().nq() + model.spec().nv();
+    const int64_t members =
+        request->per_member()
+            ? std::max(1, served->manifest.training().ensemble_size())
+            : 0;
+    const int64_t answer_bytes = 4 * actions.shape[0] * (actions.shape[1] + 1) *
+                                 (nx * (1 + members) + 4 * model.spec().nv());
+    if (answer_bytes > limits_.max_message_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("actions: the answer to ", actions.shape[0], " x ",
+                       actions.shape[1], " steps would take ", answer_bytes,
+                       " bytes, over the server's message limit of ",
+                       limits_.max_message_bytes));
+    }
     if (absl::Now() > CallDeadline(*context)) {
       return absl::DeadlineExceededError(
           "Rollout: the deadline passed before the work started");

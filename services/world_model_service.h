@@ -20,9 +20,10 @@ namespace wm::services {
 
 // Per-call caps; requests beyond them get RESOURCE_EXHAUSTED.
 struct ServiceLimits {
-  int64_t max_predict_rows = 65536;     // B of one Predict
-  int64_t max_rollout_steps = 1 << 20;  // N x H of one Rollout
-  int64_t max_history_steps = 1000;     // L of a context history
+  int64_t max_predict_rows = 65536;      // B of one Predict
+  int64_t max_rollout_steps = 1 << 20;   // N x H of one Rollout
+  int64_t max_history_steps = 1000;      // L of a context history
+  int64_t max_message_bytes = 64 << 20;  // an answer must fit in one
 };
 
 class WorldModelServiceImpl final : public v1::WorldModelService::Service {

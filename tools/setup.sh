@@ -16,6 +16,8 @@ PACKAGES=(
   libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev
   # Datasets, multi-process training, metrics endpoint.
   libhdf5-dev libgloo-dev libcpp-httplib-dev
+  # TLS test certificates.
+  openssl
   # Python peers and client.
   python3-torch python3-grpcio python3-grpc-tools python3-h5py python3-matplotlib
   python3-numpy

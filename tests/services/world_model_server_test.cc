@@ -138,6 +138,7 @@ TEST_F(WorldModelServerTest, RefusesBadRequestsWithTheRightCodes) {
   v1::ServerConfig config;
   config.set_max_predict_rows(8);
   config.set_max_rollout_steps(100);
+  config.set_max_message_bytes(4096);
   StartServer(config);
   struct Case {
     const char* what;
@@ -191,6 +192,17 @@ TEST_F(WorldModelServerTest, RefusesBadRequestsWithTheRightCodes) {
   v1::RolloutResponse trajectory;
   EXPECT_EQ(stub_->Rollout(&rollout_context, rollout, &trajectory).error_code(),
             grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // Within the step cap, but the answer would not fit in a message: refused
+  // before computing; a short one fits.
+  *rollout.mutable_actions() =
+      WireTensor({1, 99, kNu}, std::vector<float>(198));
+  grpc::ClientContext long_context;
+  grpc::Status too_big = stub_->Rollout(&long_context, rollout, &trajectory);
+  EXPECT_EQ(too_big.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(too_big.error_message(), HasSubstr("message limit"));
+  *rollout.mutable_actions() = WireTensor({1, 10, kNu}, std::vector<float>(20));
+  grpc::ClientContext short_context;
+  EXPECT_TRUE(stub_->Rollout(&short_context, rollout, &trajectory).ok());
 
   v1::InferParametersRequest infer;
   infer.mutable_model()->set_name("slide");
@@ -219,6 +231,50 @@ TEST_F(WorldModelServerTest, BearerTokenGuardsEveryCall) {
                                        : grpc::StatusCode::UNAUTHENTICATED)
         << "'" << header << "'";
   }
+}
+
+TEST_F(WorldModelServerTest, TlsServesOnlyTlsClientsThatTrustItsCertificate) {
+  PublishSlideVersion(models_dir(), "slide", 1);
+  const std::string cert = temp_.Join("server.crt"),
+                    key = temp_.Join("server.key");
+  ASSERT_EQ(
+      std::system(
+          absl::StrCat(
+              "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
+              "/CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 "
+              "-keyout ",
+              key, " -out ", cert, " 2>/dev/null")
+              .c_str()),
+      0)
+      << "openssl could not make a test certificate";
+  v1::ServerConfig config;
+  config.set_tls_cert_file(cert);
+  config.set_tls_key_file(key);
+  StartServer(config);
+
+  auto root = ReadFileToString(cert);
+  ASSERT_TRUE(root.ok());
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = *root;
+  auto secure = v1::WorldModelService::NewStub(
+      grpc::CreateChannel(target(), grpc::SslCredentials(ssl)));
+  grpc::ClientContext secure_context;
+  v1::ListModelsResponse list;
+  grpc::Status status = secure->ListModels(&secure_context, {}, &list);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(list.models_size(), 1);
+
+  // The plaintext stub of the fixture cannot talk to a TLS server.
+  grpc::ClientContext plain_context;
+  plain_context.set_deadline(
+      absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+  EXPECT_FALSE(stub_->ListModels(&plain_context, {}, &list).ok());
+
+  v1::ServerConfig half;
+  half.set_tls_cert_file(cert);
+  EXPECT_THAT(WorldModelServer::Start(half, models_dir(), &factory_).status(),
+              ::wm::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                      HasSubstr("tls_key_file")));
 }
 
 TEST_F(WorldModelServerTest, NewVersionSwapsInUnderLoadWithoutFailedCalls) {
