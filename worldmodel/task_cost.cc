@@ -1,0 +1,168 @@
+#include "worldmodel/task_cost.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace wm::worldmodel {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+const v1::Joint* FindJoint(const v1::StateSpec& spec, const std::string& name) {
+  for (const auto& joint : spec.joints()) {
+    if (joint.name() == name) return &joint;
+  }
+  return nullptr;
+}
+
+// |a - b| wrapped to [0, pi].
+double AngleBetween(double a, double b) {
+  double d = std::fmod(std::abs(a - b), 2 * kPi);
+  return d > kPi ? 2 * kPi - d : d;
+}
+
+absl::Status CheckNonNegative(double value, const char* field) {
+  if (value < 0 || !std::isfinite(value)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "task.", field, ": must be a finite value >= 0, got ", value));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TaskCost>> TaskCost::Create(
+    v1::TaskConfig task, const v1::StateSpec& spec) {
+  if (task.position_weight() == 0) task.set_position_weight(1.0);
+  if (task.yaw_weight() == 0) task.set_yaw_weight(0.05);
+  if (task.action_weight() == 0) task.set_action_weight(0.01);
+  if (task.action_rate_weight() == 0) task.set_action_rate_weight(0.05);
+  if (task.epistemic_weight() == 0) task.set_epistemic_weight(1.0);
+  if (task.success_position_m() == 0) task.set_success_position_m(0.02);
+  if (task.success_yaw_deg() == 0) task.set_success_yaw_deg(15.0);
+  for (auto [value, field] :
+       {std::pair{task.position_weight(), "position_weight"},
+        {task.yaw_weight(), "yaw_weight"},
+        {task.action_weight(), "action_weight"},
+        {task.action_rate_weight(), "action_rate_weight"},
+        {task.epistemic_weight(), "epistemic_weight"},
+        {task.success_position_m(), "success_position_m"},
+        {task.success_yaw_deg(), "success_yaw_deg"}}) {
+    if (absl::Status status = CheckNonNegative(value, field); !status.ok()) {
+      return status;
+    }
+  }
+  if (!std::isfinite(task.goal_x()) || !std::isfinite(task.goal_y()) ||
+      !std::isfinite(task.goal_yaw())) {
+    return absl::InvalidArgumentError("task: the goal must be finite");
+  }
+  std::unique_ptr<TaskCost> cost(new TaskCost(task, spec));
+  if (!task.free_joint().empty()) {
+    const v1::Joint* joint = FindJoint(spec, task.free_joint());
+    if (joint == nullptr || joint->type() != v1::Joint::FREE) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("task.free_joint: the model has no free joint named '",
+                       task.free_joint(), "'"));
+    }
+    cost->x_offset_ = joint->qpos_offset();
+    cost->y_offset_ = joint->qpos_offset() + 1;
+    cost->quaternion_offset_ = joint->quaternion_offset();
+    cost->x_spread_ = joint->qvel_offset();
+    cost->y_spread_ = joint->qvel_offset() + 1;
+  } else if (task.position_joints_size() >= 2) {
+    int* qpos[2] = {&cost->x_offset_, &cost->y_offset_};
+    int* spread[2] = {&cost->x_spread_, &cost->y_spread_};
+    for (int i = 0; i < 2; ++i) {
+      const v1::Joint* joint = FindJoint(spec, task.position_joints(i));
+      if (joint == nullptr || joint->type() != v1::Joint::SLIDE) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "task.position_joints: the model has no slide joint named '",
+            task.position_joints(i), "'"));
+      }
+      *qpos[i] = joint->qpos_offset();
+      *spread[i] = joint->qvel_offset();
+    }
+    if (!task.yaw_joint().empty()) {
+      const v1::Joint* joint = FindJoint(spec, task.yaw_joint());
+      if (joint == nullptr || joint->type() != v1::Joint::HINGE) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("task.yaw_joint: the model has no hinge joint named '",
+                         task.yaw_joint(), "'"));
+      }
+      cost->yaw_offset_ = joint->qpos_offset();
+    }
+  } else {
+    return absl::InvalidArgumentError(
+        "task: name the object, free_joint or two position_joints (x, y)");
+  }
+  for (const auto& actuator : spec.actuators()) {
+    const bool limited = actuator.ctrl_max() > actuator.ctrl_min();
+    cost->half_range_.push_back(
+        limited ? 0.5 * (actuator.ctrl_max() - actuator.ctrl_min()) : 1.0);
+    cost->center_.push_back(
+        limited ? 0.5 * (actuator.ctrl_max() + actuator.ctrl_min()) : 0.0);
+  }
+  return cost;
+}
+
+PlanarPose TaskCost::Pose(const float* state) const {
+  PlanarPose pose;
+  pose.x = state[x_offset_];
+  pose.y = state[y_offset_];
+  if (quaternion_offset_ >= 0) {
+    const float* q = state + quaternion_offset_;  // w x y z
+    pose.yaw = std::atan2(2.0 * (q[0] * q[3] + q[1] * q[2]),
+                          1.0 - 2.0 * (q[2] * q[2] + q[3] * q[3]));
+  } else if (yaw_offset_ >= 0) {
+    pose.yaw = state[yaw_offset_];
+  }
+  return pose;
+}
+
+std::pair<double, double> TaskCost::GoalError(const float* state) const {
+  const PlanarPose pose = Pose(state);
+  const bool has_yaw = quaternion_offset_ >= 0 || yaw_offset_ >= 0;
+  return {std::hypot(pose.x - task_.goal_x(), pose.y - task_.goal_y()),
+          has_yaw ? AngleBetween(pose.yaw, task_.goal_yaw()) : 0.0};
+}
+
+bool TaskCost::Reached(const float* state) const {
+  auto [distance, yaw] = GoalError(state);
+  return distance <= task_.success_position_m() &&
+         yaw <= task_.success_yaw_deg() * kPi / 180.0;
+}
+
+std::vector<double> TaskCost::Evaluate(
+    const Tensor& mean, const Tensor& epistemic, const Tensor& actions,
+    const std::vector<float>& previous_action) const {
+  const int64_t n = actions.shape[0], horizon = actions.shape[1],
+                nu = actions.shape[2];
+  const int64_t nx = mean.shape[2], tangent = epistemic.shape[2];
+  std::vector<double> costs(n, 0.0);
+  for (int64_t i = 0; i < n; ++i) {
+    double total = 0;
+    for (int64_t t = 1; t <= horizon; ++t) {
+      const float* state = &mean.data[(i * (horizon + 1) + t) * nx];
+      auto [distance, yaw] = GoalError(state);
+      const float* spread = &epistemic.data[(i * (horizon + 1) + t) * tangent];
+      total +=
+          task_.position_weight() * distance * distance +
+          task_.yaw_weight() * yaw * yaw +
+          task_.epistemic_weight() * (spread[x_spread_] * spread[x_spread_] +
+                                      spread[y_spread_] * spread[y_spread_]);
+      const float* action = &actions.data[(i * horizon + t - 1) * nu];
+      const float* before = t == 1 ? previous_action.data() : action - nu;
+      for (int64_t u = 0; u < nu; ++u) {
+        const double size = (action[u] - center_[u]) / half_range_[u];
+        const double change = (action[u] - before[u]) / half_range_[u];
+        total += task_.action_weight() * size * size +
+                 task_.action_rate_weight() * change * change;
+      }
+    }
+    costs[i] = total;
+  }
+  return costs;
+}
+
+}  // namespace wm::worldmodel
