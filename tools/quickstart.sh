@@ -38,8 +38,12 @@ mkdir -p "$OUT"
 # Sizes: built-in defaults, or the smallest that still exercises every stage.
 if [ "$SMALLEST" -eq 1 ]; then
   EPISODES=30; STEPS=40; TRAIN_STEPS=30; MEMBERS=2
+  PLAN_EPISODES=1; PLAN="--samples 64 --horizon 15 --iterations 1"
+  ORACLE_EPISODES=2
 else
   EPISODES=300; STEPS=100; TRAIN_STEPS=1500; MEMBERS=5
+  PLAN_EPISODES=3; PLAN="--samples 256 --horizon 30 --iterations 1"
+  ORACLE_EPISODES=3
 fi
 
 echo "== stage 0: toolchain"
@@ -82,6 +86,14 @@ echo "wm serve listening on $ADDRESS (metrics: $METRICS)"
   | tee "$OUT/served.txt"
 /usr/bin/python3 -c "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())" \
   "$METRICS" | grep '^wm_calls_total' > "$OUT/metrics.txt"
+
+echo
+echo "== stage 5: plan: push boxes of unknown mass and friction to goals in MuJoCo"
+# shellcheck disable=SC2086
+"$WM" plan --server "$ADDRESS" --scene push --model push_physics \
+  --episodes "$PLAN_EPISODES" --oracle --oracle_samples 16 \
+  --oracle_episodes "$ORACLE_EPISODES" $PLAN \
+  --json "$OUT/plan_push.json" | tee "$OUT/plan_push.txt"
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 trap - EXIT
@@ -97,3 +109,5 @@ echo "evaluation JSON: $OUT/eval_push.json"
 echo
 cat "$OUT/served.txt"
 echo "served calls: $(paste -sd' ' "$OUT/metrics.txt")"
+echo
+cat "$OUT/plan_push.txt"

@@ -1,5 +1,6 @@
 #include "worldmodel/task_cost.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +9,14 @@ namespace wm::worldmodel {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
+// Below these the goal terms turn from linear to quadratic: 1 cm, 3 deg.
+constexpr double kPositionScale = 0.01, kYawScale = 0.05;
+
+// sqrt(x^2 + s^2) - s: |x| far away, quadratic near 0, so the planner keeps
+// a firm pull all the way to the goal.
+double SmoothAbs(double x, double scale) {
+  return std::sqrt(x * x + scale * scale) - scale;
+}
 
 const v1::Joint* FindJoint(const v1::StateSpec& spec, const std::string& name) {
   for (const auto& joint : spec.joints()) {
@@ -41,6 +50,10 @@ absl::StatusOr<std::unique_ptr<TaskCost>> TaskCost::Create(
   if (task.epistemic_weight() == 0) task.set_epistemic_weight(1.0);
   if (task.success_position_m() == 0) task.set_success_position_m(0.02);
   if (task.success_yaw_deg() == 0) task.set_success_yaw_deg(15.0);
+  if (task.tool_joints_size() > 0 && task.reach_weight() == 0) {
+    task.set_reach_weight(1.0);
+  }
+  if (task.reach_offset_m() == 0) task.set_reach_offset_m(0.07);
   for (auto [value, field] :
        {std::pair{task.position_weight(), "position_weight"},
         {task.yaw_weight(), "yaw_weight"},
@@ -48,7 +61,9 @@ absl::StatusOr<std::unique_ptr<TaskCost>> TaskCost::Create(
         {task.action_rate_weight(), "action_rate_weight"},
         {task.epistemic_weight(), "epistemic_weight"},
         {task.success_position_m(), "success_position_m"},
-        {task.success_yaw_deg(), "success_yaw_deg"}}) {
+        {task.success_yaw_deg(), "success_yaw_deg"},
+        {task.reach_weight(), "reach_weight"},
+        {task.reach_offset_m(), "reach_offset_m"}}) {
     if (absl::Status status = CheckNonNegative(value, field); !status.ok()) {
       return status;
     }
@@ -96,6 +111,22 @@ absl::StatusOr<std::unique_ptr<TaskCost>> TaskCost::Create(
     return absl::InvalidArgumentError(
         "task: name the object, free_joint or two position_joints (x, y)");
   }
+  if (task.tool_joints_size() != 0) {
+    if (task.tool_joints_size() != 2) {
+      return absl::InvalidArgumentError(
+          "task.tool_joints: name two slide joints (x, y)");
+    }
+    int* qpos[2] = {&cost->tool_x_, &cost->tool_y_};
+    for (int i = 0; i < 2; ++i) {
+      const v1::Joint* joint = FindJoint(spec, task.tool_joints(i));
+      if (joint == nullptr || joint->type() != v1::Joint::SLIDE) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "task.tool_joints: the model has no slide joint named '",
+            task.tool_joints(i), "'"));
+      }
+      *qpos[i] = joint->qpos_offset();
+    }
+  }
   for (const auto& actuator : spec.actuators()) {
     const bool limited = actuator.ctrl_max() > actuator.ctrl_min();
     cost->half_range_.push_back(
@@ -127,6 +158,17 @@ std::pair<double, double> TaskCost::GoalError(const float* state) const {
           has_yaw ? AngleBetween(pose.yaw, task_.goal_yaw()) : 0.0};
 }
 
+double TaskCost::ReachError(const float* state) const {
+  // The pushing point: behind the object, away from the goal.
+  const double dx = task_.goal_x() - state[x_offset_],
+               dy = task_.goal_y() - state[y_offset_];
+  const double norm = std::max(std::hypot(dx, dy), 1e-6);
+  const double px = state[x_offset_] - task_.reach_offset_m() * dx / norm;
+  const double py = state[y_offset_] - task_.reach_offset_m() * dy / norm;
+  const double ex = state[tool_x_] - px, ey = state[tool_y_] - py;
+  return ex * ex + ey * ey;
+}
+
 bool TaskCost::Reached(const float* state) const {
   auto [distance, yaw] = GoalError(state);
   return distance <= task_.success_position_m() &&
@@ -147,10 +189,11 @@ std::vector<double> TaskCost::Evaluate(
       auto [distance, yaw] = GoalError(state);
       const float* spread = &epistemic.data[(i * (horizon + 1) + t) * tangent];
       total +=
-          task_.position_weight() * distance * distance +
-          task_.yaw_weight() * yaw * yaw +
+          task_.position_weight() * SmoothAbs(distance, kPositionScale) +
+          task_.yaw_weight() * SmoothAbs(yaw, kYawScale) +
           task_.epistemic_weight() * (spread[x_spread_] * spread[x_spread_] +
                                       spread[y_spread_] * spread[y_spread_]);
+      if (tool_x_ >= 0) total += task_.reach_weight() * ReachError(state);
       const float* action = &actions.data[(i * horizon + t - 1) * nu];
       const float* before = t == 1 ? previous_action.data() : action - nu;
       for (int64_t u = 0; u < nu; ++u) {

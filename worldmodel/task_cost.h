@@ -50,6 +50,10 @@ class TaskCost {
   const v1::TaskConfig& task() const { return task_; }
 
  private:
+  // Squared distance (m^2) of the tool from the pushing point behind the
+  // object.
+  double ReachError(const float* state) const;
+
   TaskCost(v1::TaskConfig task, const v1::StateSpec& spec)
       : task_(std::move(task)), spec_(spec) {}
 
@@ -61,6 +65,7 @@ class TaskCost {
   // Offsets in the 2 nv tangent space of the object's x and y position
   // spread.
   int x_spread_ = -1, y_spread_ = -1;
+  int tool_x_ = -1, tool_y_ = -1;  // qpos of the tool's x and y, or -1
   std::vector<double> half_range_, center_;  // per actuator
 };
 

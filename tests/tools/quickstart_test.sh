@@ -42,6 +42,15 @@ assert all(p["std"] > 0 for p in params.values()), params
 PY
 grep -q 'wm_calls_total{method="Rollout",code="OK"} 1' "$OUT/metrics.txt" \
   || fail "metrics page did not count the Rollout"
+/usr/bin/python3 - "$OUT/plan_push.json" <<'PY' || fail "planning report"
+import json, sys
+report = json.load(open(sys.argv[1]))
+oracle, physics = report["oracle"], report["physics"]
+assert oracle["episodes"] == 2 and physics["episodes"] == 1, report.keys()
+reached = sum(e["success"] for e in oracle["per_episode"])
+assert reached >= 1, f"the oracle reached no goal: {oracle}"
+assert physics["planning_hz"] > 0 and physics["plan_latency_ms"]["p99"] > 0
+PY
 grep -q '"push_physics"' "$OUT/query_list.json" || fail "wm query list"
 grep -q "wm serve drained and stopped" <<<"$log" || fail "serve did not stop cleanly"
 [ "$failures" -eq 0 ] || exit 1

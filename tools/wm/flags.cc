@@ -8,7 +8,7 @@ ABSL_FLAG(std::string, config, "",
 ABSL_FLAG(std::string, scene, "",
           "Built-in scene (slide, push, toss, double_pendulum) or a path to a "
           "scene .pbtxt.");
-ABSL_FLAG(int64_t, episodes, 100, "Number of episodes.");
+ABSL_FLAG(int64_t, episodes, 100, "Number of episodes (plan: per model).");
 ABSL_FLAG(int64_t, steps, 100, "Control steps per episode.");
 ABSL_FLAG(uint64_t, seed, 0, "Base random seed.");
 ABSL_FLAG(int32_t, workers, 0,
@@ -63,3 +63,15 @@ ABSL_FLAG(std::string, request, "",
           "query: a proto3-JSON request file (PredictRequest, RolloutRequest "
           "or InferParametersRequest); - reads stdin.");
 ABSL_FLAG(double, timeout, 30, "query: seconds per call.");
+ABSL_FLAG(std::string, task, "configs/tasks/push_to_goal.pbtxt",
+          "plan: the task config (wm.v1.TaskConfig text proto).");
+ABSL_FLAG(bool, oracle, false,
+          "plan: also plan with MuJoCo given each episode's true parameters.");
+ABSL_FLAG(int32_t, oracle_samples, 32,
+          "plan: samples per iteration of the oracle (MuJoCo rollouts are "
+          "slow).");
+ABSL_FLAG(int32_t, oracle_episodes, 0,
+          "plan: episodes for the oracle (0: --episodes).");
+ABSL_FLAG(int32_t, samples, 256, "plan: action sequences per iteration.");
+ABSL_FLAG(int32_t, horizon, 30, "plan: planning horizon, steps.");
+ABSL_FLAG(int32_t, iterations, 3, "plan: planner iterations per step.");

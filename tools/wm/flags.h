@@ -39,5 +39,12 @@ ABSL_DECLARE_FLAG(std::string, server);
 ABSL_DECLARE_FLAG(std::string, tls_ca);
 ABSL_DECLARE_FLAG(std::string, request);
 ABSL_DECLARE_FLAG(double, timeout);
+ABSL_DECLARE_FLAG(std::string, task);
+ABSL_DECLARE_FLAG(bool, oracle);
+ABSL_DECLARE_FLAG(int32_t, oracle_samples);
+ABSL_DECLARE_FLAG(int32_t, oracle_episodes);
+ABSL_DECLARE_FLAG(int32_t, samples);
+ABSL_DECLARE_FLAG(int32_t, horizon);
+ABSL_DECLARE_FLAG(int32_t, iterations);
 
 #endif  // WM_TOOLS_WM_FLAGS_H_

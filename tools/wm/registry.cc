@@ -6,6 +6,7 @@ int RunDoctor(const Invocation& invocation);
 int RunEval(const Invocation& invocation);
 int RunGen(const Invocation& invocation);
 int RunInspect(const Invocation& invocation);
+int RunPlan(const Invocation& invocation);
 int RunQuery(const Invocation& invocation);
 int RunServe(const Invocation& invocation);
 int RunTrain(const Invocation& invocation);
@@ -57,6 +58,16 @@ const std::vector<Subcommand>& AllSubcommands() {
            {"config", "server", "model", "request", "token_file", "tls_ca",
             "timeout"},
            RunQuery},
+          {"plan",
+           "closed-loop planning in MuJoCo with served models and the oracle",
+           "wm plan --server HOST:PORT --scene push --model NAME[/N] "
+           "[--baseline NAME] [--oracle] --episodes N --json OUT.json "
+           "[--task FILE] [--config PLANNER.pbtxt] [--samples S] "
+           "[--horizon H] [--iterations I]",
+           {"config", "server", "scene", "model", "baseline", "oracle",
+            "oracle_samples", "oracle_episodes", "episodes", "json", "task",
+            "samples", "horizon", "iterations", "seed"},
+           RunPlan},
           {"doctor",
            "check the toolchain this machine runs wm with (BLAS, versions)",
            "wm doctor",
