@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "bench/bench_report.h"
 #include "bench/echo.grpc.pb.h"
+#include "services/client/remote_world_model.h"
 #include "services/model_manager.h"
 #include "services/tensor_codec.h"
 #include "services/world_model_server.h"
@@ -33,6 +34,7 @@
 #include "wm/v1/service.grpc.pb.h"
 #include "worldmodel/model_factory.h"
 #include "worldmodel/model_registry_hooks.h"
+#include "worldmodel/sampling_planner.h"
 
 namespace wm::bench {
 namespace {
@@ -335,6 +337,43 @@ void BenchServing() {
       "us per row in a batch of 32; RPC cost (empty RPC p50) %.1f us\n",
       kConcurrentClients, local.p50_us, local32.p50_us / 32, empty.p50_us);
   Report("predict_32_clients_batching_on_vs_off", batched, alone, "calls/s");
+
+  // --- Planning next to the model vs over Rollout RPCs -----------------------
+  v1::PlanRequest plan_request;
+  plan_request.mutable_model()->set_name("push_physics");
+  *plan_request.mutable_state() = rollout.initial_states();
+  plan_request.mutable_state()->clear_shape();
+  plan_request.mutable_state()->add_shape(17);
+  plan_request.mutable_task()->set_free_joint("box");
+  plan_request.mutable_task()->add_tool_joints("pusher_x");
+  plan_request.mutable_task()->add_tool_joints("pusher_y");
+  plan_request.mutable_task()->set_goal_x(0.2);
+  plan_request.mutable_planner()->set_samples(kRolloutSamples);
+  plan_request.mutable_planner()->set_horizon(kRolloutHorizon);
+  plan_request.mutable_planner()->set_iterations(3);
+  v1::ModelSpec remote_spec;
+  remote_spec.set_name("push_physics");
+  auto remote = services::RemoteWorldModel::Connect(
+      absl::StrCat("127.0.0.1:", (*server)->port()), remote_spec, {});
+  CHECK(remote.ok()) << remote.status();
+  auto client_planner = worldmodel::SamplingPlanner::Create(
+      plan_request.planner(), plan_request.task(), (*remote)->spec());
+  CHECK(client_planner.ok()) << client_planner.status();
+  const Tensor plan_state = *services::TensorFromProto(plan_request.state(), "");
+  const std::vector<Latency> plan_latencies = TimeInterleaved(
+      10, {[&] {
+             grpc::ClientContext context;
+             v1::PlanResponse response;
+             CHECK(stub->Plan(&context, plan_request, &response).ok());
+           },
+           [&] {
+             CHECK((*client_planner)->Plan(**remote, plan_state, {}).ok());
+           }});
+  std::printf(
+      "# Plan, push physics K=5, MPPI %d samples x %d steps x 3 iterations\n",
+      kRolloutSamples, kRolloutHorizon);
+  Report("plan_rpc_vs_client_planner_over_rollout_rpcs",
+         plan_latencies[0].p50_us / 1e3, plan_latencies[1].p50_us / 1e3, "ms");
 
   // --- The Python peer (blackbox, same weights) ----------------------------
   std::FILE* peer_pipe = nullptr;

@@ -7,6 +7,7 @@
 #include "services/grpc_status.h"
 #include "services/tensor_codec.h"
 #include "util/status_macros.h"
+#include "worldmodel/sampling_planner.h"
 #include "worldmodel/tensor_checks.h"
 
 namespace wm::services {
@@ -39,7 +40,22 @@ absl::Status CheckHistoryCap(const worldmodel::Context& context,
   return absl::OkStatus();
 }
 
-// Bytes-free constant-time comparison of two strings of equal length.
+// Appends `estimate`'s parameters with their 90% intervals.
+void AddParameters(
+    const worldmodel::ParameterEstimate& estimate,
+    google::protobuf::RepeatedPtrField<v1::ParameterEstimate::Parameter>* out) {
+  for (size_t p = 0; p < estimate.parameters.size(); ++p) {
+    auto* parameter = out->Add();
+    parameter->set_name(estimate.parameters[p].name());
+    parameter->set_unit(estimate.parameters[p].unit());
+    parameter->set_mean(estimate.mean[p]);
+    parameter->set_std(estimate.std[p]);
+    parameter->set_lower90(estimate.mean[p] - kZ90 * estimate.std[p]);
+    parameter->set_upper90(estimate.mean[p] + kZ90 * estimate.std[p]);
+  }
+}
+
+// Constant-time comparison of two strings of equal length.
 bool SameSecret(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
   unsigned char difference = 0;
@@ -238,15 +254,62 @@ grpc::Status WorldModelServiceImpl::InferParameters(
     WM_ASSIGN_OR_RETURN(worldmodel::ParameterEstimate estimate,
                         served->model->InferParameters(history));
     SetModelSpec(*served, response->mutable_model());
-    for (size_t p = 0; p < estimate.parameters.size(); ++p) {
-      auto* parameter = response->add_parameters();
-      parameter->set_name(estimate.parameters[p].name());
-      parameter->set_unit(estimate.parameters[p].unit());
-      parameter->set_mean(estimate.mean[p]);
-      parameter->set_std(estimate.std[p]);
-      parameter->set_lower90(estimate.mean[p] - kZ90 * estimate.std[p]);
-      parameter->set_upper90(estimate.mean[p] + kZ90 * estimate.std[p]);
+    AddParameters(estimate, response->mutable_parameters());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status WorldModelServiceImpl::Plan(grpc::ServerContext* context,
+                                         const v1::PlanRequest* request,
+                                         v1::PlanResponse* response) {
+  return Handle("Plan", context, [&]() -> absl::Status {
+    const absl::Time start = absl::Now();
+    WM_ASSIGN_OR_RETURN(auto served, manager_->Get(request->model().name(),
+                                                   request->model().version()));
+    const worldmodel::WorldModel& model = *served->model;
+    WM_ASSIGN_OR_RETURN(Tensor state,
+                        TensorFromProto(request->state(), "state"));
+    const int64_t nx = model.spec().nq() + model.spec().nv();
+    if (state.NumElements() != nx) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "state: expected ", nx, " values, got shape ", state.ShapeString()));
     }
+    state.shape = {nx};
+    WM_ASSIGN_OR_RETURN(worldmodel::Context plan_context,
+                        ContextFromProto(request->context(), false));
+    WM_RETURN_IF_ERROR(
+        CheckHistoryCap(plan_context, limits_.max_history_steps));
+    WM_ASSIGN_OR_RETURN(auto planner,
+                        worldmodel::SamplingPlanner::Create(
+                            request->planner(), request->task(), model.spec()));
+    const v1::PlannerConfig& settings = planner->config();
+    if (int64_t{settings.samples()} * settings.horizon() >
+        limits_.max_rollout_steps) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "planner: ", settings.samples(), " samples x ", settings.horizon(),
+          " steps exceed the server's cap of ", limits_.max_rollout_steps));
+    }
+    if (request->has_warm_start()) {
+      WM_ASSIGN_OR_RETURN(Tensor warm,
+                          TensorFromProto(request->warm_start(), "warm_start"));
+      WM_RETURN_IF_ERROR(planner->WarmStart(warm));
+    }
+    WM_ASSIGN_OR_RETURN(
+        worldmodel::PlanResult plan,
+        planner->Plan(model, state, plan_context, CallDeadline(*context)));
+    SetModelSpec(*served, response->mutable_model());
+    TensorToProto(plan.actions, response->mutable_actions());
+    TensorToProto(plan.predicted_mean, response->mutable_predicted_mean());
+    TensorToProto(plan.predicted_std, response->mutable_predicted_std());
+    response->set_cost(plan.cost);
+    response->set_iterations(plan.iterations);
+    if (plan_context.has_history() && !model.parameters().empty()) {
+      absl::StatusOr<worldmodel::ParameterEstimate> estimate =
+          model.InferParameters(plan_context);
+      if (estimate.ok())
+        AddParameters(*estimate, response->mutable_parameters());
+    }
+    response->set_plan_ms(absl::ToDoubleMilliseconds(absl::Now() - start));
     return absl::OkStatus();
   });
 }

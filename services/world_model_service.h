@@ -50,6 +50,9 @@ class WorldModelServiceImpl final : public v1::WorldModelService::Service {
   grpc::Status InferParameters(grpc::ServerContext* context,
                                const v1::InferParametersRequest* request,
                                v1::ParameterEstimate* response) override;
+  grpc::Status Plan(grpc::ServerContext* context,
+                    const v1::PlanRequest* request,
+                    v1::PlanResponse* response) override;
 
  private:
   // Runs `body` as the handler of `method`: authentication first, then

@@ -84,6 +84,19 @@ void SamplingPlanner::Reset() {
   previous_.assign(plan_.begin(), plan_.begin() + nu_);
 }
 
+absl::Status SamplingPlanner::WarmStart(const Tensor& plan) {
+  if (plan.shape != std::vector<int64_t>{config_.horizon(), nu_}) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("warm_start: expected shape [", config_.horizon(), ", ",
+                     nu_, "], got ", plan.ShapeString()));
+  }
+  WM_RETURN_IF_ERROR(plan.CheckFinite("warm_start"));
+  for (size_t i = 0; i < plan_.size(); ++i) {
+    plan_[i] = std::clamp(plan.data[i], low_[i % nu_], high_[i % nu_]);
+  }
+  return absl::OkStatus();
+}
+
 Tensor SamplingPlanner::Sample(int64_t n) {
   const int64_t size = plan_.size();
   Tensor samples = Tensor::Filled({n, config_.horizon(), nu_});

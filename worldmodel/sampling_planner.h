@@ -50,6 +50,11 @@ class SamplingPlanner {
   // Forgets the warm start and the last applied action (a new episode).
   void Reset();
 
+  // Starts the next Plan from `plan` [H, nu] (e.g. a caller's previous plan,
+  // already shifted), clipped to the actuator ranges. INVALID_ARGUMENT for
+  // another shape or a non-finite value.
+  absl::Status WarmStart(const Tensor& plan);
+
   const TaskCost& cost() const { return *cost_; }
   const v1::PlannerConfig& config() const { return config_; }
 

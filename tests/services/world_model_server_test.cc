@@ -213,6 +213,44 @@ TEST_F(WorldModelServerTest, RefusesBadRequestsWithTheRightCodes) {
       grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+TEST_F(WorldModelServerTest, PlansNextToTheModel) {
+  PublishSlideVersion(models_dir(), "slide", 1);
+  StartServer();
+  v1::PlanRequest request;
+  request.mutable_model()->set_name("slide");
+  *request.mutable_state() = WireTensor({kNx}, std::vector<float>(kNx, 0.0f));
+  request.mutable_task()->add_position_joints("box_x");
+  request.mutable_task()->add_position_joints("box_y");
+  request.mutable_task()->set_goal_x(0.3);
+  request.mutable_planner()->set_samples(32);
+  request.mutable_planner()->set_horizon(10);
+  request.mutable_planner()->set_seed(1);
+  grpc::ClientContext context;
+  v1::PlanResponse plan;
+  grpc::Status status = stub_->Plan(&context, request, &plan);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(plan.model().version(), 1);
+  EXPECT_THAT(plan.actions().shape(), ::testing::ElementsAre(10, kNu));
+  EXPECT_THAT(plan.predicted_mean().shape(), ::testing::ElementsAre(11, kNx));
+  EXPECT_GT(plan.actions().data(0), 0) << "the goal lies along +x";
+  EXPECT_GE(plan.iterations(), 1);
+
+  // A task naming a joint the model lacks, and a warm start of the wrong
+  // shape, are refused naming the field.
+  v1::PlanRequest bad_task = request;
+  bad_task.mutable_task()->set_position_joints(0, "nope");
+  grpc::ClientContext bad_task_context;
+  status = stub_->Plan(&bad_task_context, bad_task, &plan);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("task.position_joints"));
+  v1::PlanRequest bad_warm = request;
+  *bad_warm.mutable_warm_start() = WireTensor({3, kNu}, std::vector<float>(6));
+  grpc::ClientContext bad_warm_context;
+  status = stub_->Plan(&bad_warm_context, bad_warm, &plan);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("warm_start"));
+}
+
 TEST_F(WorldModelServerTest, BearerTokenGuardsEveryCall) {
   PublishSlideVersion(models_dir(), "slide", 1);
   const std::string token_file = temp_.Join("token");
