@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "util/status_macros.h"
 
 namespace wm::worldmodel {
 namespace {
@@ -18,11 +20,18 @@ double SmoothAbs(double x, double scale) {
   return std::sqrt(x * x + scale * scale) - scale;
 }
 
-const v1::Joint* FindJoint(const v1::StateSpec& spec, const std::string& name) {
+// The joint `name` of `type`; INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<const v1::Joint*> JointOfType(const v1::StateSpec& spec,
+                                             const std::string& name,
+                                             v1::Joint::Type type,
+                                             const char* field) {
   for (const auto& joint : spec.joints()) {
-    if (joint.name() == name) return &joint;
+    if (joint.name() == name && joint.type() == type) return &joint;
   }
-  return nullptr;
+  return absl::InvalidArgumentError(
+      absl::StrCat("task.", field, ": the model has no ",
+                   absl::AsciiStrToLower(v1::Joint::Type_Name(type)),
+                   " joint named '", name, "'"));
 }
 
 // |a - b| wrapped to [0, pi].
@@ -74,38 +83,30 @@ absl::StatusOr<std::unique_ptr<TaskCost>> TaskCost::Create(
   }
   std::unique_ptr<TaskCost> cost(new TaskCost(task, spec));
   if (!task.free_joint().empty()) {
-    const v1::Joint* joint = FindJoint(spec, task.free_joint());
-    if (joint == nullptr || joint->type() != v1::Joint::FREE) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("task.free_joint: the model has no free joint named '",
-                       task.free_joint(), "'"));
-    }
+    WM_ASSIGN_OR_RETURN(
+        const v1::Joint* joint,
+        JointOfType(spec, task.free_joint(), v1::Joint::FREE, "free_joint"));
     cost->x_offset_ = joint->qpos_offset();
     cost->y_offset_ = joint->qpos_offset() + 1;
     cost->quaternion_offset_ = joint->quaternion_offset();
     cost->x_spread_ = joint->qvel_offset();
     cost->y_spread_ = joint->qvel_offset() + 1;
-  } else if (task.position_joints_size() >= 2) {
-    int* qpos[2] = {&cost->x_offset_, &cost->y_offset_};
-    int* spread[2] = {&cost->x_spread_, &cost->y_spread_};
-    for (int i = 0; i < 2; ++i) {
-      const v1::Joint* joint = FindJoint(spec, task.position_joints(i));
-      if (joint == nullptr || joint->type() != v1::Joint::SLIDE) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "task.position_joints: the model has no slide joint named '",
-            task.position_joints(i), "'"));
-      }
-      *qpos[i] = joint->qpos_offset();
-      *spread[i] = joint->qvel_offset();
-    }
+  } else if (task.position_joints_size() == 2) {
+    WM_ASSIGN_OR_RETURN(const v1::Joint* x,
+                        JointOfType(spec, task.position_joints(0),
+                                    v1::Joint::SLIDE, "position_joints"));
+    WM_ASSIGN_OR_RETURN(const v1::Joint* y,
+                        JointOfType(spec, task.position_joints(1),
+                                    v1::Joint::SLIDE, "position_joints"));
+    cost->x_offset_ = x->qpos_offset();
+    cost->y_offset_ = y->qpos_offset();
+    cost->x_spread_ = x->qvel_offset();
+    cost->y_spread_ = y->qvel_offset();
     if (!task.yaw_joint().empty()) {
-      const v1::Joint* joint = FindJoint(spec, task.yaw_joint());
-      if (joint == nullptr || joint->type() != v1::Joint::HINGE) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("task.yaw_joint: the model has no hinge joint named '",
-                         task.yaw_joint(), "'"));
-      }
-      cost->yaw_offset_ = joint->qpos_offset();
+      WM_ASSIGN_OR_RETURN(
+          const v1::Joint* yaw,
+          JointOfType(spec, task.yaw_joint(), v1::Joint::HINGE, "yaw_joint"));
+      cost->yaw_offset_ = yaw->qpos_offset();
     }
   } else {
     return absl::InvalidArgumentError(
@@ -116,16 +117,14 @@ absl::StatusOr<std::unique_ptr<TaskCost>> TaskCost::Create(
       return absl::InvalidArgumentError(
           "task.tool_joints: name two slide joints (x, y)");
     }
-    int* qpos[2] = {&cost->tool_x_, &cost->tool_y_};
-    for (int i = 0; i < 2; ++i) {
-      const v1::Joint* joint = FindJoint(spec, task.tool_joints(i));
-      if (joint == nullptr || joint->type() != v1::Joint::SLIDE) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "task.tool_joints: the model has no slide joint named '",
-            task.tool_joints(i), "'"));
-      }
-      *qpos[i] = joint->qpos_offset();
-    }
+    WM_ASSIGN_OR_RETURN(const v1::Joint* x,
+                        JointOfType(spec, task.tool_joints(0), v1::Joint::SLIDE,
+                                    "tool_joints"));
+    WM_ASSIGN_OR_RETURN(const v1::Joint* y,
+                        JointOfType(spec, task.tool_joints(1), v1::Joint::SLIDE,
+                                    "tool_joints"));
+    cost->tool_x_ = x->qpos_offset();
+    cost->tool_y_ = y->qpos_offset();
   }
   for (const auto& actuator : spec.actuators()) {
     const bool limited = actuator.ctrl_max() > actuator.ctrl_min();

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/worldmodel/test_manifests.h"
 #include "worldmodel/learned_ensemble.h"
 
 namespace wm::worldmodel {
@@ -14,33 +15,9 @@ namespace {
 // summation order.
 constexpr double kStackedTolerance = 1e-5;
 
-v1::CheckpointManifest Manifest(const std::string& kind) {
-  v1::CheckpointManifest manifest;
-  manifest.set_kind(kind);
-  manifest.set_dt(0.02);
-  manifest.set_frame_skip(10);
-  v1::StateSpec* spec = manifest.mutable_spec();
-  spec->set_nq(2);
-  spec->set_nv(2);
-  spec->set_nu(1);
-  for (int j = 0; j < 2; ++j) {
-    auto* joint = spec->add_joints();
-    joint->set_type(v1::Joint::SLIDE);
-    joint->set_qpos_offset(j);
-    joint->set_qvel_offset(j);
-    joint->set_quaternion_offset(-1);
-  }
-  manifest.mutable_normalization()->add_param_mean(0.5);
-  manifest.mutable_normalization()->add_param_std(0.2);
-  manifest.mutable_training()->set_ensemble_size(3);
-  manifest.mutable_training()->add_hidden(16);
-  manifest.mutable_training()->add_hidden(8);
-  manifest.mutable_training()->set_seed(4);
-  return manifest;
-}
-
 void ExpectStackedEqualsMembers(const std::string& kind) {
-  LearnedEnsemble ensemble = BuildEnsemble(Manifest(kind));
+  LearnedEnsemble ensemble =
+      BuildEnsemble(testing::PlanarManifest(kind, {16, 8}, 3));
   const int64_t k = ensemble.members.size(), batch = 4;
   auto stacked =
       StackMembers(kind, *ensemble.ops, ensemble.hidden, ensemble.members);

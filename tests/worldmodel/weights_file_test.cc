@@ -5,6 +5,7 @@
 
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/worldmodel/test_manifests.h"
 #include "util/file_util.h"
 #include "worldmodel/learned_ensemble.h"
 
@@ -16,27 +17,7 @@ using ::wm::testing::IsOk;
 using ::wm::testing::StatusIs;
 
 v1::CheckpointManifest Manifest(const std::string& kind, int width) {
-  v1::CheckpointManifest manifest;
-  manifest.set_kind(kind);
-  manifest.set_dt(0.02);
-  manifest.set_frame_skip(10);
-  v1::StateSpec* spec = manifest.mutable_spec();
-  spec->set_nq(2);
-  spec->set_nv(2);
-  spec->set_nu(1);
-  for (int j = 0; j < 2; ++j) {
-    auto* joint = spec->add_joints();
-    joint->set_type(v1::Joint::SLIDE);
-    joint->set_qpos_offset(j);
-    joint->set_qvel_offset(j);
-    joint->set_quaternion_offset(-1);
-  }
-  manifest.mutable_normalization()->add_param_mean(0.5);
-  manifest.mutable_normalization()->add_param_std(0.2);
-  manifest.mutable_training()->set_ensemble_size(2);
-  manifest.mutable_training()->add_hidden(width);
-  manifest.mutable_training()->set_seed(1);
-  return manifest;
+  return testing::PlanarManifest(kind, {width}, 2);
 }
 
 torch::Tensor NextStates(const LearnedEnsemble& ensemble) {
@@ -53,7 +34,7 @@ torch::Tensor NextStates(const LearnedEnsemble& ensemble) {
 }
 
 TEST(WeightsFileTest, RoundTripGivesIdenticalPredictions) {
-  testing::TempDir dir;
+  ::wm::testing::TempDir dir;
   LearnedEnsemble trained = BuildEnsemble(Manifest("physics", 16));
   // Make the weights differ from a fresh build.
   {
@@ -68,7 +49,7 @@ TEST(WeightsFileTest, RoundTripGivesIdenticalPredictions) {
 }
 
 TEST(WeightsFileTest, MismatchedShapesAndCorruptFilesAreRefused) {
-  testing::TempDir dir;
+  ::wm::testing::TempDir dir;
   LearnedEnsemble small = BuildEnsemble(Manifest("physics", 16));
   ASSERT_THAT(SaveEnsembleWeights(dir.Join("w.pt"), small.members), IsOk());
   LearnedEnsemble wide = BuildEnsemble(Manifest("physics", 32));
