@@ -4,7 +4,8 @@
 # then list, info, Predict (shapes, finite values, the version that answered,
 # per-member outputs), Rollout shapes, the error codes the client carries
 # (NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION), example.py, a graceful
-# SIGTERM that exits 0, and the bearer token (WM_SERVE_TOKEN) sent as metadata.
+# SIGTERM that exits 0, the bearer token (WM_SERVE_TOKEN) sent as metadata,
+# and standard health checking and server reflection.
 # Usage: python_client_test.sh WM_BINARY SOURCE_DIR STUB_DIR
 set -uo pipefail
 WM="$1"
@@ -139,6 +140,33 @@ grep -q "^Predict (v1): mean (4, 17)" "$WORK/example.out" \
   || fail "example.py printed no Predict: $(cat "$WORK/example.out")"
 grep -q "^Rollout (v1): mean (4, 11, 17)" "$WORK/example.out" \
   || fail "example.py printed no Rollout"
+
+# Standard health checking and server reflection, with stubs generated here
+# from grpc-proto's own .proto files (the server side is gRPC's), under a
+# module path of their own (the `grpc` package name is the library's).
+mkdir -p "$WORK/protos/standard"
+cp /usr/share/grpc-proto/grpc/health/v1/health.proto \
+  /usr/share/grpc-proto/grpc/reflection/v1alpha/reflection.proto "$WORK/protos/standard/"
+/usr/bin/python3 -m grpc_tools.protoc -I "$WORK/protos" \
+  --python_out="$WORK" --grpc_python_out="$WORK" \
+  standard/health.proto standard/reflection.proto \
+  || fail "generating health and reflection stubs"
+/usr/bin/python3 - "$WORK" "$TARGET" <<'PY' || fail "health and reflection"
+import sys
+sys.path.insert(0, sys.argv[1])
+import grpc
+from standard import health_pb2, health_pb2_grpc
+from standard import reflection_pb2, reflection_pb2_grpc
+channel = grpc.insecure_channel(sys.argv[2])
+health = health_pb2_grpc.HealthStub(channel).Check(
+    health_pb2.HealthCheckRequest(service="wm.v1.WorldModelService"), timeout=10)
+assert health.status == health_pb2.HealthCheckResponse.SERVING, health
+answers = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
+    iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=10)
+services = {s.name for a in answers for s in a.list_services_response.service}
+assert "wm.v1.WorldModelService" in services, services
+print("health SERVING; reflection lists", sorted(services))
+PY
 
 stop_server
 
