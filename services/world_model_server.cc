@@ -128,6 +128,8 @@ absl::StatusOr<std::unique_ptr<WorldModelServer>> WorldModelServer::Start(
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat(cfg.host(), ":", cfg.port()),
                            credentials, &server->port_);
+  // A port another server holds must be an error, not silently shared.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(cfg.max_message_bytes());
   builder.SetMaxSendMessageSize(cfg.max_message_bytes());
   builder.RegisterService(server->service_.get());

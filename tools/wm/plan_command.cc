@@ -142,6 +142,12 @@ absl::Status Plan(const Invocation& invocation) {
   if (planner.samples() == 0) planner.set_samples(256);
   if (planner.horizon() == 0) planner.set_horizon(30);
   if (planner.iterations() == 0) planner.set_iterations(3);
+  if (absl::GetFlag(FLAGS_model).empty() &&
+      absl::GetFlag(FLAGS_baseline).empty() && !absl::GetFlag(FLAGS_oracle)) {
+    return absl::InvalidArgumentError(
+        "nothing to plan with: give --model NAME (with --server), "
+        "--baseline NAME or --oracle");
+  }
   v1::TaskConfig task;
   WM_RETURN_IF_ERROR(ReadTextProtoFile(absl::GetFlag(FLAGS_task), &task));
   WM_ASSIGN_OR_RETURN(const v1::SceneConfig scene_config,
@@ -176,11 +182,6 @@ absl::Status Plan(const Invocation& invocation) {
          absl::GetFlag(FLAGS_oracle_episodes) > 0
              ? absl::GetFlag(FLAGS_oracle_episodes)
              : episodes});
-  }
-  if (contenders.empty()) {
-    return absl::InvalidArgumentError(
-        "nothing to plan with: give --model NAME (with --server), "
-        "--baseline NAME or --oracle");
   }
 
   std::vector<std::string> reports;
