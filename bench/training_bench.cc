@@ -153,7 +153,8 @@ WindowBatch SyntheticBatch(const v1::CheckpointManifest& manifest) {
 double TrainStep(MemberNetwork& member, const StateOps& ops,
                  const WindowBatch& batch, torch::optim::Adam& optimizer) {
   worldmodel::LossTerms terms =
-      worldmodel::MemberLoss(member, ops, batch, 1.0, 1.0, nullptr);
+      worldmodel::MemberLoss(member, ops, batch, 1.0, 1.0,
+                             /*training=*/false);
   optimizer.zero_grad();
   terms.total.backward();
   optimizer.step();
@@ -366,8 +367,8 @@ void BenchPhysicsRollout() {
   for (auto& member : ensemble.members) member->eval();
 
   // FLOPs per sample-step over all members: the dynamics network's Linear
-  // layers (2 in out each) and the gain bmm (2 nv nu); the encoder runs once
-  // per rollout, not per step.
+  // layers (2 in out each), the sums over parameter and inverse-mass ratios
+  // and the gain bmm; the encoder runs once per rollout, not per step.
   double flops = 0;
   for (const auto& member : ensemble.members) {
     for (const auto& item : member->named_parameters()) {
@@ -375,7 +376,8 @@ void BenchPhysicsRollout() {
         flops += 2.0 * item.value().size(0) * item.value().size(1);
       }
     }
-    flops += 2.0 * ops.nv() * ops.nu();
+    flops += 2.0 * ops.nv() * (1 + ops.num_parameters() + ops.num_masses()) +
+             2.0 * ops.nv() * ops.nu() * (2 + ops.num_masses());
   }
 
   c10::InferenceMode inference;

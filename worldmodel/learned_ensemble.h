@@ -28,8 +28,9 @@ struct LearnedEnsemble {
 // ensemble.
 LearnedEnsemble BuildEnsemble(const v1::CheckpointManifest& manifest);
 
-// Default hidden widths of a kind: physics [128, 128] (under 0.25 MFLOP per
-// sample-step for 5 members on the built-in scenes), blackbox 4 x 200.
+// Default hidden widths of a kind: physics [112, 96] (under 0.25 MFLOP per
+// sample-step for 5 members on the built-in scenes: 0.23 on push, the
+// largest), blackbox 4 x 200.
 std::vector<int> DefaultHidden(const std::string& kind);
 
 }  // namespace wm::worldmodel

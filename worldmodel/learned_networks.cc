@@ -5,7 +5,9 @@
 namespace wm::worldmodel {
 namespace {
 
-// Gain before the encoder's asinh on normalised state changes.
+// Gain before the asinh that stretches small z-scores: of state changes in
+// the encoder, of states in the dynamics (a box resting on the floor and
+// one hopping a millimetre above it differ by 0.1 std of its height).
 constexpr double kSmallChangeGain = 20.0;
 
 // Linear layers with swish between them (none after the last).
@@ -66,32 +68,45 @@ class Mlp : public torch::nn::Module {
 };
 
 // The product member: a context encoder that infers the physical
-// parameters from observed transitions, and a dynamics network conditioned
-// on them that predicts the velocity change, integrated like MuJoCo.
+// parameters from observed transitions, and a dynamics network that
+// predicts the velocity change, integrated like MuJoCo.
+//
+// Parameters enter the dynamics only through physical scale features, never
+// as raw network inputs (see Step): twice the friction then brakes twice as
+// hard and twice the mass accelerates half as much by construction, and a
+// parameter the network cannot see cannot be used in a non-physical way.
+// Generic over scenes: every parameter relative to its training mean, and
+// inverse masses (`<element>/mass`).
 class PhysicsMember : public MemberNetwork {
  public:
   PhysicsMember(const StateOps& ops, const std::vector<int>& hidden) {
-    const int transition = ops.nx() + ops.nu() + 2 * ops.nv();
+    const int nv = ops.nv(), nu = ops.nu(), p = ops.num_parameters();
+    // Transition features: state and state change (z-scores and their
+    // stretched asinh), action.
+    const int transition = 2 * ops.nx() + ops.nu() + 4 * ops.nv();
     constexpr int kEncoderWidth = 64;
+    // Per transition: each parameter's evidence (value, log-precision).
     encoder_ = register_module(
         "encoder",
-        std::make_shared<Mlp>(transition, std::vector<int>{kEncoderWidth},
-                              kEncoderWidth));
-    encoder_head_ = register_module(
-        "encoder_head",
-        std::make_shared<Mlp>(kEncoderWidth, std::vector<int>{},
-                              2 * std::max(ops.num_parameters(), 1)));
-    // Outputs: passive velocity change [nv], log-variance [nv], and the
-    // state- and parameter-dependent action gain [nv x nu].
+        std::make_shared<Mlp>(transition,
+                              std::vector<int>{kEncoderWidth, kEncoderWidth},
+                              2 * std::max(p, 1)));
+    // Outputs: passive velocity changes [nv] per passive feature, the
+    // log-variance [nv], action gains [nv x nu] per control feature.
     dynamics_ = register_module(
-        "dynamics",
-        std::make_shared<Mlp>(ops.nx() + ops.nu() + ops.num_parameters(),
-                              hidden, 2 * ops.nv() + ops.nv() * ops.nu()));
-    RegisterBounds(ops.nv());
+        "dynamics", std::make_shared<Mlp>(2 * ops.nx() + nu, hidden,
+                                          nv * (PassiveFeatures(ops) + 1) +
+                                              nv * nu * ControlFeatures(ops)));
+    RegisterBounds(nv);
   }
 
   bool uses_parameters() const override { return true; }
 
+  // Each transition gives Gaussian evidence about each normalised parameter;
+  // with the training distribution as prior N(0, 1), the estimate is the
+  // precision-weighted mean. A transition that does not reveal a parameter
+  // (friction while the box stands still) learns to give it no precision,
+  // and with no evidence the estimate stays the prior.
   std::pair<torch::Tensor, torch::Tensor> Encode(
       const StateOps& ops, const torch::Tensor& states,
       const torch::Tensor& actions) override {
@@ -99,37 +114,56 @@ class PhysicsMember : public MemberNetwork {
     auto before = states.narrow(1, 0, length).reshape({batch * length, -1});
     auto after = states.narrow(1, 1, length).reshape({batch * length, -1});
     // Friction and mass show in small velocity changes beside large pushes:
-    // asinh stretches the small z-scores and compresses the large ones.
-    auto delta = torch::asinh(
-        kSmallChangeGain * ops.NormalizeDelta(ops.TangentDelta(before, after)));
-    auto features = torch::cat(
-        {ops.StateFeatures(before),
-         ops.NormalizeActions(actions.reshape({batch * length, -1})), delta},
-        1);
-    auto pooled =
-        encoder_->forward(features).reshape({batch, length, -1}).mean(1);
-    // (Stacked: batch holds K blocks of rows, so the pooled rows do too.)
-    pooled = pooled * torch::sigmoid(pooled);
-    auto out = encoder_head_->forward(pooled);
+    // asinh stretches the small z-scores and compresses the large ones; the
+    // plain z-scores keep the linear relation.
+    auto state = ops.StateFeatures(before);
+    auto delta = ops.NormalizeDelta(ops.TangentDelta(before, after));
+    auto features =
+        torch::cat({state, torch::asinh(kSmallChangeGain * state),
+                    ops.NormalizeActions(actions.reshape({batch * length, -1})),
+                    delta, torch::asinh(kSmallChangeGain * delta)},
+                   1);
     const int p = ops.num_parameters();
-    return {out.narrow(1, 0, p), out.narrow(1, p, p).clamp(-10.0, 4.0)};
+    auto evidence = encoder_->forward(features).reshape({batch, length, -1});
+    auto value = evidence.narrow(2, 0, p);
+    auto precision = torch::exp(evidence.narrow(2, p, p).clamp(-12.0, 8.0));
+    auto total = 1.0 + precision.sum(1);
+    auto mean = (precision * value).sum(1) / total;
+    return {mean, (-torch::log(total)).clamp(-10.0, 4.0)};
   }
 
+  // dv = F(x, u) phi(p) + (G(x, u) psi(p)) u / std(u): passive features
+  // phi = [1, p_j / mean p_j, mean m_k / m_k] (a friction brakes in
+  // proportion, a contact force accelerates a body in inverse proportion to
+  // its mass), control features psi = [1, mean m_k / m_k]. u is also a
+  // network input, so saturating actuators stay representable.
   MemberStep Step(const StateOps& ops, const torch::Tensor& states,
                   const torch::Tensor& actions,
                   const torch::Tensor& parameters) override {
-    auto normalized_actions = ops.NormalizeActions(actions);
-    auto input = torch::cat(
-        {ops.StateFeatures(states), normalized_actions, parameters}, 1);
-    auto out = dynamics_->forward(input);
     const int nv = ops.nv(), nu = ops.nu();
-    // Control-affine, as mechanics is: dv = passive + gain * a, both from one
-    // network of (x, a, p) so saturating actuators stay representable.
-    auto gain = out.narrow(1, 2 * nv, nv * nu).reshape({-1, nv, nu});
-    auto driven = torch::bmm(gain, normalized_actions.unsqueeze(2)).squeeze(2);
+    const int passive = PassiveFeatures(ops), control = ControlFeatures(ops);
+    const int64_t batch = states.size(0);
+    auto features = ops.StateFeatures(states);
+    auto out = dynamics_->forward(
+        torch::cat({features, torch::asinh(kSmallChangeGain * features),
+                    ops.NormalizeActions(actions)},
+                   1));
+    auto ones = torch::ones({batch, 1});
+    auto inverse_masses = ops.InverseMassRatios(parameters);
+    auto phi =
+        torch::cat({ones, ops.ParameterRatios(parameters), inverse_masses}, 1);
+    auto psi = torch::cat({ones, inverse_masses}, 1);
+    auto passive_terms =
+        out.narrow(1, 0, nv * passive).reshape({batch, passive, nv});
+    auto gain = torch::bmm(psi.unsqueeze(1),
+                           out.narrow(1, nv * (passive + 1), nv * nu * control)
+                               .reshape({batch, control, nv * nu}))
+                    .reshape({batch, nv, nu});
     MemberStep step;
-    step.mean = out.narrow(1, 0, nv) + driven;
-    step.log_variance = BoundLogVariance(out.narrow(1, ops.nv(), ops.nv()));
+    step.mean =
+        torch::bmm(phi.unsqueeze(1), passive_terms).squeeze(1) +
+        torch::bmm(gain, ops.ScaleActions(actions).unsqueeze(2)).squeeze(2);
+    step.log_variance = BoundLogVariance(out.narrow(1, nv * passive, nv));
     auto dv = step.mean * ops.velocity_delta_std() + ops.velocity_delta_mean();
     step.next_state = ops.IntegrateVelocityChange(states, dv);
     return step;
@@ -144,21 +178,26 @@ class PhysicsMember : public MemberNetwork {
   }
 
   void StackFrom(const std::vector<const MemberNetwork*>& members) override {
-    std::vector<const Mlp*> encoders, heads, dynamics;
+    std::vector<const Mlp*> encoders, dynamics;
     for (const MemberNetwork* member : members) {
       const auto* physics = static_cast<const PhysicsMember*>(member);
       encoders.push_back(physics->encoder_.get());
-      heads.push_back(physics->encoder_head_.get());
       dynamics.push_back(physics->dynamics_.get());
     }
     encoder_->StackFrom(encoders);
-    encoder_head_->StackFrom(heads);
     dynamics_->StackFrom(dynamics);
     StackBounds(members);
   }
 
  private:
-  std::shared_ptr<Mlp> encoder_, encoder_head_, dynamics_;
+  static int PassiveFeatures(const StateOps& ops) {
+    return 1 + ops.num_parameters() + ops.num_masses();
+  }
+  static int ControlFeatures(const StateOps& ops) {
+    return 1 + ops.num_masses();
+  }
+
+  std::shared_ptr<Mlp> encoder_, dynamics_;
 };
 
 // The PETS baseline member: a black-box Gaussian over the normalised

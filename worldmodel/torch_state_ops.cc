@@ -12,6 +12,20 @@ torch::Tensor VectorTensor(const google::protobuf::RepeatedField<double>& v,
   return torch::tensor(values, torch::kFloat32);
 }
 
+// Stds of entries that never varied in training (a joint the data never
+// moves sits at the normaliser's 1e-6 floor) become 1: dividing by the floor
+// would turn the model's tiny errors there into huge inputs and losses, and
+// rollouts blow up through them.
+torch::Tensor StdTensor(const google::protobuf::RepeatedField<double>& v,
+                        int size) {
+  constexpr double kConstantStd = 1e-5;
+  std::vector<float> values(size, 1.0f);
+  for (int i = 0; i < size && i < v.size(); ++i) {
+    if (v[i] > kConstantStd) values[i] = v[i];
+  }
+  return torch::tensor(values, torch::kFloat32);
+}
+
 }  // namespace
 
 torch::Tensor ToTorch(const Tensor& tensor) {
@@ -69,7 +83,8 @@ torch::Tensor QuatLog(const torch::Tensor& q_in) {
 
 StateOps::StateOps(const v1::StateSpec& spec,
                    const v1::NormalizationStats& stats, double dt,
-                   int frame_skip)
+                   int frame_skip,
+                   const std::vector<std::string>& parameter_names)
     : nq_(spec.nq()),
       nv_(spec.nv()),
       nu_(spec.nu()),
@@ -78,13 +93,29 @@ StateOps::StateOps(const v1::StateSpec& spec,
       substep_factor_((frame_skip + 1.0) / (2.0 * frame_skip)) {
   const int nx = nq_ + nv_;
   state_mean_ = VectorTensor(stats.state_mean(), nx, 0.0);
-  state_std_ = VectorTensor(stats.state_std(), nx, 1.0);
+  state_std_ = StdTensor(stats.state_std(), nx);
   action_mean_ = VectorTensor(stats.action_mean(), nu_, 0.0);
-  action_std_ = VectorTensor(stats.action_std(), nu_, 1.0);
+  action_std_ = StdTensor(stats.action_std(), nu_);
   param_mean_ = VectorTensor(stats.param_mean(), num_parameters_, 0.0);
-  param_std_ = VectorTensor(stats.param_std(), num_parameters_, 1.0);
+  param_std_ = StdTensor(stats.param_std(), num_parameters_);
+  // Ratios are taken to the training mean, or to the std for parameters
+  // centred near zero.
+  param_unit_ = torch::where(param_mean_.abs() > 0.1 * param_std_,
+                             param_mean_.abs(), param_std_)
+                    .clamp_min(1e-12);
+  std::vector<int64_t> masses;
+  for (int i = 0;
+       i < num_parameters_ && i < static_cast<int>(parameter_names.size());
+       ++i) {
+    const std::string& name = parameter_names[i];
+    const size_t slash = name.rfind('/');
+    if (name.substr(slash == std::string::npos ? 0 : slash + 1) == "mass") {
+      masses.push_back(i);
+    }
+  }
+  mass_indices_ = torch::tensor(masses, torch::kLong);
   delta_mean_ = VectorTensor(stats.delta_mean(), 2 * nv_, 0.0);
-  delta_std_ = VectorTensor(stats.delta_std(), 2 * nv_, 1.0);
+  delta_std_ = StdTensor(stats.delta_std(), 2 * nv_);
   delta_mean_v_ = delta_mean_.narrow(0, nv_, nv_).clone();
   delta_std_v_ = delta_std_.narrow(0, nv_, nv_).clone();
 
@@ -146,6 +177,19 @@ torch::Tensor StateOps::NormalizeParameters(const torch::Tensor& p) const {
 }
 torch::Tensor StateOps::DenormalizeParameters(const torch::Tensor& z) const {
   return z * param_std_ + param_mean_;
+}
+torch::Tensor StateOps::ParameterRatios(const torch::Tensor& z) const {
+  return (DenormalizeParameters(z) / param_unit_).clamp_min(0.0);
+}
+torch::Tensor StateOps::InverseMassRatios(const torch::Tensor& z) const {
+  // Bounded so that an estimate near zero mass cannot blow up the dynamics.
+  constexpr double kMinMassRatio = 0.05;
+  return 1.0 / ParameterRatios(z)
+                   .index_select(-1, mass_indices_)
+                   .clamp_min(kMinMassRatio);
+}
+torch::Tensor StateOps::ScaleActions(const torch::Tensor& actions) const {
+  return actions / action_std_;
 }
 torch::Tensor StateOps::NormalizeDelta(const torch::Tensor& delta) const {
   return (delta - delta_mean_) / delta_std_;

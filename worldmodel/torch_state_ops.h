@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include <string>
 #include <vector>
 
 #include "util/tensor.h"
@@ -21,14 +22,19 @@ namespace wm::worldmodel {
 class StateOps {
  public:
   // `frame_skip` MuJoCo substeps per dt, for the position update.
+  // `parameter_names` (`<element>/<quantity>`, in the order of the stats'
+  // parameters; may be empty) mark which parameters are masses.
   StateOps(const v1::StateSpec& spec, const v1::NormalizationStats& stats,
-           double dt, int frame_skip);
+           double dt, int frame_skip,
+           const std::vector<std::string>& parameter_names = {});
 
   int nq() const { return nq_; }
   int nv() const { return nv_; }
   int nx() const { return nq_ + nv_; }
   int nu() const { return nu_; }
   int num_parameters() const { return num_parameters_; }
+  // Number of parameters whose quantity is `mass`.
+  int num_masses() const { return static_cast<int>(mass_indices_.numel()); }
   double dt() const { return dt_; }
 
   // Network input features of states [..., nx]: z-scored entries, with
@@ -38,6 +44,14 @@ class StateOps {
   torch::Tensor NormalizeActions(const torch::Tensor& actions) const;
   torch::Tensor NormalizeParameters(const torch::Tensor& parameters) const;
   torch::Tensor DenormalizeParameters(const torch::Tensor& normalized) const;
+  // Physical scale features of normalised parameters [B, P]: each parameter
+  // in SI units over its training mean (>= 0), [B, P]; and each mass's
+  // training mean over the mass (inverse mass ratio, bounded), [B, masses].
+  torch::Tensor ParameterRatios(const torch::Tensor& normalized) const;
+  torch::Tensor InverseMassRatios(const torch::Tensor& normalized) const;
+  // Actions [..., nu] divided by their training std (not centred: zero
+  // stays zero, so a control-affine term vanishes without control).
+  torch::Tensor ScaleActions(const torch::Tensor& actions) const;
   // Tangent deltas [..., 2 nv] to and from z-scores.
   torch::Tensor NormalizeDelta(const torch::Tensor& delta) const;
   torch::Tensor DenormalizeDelta(const torch::Tensor& normalized) const;
@@ -67,6 +81,8 @@ class StateOps {
   torch::Tensor state_mean_, state_std_, quaternion_mask_;
   torch::Tensor action_mean_, action_std_;
   torch::Tensor param_mean_, param_std_;
+  torch::Tensor param_unit_;  // per-parameter divisor of ParameterRatios
+  torch::Tensor mass_indices_;
   torch::Tensor delta_mean_, delta_std_;
   torch::Tensor delta_mean_v_, delta_std_v_;
   // Joints with quaternions: qpos offset of w and qvel offset of the angular

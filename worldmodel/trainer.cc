@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "datasets/dataset.h"
 #include "datasets/normalizer.h"
+#include "sim/random.h"
 #include "util/file_util.h"
 #include "util/logging.h"
 #include "util/status_macros.h"
@@ -185,16 +187,47 @@ class TrainingLog {
   int64_t samples_ = 0;
 };
 
+// Physics members' learning rate: cosine decay from `base` at step 0 to
+// kFinalLearningRateFraction x base at `max_steps`; the late small steps
+// settle the parameter effects.
+double ScheduledLearningRate(double base, int64_t step, int64_t max_steps) {
+  constexpr double kFinalLearningRateFraction = 0.05;
+  const double progress = std::min(
+      1.0, static_cast<double>(step) / std::max<int64_t>(1, max_steps));
+  return base *
+         (kFinalLearningRateFraction + (1 - kFinalLearningRateFraction) * 0.5 *
+                                           (1 + std::cos(M_PI * progress)));
+}
+
+void SetLearningRate(torch::optim::Adam& optimizer, double learning_rate) {
+  for (auto& group : optimizer.param_groups()) {
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate);
+  }
+}
+
+// Rollouts through a still-poor dynamics network can produce huge
+// gradients: the norm of those of everything but the encoder (which no
+// rollout runs through) is clipped.
+void ClipGradients(MemberNetwork& member) {
+  constexpr double kMaxGradientNorm = 10.0;
+  std::vector<torch::Tensor> clipped;
+  for (const auto& item : member.named_parameters()) {
+    if (item.key().rfind("encoder", 0) != 0) clipped.push_back(item.value());
+  }
+  torch::nn::utils::clip_grad_norm_(clipped, kMaxGradientNorm);
+}
+
 LossTerms Validate(MemberNetwork& member, const TrainingSetup& setup) {
   torch::NoGradGuard no_grad;
   return MemberLoss(member, *setup.ops, setup.validation,
                     setup.config.multi_step_weight(),
-                    setup.config.parameter_loss_weight(), nullptr);
+                    setup.config.parameter_loss_weight(),
+                    /*training=*/false);
 }
 
 // Trains member k for up to `max_steps` (its weights end as the best on
-// validation). Deterministic given the setup: windows and teacher choices
-// come from seeds of (config seed, k, step).
+// validation). Deterministic given the setup: windows come from a seed of
+// (config seed, k).
 absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
                                    MemberNetwork& member, double learning_rate,
                                    int64_t max_steps, bool resume,
@@ -227,12 +260,18 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
   while (!state.done && state.step < max_steps) {
     WM_ASSIGN_OR_RETURN(auto windows, sampler->NextBatch(config.batch_size()));
     WindowBatch batch = ToBatch(windows, nx, nu, p);
-    sim::Rng rng(sim::EpisodeSeed(config.seed() + 17 * k, state.step));
     LossTerms terms =
         MemberLoss(member, *setup.ops, batch, config.multi_step_weight(),
-                   config.parameter_loss_weight(), &rng);
+                   config.parameter_loss_weight(), /*training=*/true);
+    // The blackbox baseline keeps the plain PETS recipe (constant rate).
+    const bool physics = member.uses_parameters();
+    if (physics) {
+      SetLearningRate(optimizer, ScheduledLearningRate(learning_rate,
+                                                       state.step, max_steps));
+    }
     optimizer.zero_grad();
     terms.total.backward();
+    if (physics) ClipGradients(member);
     optimizer.step();
     train_loss = terms.total.item<double>();
     ++state.step;

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "datasets/window_sampler.h"
-#include "sim/random.h"
 #include "worldmodel/learned_networks.h"
 #include "worldmodel/torch_state_ops.h"
 
@@ -30,19 +29,20 @@ WindowBatch ToBatch(const std::vector<datasets::Window>& windows, int nx,
 struct LossTerms {
   torch::Tensor total;       // what the optimiser minimises
   double one_step_nll = 0;   // Gaussian NLL of the normalised one-step target
-  double multi_step = 0;     // mean squared normalised rollout error
+  double multi_step = 0;     // mean squared normalised rollout velocity
+                             // error (step t's over t + 1)
   double parameter_nll = 0;  // NLL of the known parameters (physics)
 };
 
 // The member's loss on a batch. Physics: one-step NLL of the velocity
 // change, `multi_step_weight` x the H-step rollout error, and
-// `parameter_weight` x the NLL of the encoder's parameter estimate; the
-// dynamics sees the true parameters for half the windows (chosen with
-// `rng`) and the inferred ones otherwise (always inferred when `rng` is
-// null: validation). Blackbox: one-step NLL of the tangent delta (PETS).
+// `parameter_weight` x the NLL of the encoder's parameter estimate. In
+// `training` the dynamics sees the true parameters where they are known;
+// otherwise (validation, unlabelled windows) the encoder's estimates.
+// Blackbox: one-step NLL of the tangent delta (PETS).
 LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
                      const WindowBatch& batch, double multi_step_weight,
-                     double parameter_weight, sim::Rng* rng);
+                     double parameter_weight, bool training);
 
 }  // namespace wm::worldmodel
 
