@@ -288,7 +288,7 @@ void BenchServing() {
   const Latency& empty = predict_latencies[1];
   const Latency& served = predict_latencies[2];
   std::printf(
-      "# Predict batch 1, push physics K=5 [128,128]: in-process p50 %.1f us, "
+      "# Predict batch 1, push physics K=5 [112,96]: in-process p50 %.1f us, "
       "empty RPC p50 %.1f us, gRPC p50 %.1f us p99 %.1f us\n",
       local.p50_us, empty.p50_us, served.p50_us, served.p99_us);
   Report("predict_b1_p50_vs_empty_rpc_plus_in_process", served.p50_us,
@@ -359,16 +359,16 @@ void BenchServing() {
   auto client_planner = worldmodel::SamplingPlanner::Create(
       plan_request.planner(), plan_request.task(), (*remote)->spec());
   CHECK(client_planner.ok()) << client_planner.status();
-  const Tensor plan_state = *services::TensorFromProto(plan_request.state(), "");
+  const Tensor plan_state =
+      *services::TensorFromProto(plan_request.state(), "");
   const std::vector<Latency> plan_latencies = TimeInterleaved(
-      10, {[&] {
-             grpc::ClientContext context;
-             v1::PlanResponse response;
-             CHECK(stub->Plan(&context, plan_request, &response).ok());
-           },
-           [&] {
-             CHECK((*client_planner)->Plan(**remote, plan_state, {}).ok());
-           }});
+      10,
+      {[&] {
+         grpc::ClientContext context;
+         v1::PlanResponse response;
+         CHECK(stub->Plan(&context, plan_request, &response).ok());
+       },
+       [&] { CHECK((*client_planner)->Plan(**remote, plan_state, {}).ok()); }});
   std::printf(
       "# Plan, push physics K=5, MPPI %d samples x %d steps x 3 iterations\n",
       kRolloutSamples, kRolloutHorizon);

@@ -13,6 +13,8 @@
 //    DefaultHidden) stepping 256 samples x 30 steps with MemberNetwork::Step
 //    under InferenceMode, against the compute floor: its Linear and gain-bmm
 //    FLOPs at the measured single-thread sgemm rate of a 512^3 at::mm;
+//  - physics_rollout_256x30_stacked: the same with the members stacked
+//    (StackMembers), as a loaded model runs them, against the same floor;
 //  - physics_flops_per_sample_step: those FLOPs per sample-step over all
 //    members, against the 0.25 MFLOP budget.
 // Diagnostics (BLAS library, threads, cores used) go to stderr.
@@ -403,6 +405,28 @@ void BenchPhysicsRollout() {
   for (int r = 0; r < kRepeats; ++r) ms.push_back(1e3 * Seconds(rollout));
   const double floor_ms = 1e3 * flops * kSamples * kHorizon / SgemmRate();
   Report("physics_rollout_256x30", Median(ms), floor_ms, "ms");
+
+  // The same rollout as served: all members stacked (StackMembers).
+  const int64_t k = ensemble.members.size();
+  auto stacked = worldmodel::StackMembers(ensemble.kind, ops, ensemble.hidden,
+                                          ensemble.members);
+  const torch::Tensor stacked_actions = actions.repeat({k, 1, 1});
+  const torch::Tensor stacked_parameters = parameters.repeat({k, 1});
+  auto stacked_rollout = [&] {
+    torch::Tensor state = start.repeat({k, 1});
+    for (int64_t t = 0; t < kHorizon; ++t) {
+      state = stacked
+                  ->Step(ops, state, stacked_actions.select(1, t),
+                         stacked_parameters)
+                  .next_state;
+    }
+  };
+  stacked_rollout();
+  std::vector<double> stacked_ms;
+  for (int r = 0; r < kRepeats; ++r) {
+    stacked_ms.push_back(1e3 * Seconds(stacked_rollout));
+  }
+  Report("physics_rollout_256x30_stacked", Median(stacked_ms), floor_ms, "ms");
   Report("physics_flops_per_sample_step", flops, 250000.0, "flop");
 }
 
