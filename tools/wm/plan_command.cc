@@ -49,9 +49,16 @@ std::string Number(double value) {
   return std::isfinite(value) ? absl::StrFormat("%.6g", value) : "null";
 }
 
-// The JSON object of one contender's episodes.
-std::string ContenderJson(const Contender& contender,
-                          const std::vector<PlanningEpisode>& episodes) {
+// What one contender's episodes amount to.
+struct Summary {
+  double success_rate = NAN;
+  double median_time_to_goal_s = NAN;  // over the successful episodes
+  double median_position_error_m = NAN, median_yaw_error_deg = NAN;
+  double planning_hz = NAN;  // 1000 / mean plan latency
+  double p50_ms = NAN, p99_ms = NAN;
+};
+
+Summary Summarize(const std::vector<PlanningEpisode>& episodes) {
   std::vector<double> times, positions, yaws, latencies;
   int successes = 0;
   for (const auto& episode : episodes) {
@@ -66,6 +73,23 @@ std::string ContenderJson(const Contender& contender,
   }
   double mean_ms = 0;
   for (double ms : latencies) mean_ms += ms / latencies.size();
+  Summary summary;
+  if (!episodes.empty()) {
+    summary.success_rate = double(successes) / episodes.size();
+  }
+  summary.median_time_to_goal_s = Percentile(times, 0.5);
+  summary.median_position_error_m = Percentile(positions, 0.5);
+  summary.median_yaw_error_deg = Percentile(yaws, 0.5);
+  if (mean_ms > 0) summary.planning_hz = 1000.0 / mean_ms;
+  summary.p50_ms = Percentile(latencies, 0.5);
+  summary.p99_ms = Percentile(latencies, 0.99);
+  return summary;
+}
+
+// The JSON object of one contender's episodes.
+std::string ContenderJson(const Contender& contender,
+                          const std::vector<PlanningEpisode>& episodes,
+                          const Summary& summary) {
   std::vector<std::string> per_episode;
   for (const auto& episode : episodes) {
     std::vector<std::string> path;
@@ -85,14 +109,14 @@ std::string ContenderJson(const Contender& contender,
   }
   const v1::PlannerConfig& planner = contender.planner;
   return absl::StrCat(
-      "{\"episodes\": ", episodes.size(), ", \"success_rate\": ",
-      Number(episodes.empty() ? NAN : double(successes) / episodes.size()),
-      ", \"median_time_to_goal_s\": ", Number(Percentile(times, 0.5)),
-      ", \"final_pos_err_m\": ", Number(Percentile(positions, 0.5)),
-      ", \"final_rot_deg\": ", Number(Percentile(yaws, 0.5)),
-      ", \"planning_hz\": ", Number(mean_ms > 0 ? 1000.0 / mean_ms : NAN),
-      ", \"plan_latency_ms\": {\"p50\": ", Number(Percentile(latencies, 0.5)),
-      ", \"p99\": ", Number(Percentile(latencies, 0.99)), "}",
+      "{\"episodes\": ", episodes.size(),
+      ", \"success_rate\": ", Number(summary.success_rate),
+      ", \"median_time_to_goal_s\": ", Number(summary.median_time_to_goal_s),
+      ", \"final_pos_err_m\": ", Number(summary.median_position_error_m),
+      ", \"final_rot_deg\": ", Number(summary.median_yaw_error_deg),
+      ", \"planning_hz\": ", Number(summary.planning_hz),
+      ", \"plan_latency_ms\": {\"p50\": ", Number(summary.p50_ms),
+      ", \"p99\": ", Number(summary.p99_ms), "}",
       ", \"planner\": {\"kind\": \"", planner.kind(),
       "\", \"samples\": ", planner.samples(),
       ", \"horizon\": ", planner.horizon(),
@@ -203,21 +227,14 @@ absl::Status Plan(const Invocation& invocation) {
       bar.Update(e + 1, absl::StrCat(successes, "/", e + 1, " reached"));
     }
     bar.Finish();
-    reports.push_back(absl::StrCat("\"", contender.label,
-                                   "\": ", ContenderJson(contender, results)));
-    std::vector<double> times, positions, yaws, latencies;
-    for (const auto& episode : results) {
-      if (episode.success) times.push_back(episode.time_to_goal_s);
-      positions.push_back(episode.final_position_error_m);
-      yaws.push_back(episode.final_yaw_error_deg);
-      latencies.insert(latencies.end(), episode.plan_ms.begin(),
-                       episode.plan_ms.end());
-    }
+    const Summary summary = Summarize(results);
+    reports.push_back(absl::StrCat("\"", contender.label, "\": ",
+                                   ContenderJson(contender, results, summary)));
     std::cout << absl::StrFormat(
         "%-10s %8d %8.0f%% %11.2fs %12.3f %11.1f %10.1f\n", contender.label,
-        contender.episodes, 100.0 * successes / contender.episodes,
-        Percentile(times, 0.5), Percentile(positions, 0.5),
-        Percentile(yaws, 0.5), 1000.0 / Percentile(latencies, 0.5));
+        contender.episodes, 100.0 * summary.success_rate,
+        summary.median_time_to_goal_s, summary.median_position_error_m,
+        summary.median_yaw_error_deg, summary.planning_hz);
   }
   const std::string json = absl::GetFlag(FLAGS_json);
   if (!json.empty()) {
