@@ -91,15 +91,8 @@ class Servicer(service_pb2_grpc.WorldModelServiceServicer):
             states = self._input(context, "states", request.states, (None, nx))
             actions = self._input(context, "actions", request.actions,
                                   (states.shape[0], nu))
-            mean, epistemic, aleatoric, members = self.model.predict(states, actions)
-            response = service_pb2.PredictResponse(model=service_pb2.ModelSpec(
-                name=self.name, version=self.version))
-            fill(response.mean, mean)
-            fill(response.epistemic_std, epistemic)
-            fill(response.aleatoric_std, aleatoric)
-            if request.per_member:
-                fill(response.member_mean, members)
-        return response
+            return self._answer(service_pb2.PredictResponse, request.per_member,
+                                *self.model.predict(states, actions))
 
     def Rollout(self, request, context):
         self._resolve(request.model, context)
@@ -111,14 +104,19 @@ class Servicer(service_pb2_grpc.WorldModelServiceServicer):
             if initial.shape[0] not in (1, actions.shape[0]) or actions.shape[1] < 1:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT,
                               "initial_states must be [1 or N, nx], H >= 1")
-            mean, epistemic, aleatoric, members = self.model.rollout(initial, actions)
-            response = service_pb2.RolloutResponse(model=service_pb2.ModelSpec(
-                name=self.name, version=self.version))
-            fill(response.mean, mean)
-            fill(response.epistemic_std, epistemic)
-            fill(response.aleatoric_std, aleatoric)
-            if request.per_member:
-                fill(response.member_mean, members)
+            return self._answer(service_pb2.RolloutResponse, request.per_member,
+                                *self.model.rollout(initial, actions))
+
+    def _answer(self, response_type, per_member, mean, epistemic, aleatoric,
+                members):
+        """A Predict or Rollout response naming the served version."""
+        response = response_type(model=service_pb2.ModelSpec(
+            name=self.name, version=self.version))
+        fill(response.mean, mean)
+        fill(response.epistemic_std, epistemic)
+        fill(response.aleatoric_std, aleatoric)
+        if per_member:
+            fill(response.member_mean, members)
         return response
 
     def InferParameters(self, request, context):

@@ -9,6 +9,26 @@
 #include "worldmodel/tensor_checks.h"
 
 namespace wm::services {
+namespace {
+
+// A Predict or Rollout response as the interface's answer (Prediction or
+// Trajectory: the same four tensors).
+template <typename Answer, typename Response>
+absl::StatusOr<Answer> DecodeAnswer(const Response& response) {
+  Answer answer;
+  WM_ASSIGN_OR_RETURN(answer.mean, TensorFromProto(response.mean(), "mean"));
+  WM_ASSIGN_OR_RETURN(
+      answer.epistemic_std,
+      TensorFromProto(response.epistemic_std(), "epistemic_std"));
+  WM_ASSIGN_OR_RETURN(
+      answer.aleatoric_std,
+      TensorFromProto(response.aleatoric_std(), "aleatoric_std"));
+  WM_ASSIGN_OR_RETURN(answer.member_mean,
+                      TensorFromProto(response.member_mean(), "member_mean"));
+  return answer;
+}
+
+}  // namespace
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
                                            const ClientOptions& options) {
@@ -74,18 +94,7 @@ absl::StatusOr<worldmodel::Prediction> RemoteWorldModel::Predict(
   v1::PredictResponse response;
   WM_RETURN_IF_ERROR(FromGrpcStatus(stub_->Predict(&call, request, &response),
                                     absl::StrCat("Predict to ", target_)));
-  worldmodel::Prediction prediction;
-  WM_ASSIGN_OR_RETURN(prediction.mean,
-                      TensorFromProto(response.mean(), "mean"));
-  WM_ASSIGN_OR_RETURN(
-      prediction.epistemic_std,
-      TensorFromProto(response.epistemic_std(), "epistemic_std"));
-  WM_ASSIGN_OR_RETURN(
-      prediction.aleatoric_std,
-      TensorFromProto(response.aleatoric_std(), "aleatoric_std"));
-  WM_ASSIGN_OR_RETURN(prediction.member_mean,
-                      TensorFromProto(response.member_mean(), "member_mean"));
-  return prediction;
+  return DecodeAnswer<worldmodel::Prediction>(response);
 }
 
 absl::StatusOr<worldmodel::Trajectory> RemoteWorldModel::Rollout(
@@ -103,18 +112,7 @@ absl::StatusOr<worldmodel::Trajectory> RemoteWorldModel::Rollout(
   v1::RolloutResponse response;
   WM_RETURN_IF_ERROR(FromGrpcStatus(stub_->Rollout(&call, request, &response),
                                     absl::StrCat("Rollout to ", target_)));
-  worldmodel::Trajectory trajectory;
-  WM_ASSIGN_OR_RETURN(trajectory.mean,
-                      TensorFromProto(response.mean(), "mean"));
-  WM_ASSIGN_OR_RETURN(
-      trajectory.epistemic_std,
-      TensorFromProto(response.epistemic_std(), "epistemic_std"));
-  WM_ASSIGN_OR_RETURN(
-      trajectory.aleatoric_std,
-      TensorFromProto(response.aleatoric_std(), "aleatoric_std"));
-  WM_ASSIGN_OR_RETURN(trajectory.member_mean,
-                      TensorFromProto(response.member_mean(), "member_mean"));
-  return trajectory;
+  return DecodeAnswer<worldmodel::Trajectory>(response);
 }
 
 absl::StatusOr<worldmodel::ParameterEstimate> RemoteWorldModel::InferParameters(
