@@ -223,12 +223,13 @@ absl::StatusOr<EvalReport> Evaluate(const WorldModel& model,
                       datasets::ComputeNormalization(dataset, {}));
   WM_ASSIGN_OR_RETURN(const ScoringPlan plan,
                       MakePlan(model, dataset, config, stats));
-  WM_ASSIGN_OR_RETURN(
-      const std::vector<Episode> episodes,
-      LoadEpisodes(dataset, /*test_only=*/true, config.max_episodes()));
+  WM_ASSIGN_OR_RETURN(const std::vector<Episode> episodes,
+                      LoadEpisodes(dataset, /*test_only=*/!options.all_episodes,
+                                   config.max_episodes()));
   if (episodes.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "dataset ", dataset.directory(), " has no test-split episode"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("dataset ", dataset.directory(), " has no ",
+                     options.all_episodes ? "episode" : "test-split episode"));
   }
   std::vector<Episode> ood_episodes;
   if (options.ood != nullptr) {
@@ -241,6 +242,7 @@ absl::StatusOr<EvalReport> Evaluate(const WorldModel& model,
   WM_ASSIGN_OR_RETURN(const ScoredEpisodes scored,
                       ScoreEpisodes(model, episodes, plan, options.progress));
   EvalReport report;
+  if (options.all_episodes) report.split = "all";
   report.episodes = episodes.size();
   double squared = 0;
   int64_t rows = 0;

@@ -21,6 +21,10 @@ struct EvalOptions {
   // Called with (work done, total work) as the evaluation advances; may be
   // empty. Called from the evaluating thread.
   std::function<void(int64_t, int64_t)> progress;
+  // Score every episode of the dataset, not only its test split: for a
+  // dataset that is held out whole (a real run kept from fitting). The
+  // report's split is then "all".
+  bool all_episodes = false;
 };
 
 // Scores `model` on the test split of `dataset` (datasets::SplitOf with the

@@ -348,6 +348,49 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
   return config;
 }
 
+// Fine-tuning: takes the pretrained version's kind, sizes, history length
+// and normalisation into `manifest` (built from the new dataset), after
+// checking that the state layout and parameter names agree.
+absl::Status AdoptPretrained(const std::string& init_dir,
+                             v1::CheckpointManifest* manifest) {
+  v1::CheckpointManifest pretrained;
+  WM_RETURN_IF_ERROR(
+      ReadTextProtoFile(init_dir + "/manifest.pbtxt", &pretrained));
+  if (pretrained.kind() != "physics" && pretrained.kind() != "blackbox") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--init ", init_dir, " is a '", pretrained.kind(),
+        "' model; only physics and blackbox models are fine-tuned"));
+  }
+  const v1::StateSpec& a = pretrained.spec();
+  const v1::StateSpec& b = manifest->spec();
+  bool same_parameters =
+      pretrained.parameters_size() == manifest->parameters_size();
+  for (int i = 0; same_parameters && i < pretrained.parameters_size(); ++i) {
+    same_parameters =
+        pretrained.parameters(i).name() == manifest->parameters(i).name();
+  }
+  if (a.nq() != b.nq() || a.nv() != b.nv() || a.nu() != b.nu() ||
+      !same_parameters) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--init ", init_dir, " models another system: nq/nv/nu ", a.nq(), "/",
+        a.nv(), "/", a.nu(), " and ", pretrained.parameters_size(),
+        " parameters, the data has ", b.nq(), "/", b.nv(), "/", b.nu(), " and ",
+        manifest->parameters_size()));
+  }
+  v1::TrainingConfig config = manifest->training();
+  config.set_model(pretrained.kind());
+  *config.mutable_hidden() = pretrained.training().hidden();
+  config.set_ensemble_size(pretrained.training().ensemble_size());
+  config.set_history_seconds(pretrained.training().history_seconds());
+  manifest->set_kind(pretrained.kind());
+  *manifest->mutable_training() = config;
+  manifest->set_history_steps(pretrained.history_steps());
+  *manifest->mutable_normalization() = pretrained.normalization();
+  (*manifest->mutable_metrics())["fine_tuned_from_version"] =
+      static_cast<double>(pretrained.version());
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
     const TrainingRequest& request,
     const std::function<void(const TrainingProgress&)>& progress) {
@@ -377,8 +420,16 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   manifest.set_history_steps(static_cast<int>(std::clamp<double>(
       std::round(config.history_seconds() / data.dt()), 1, 100)));
   *manifest.mutable_scene() = data.scene();
-  WM_ASSIGN_OR_RETURN(*manifest.mutable_normalization(),
-                      datasets::ComputeNormalization(*dataset, fractions));
+  std::string init_dir;
+  if (request.init_from.empty()) {
+    WM_ASSIGN_OR_RETURN(*manifest.mutable_normalization(),
+                        datasets::ComputeNormalization(*dataset, fractions));
+  } else {
+    WM_ASSIGN_OR_RETURN(init_dir, ResolveModelVersionDir(request.init_from));
+    WM_RETURN_IF_ERROR(AdoptPretrained(init_dir, &manifest));
+    config = manifest.training();
+    setup.config = config;
+  }
 
   // Resume state: the manifest it was started with must match.
   std::error_code ignored;
@@ -407,6 +458,10 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
 
   LearnedEnsemble ensemble = BuildEnsemble(manifest);
   setup.ops = ensemble.ops.get();
+  if (!init_dir.empty()) {
+    WM_RETURN_IF_ERROR(
+        LoadEnsembleWeights(init_dir + "/weights.pt", ensemble.members));
+  }
   {
     auto validation_sampler = datasets::WindowSampler::Create(
         dataset.get(), datasets::Split::kValidation, manifest.history_steps(),
@@ -438,6 +493,10 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
     trial.resume_dir.clear();
     for (double candidate : config.learning_rate_candidates()) {
       LearnedEnsemble scratch = BuildEnsemble(manifest);
+      if (!init_dir.empty()) {
+        WM_RETURN_IF_ERROR(
+            LoadEnsembleWeights(init_dir + "/weights.pt", scratch.members));
+      }
       TrainingLog quiet("", 0, nullptr);
       WM_ASSIGN_OR_RETURN(double loss,
                           TrainMember(trial, 0, *scratch.members[0], candidate,

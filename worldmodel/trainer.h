@@ -17,6 +17,10 @@ struct TrainingRequest {
   std::string data_dir;   // a dataset directory (wm gen / wm import)
   std::string model_dir;  // MODELS/NAME: versions are published inside it
   bool resume = false;    // continue from MODELS/NAME/.train
+  // Fine-tuning: a pretrained version (MODELS/OTHER or MODELS/OTHER/N) whose
+  // kind, sizes, history length and normalisation are kept and whose weights
+  // every member starts from. Empty: train from scratch.
+  std::string init_from;
 };
 
 struct TrainingProgress {
@@ -42,9 +46,15 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
 // max_minutes budget cut either run short). `progress` (may be empty) is
 // called from worker threads under a lock. Metrics go to
 // model_dir/metrics.jsonl, one JSON object per validation.
-// Errors: NOT_FOUND / DATA_LOSS from the dataset, INVALID_ARGUMENT for a bad
-// config, FAILED_PRECONDITION when the dataset has no usable window or the
-// resume state belongs to another dataset or config.
+// With init_from, the pretrained model's kind, hidden sizes, ensemble size,
+// history steps and normalisation replace the config's, and its weights are
+// the starting point (parameters the data leaves unknown, NaN, get no
+// parameter loss, as always).
+// Errors: NOT_FOUND / DATA_LOSS from the dataset or init_from,
+// INVALID_ARGUMENT for a bad config or an init_from model whose state
+// layout or parameter names differ from the dataset's, FAILED_PRECONDITION when
+// the dataset has no usable window or the resume state belongs to another
+// dataset or config.
 absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
     const TrainingRequest& request,
     const std::function<void(const TrainingProgress&)>& progress);

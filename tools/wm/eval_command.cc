@@ -18,6 +18,7 @@
 #include "tools/wm/flags.h"
 #include "tools/wm/progress_bar.h"
 #include "tools/wm/subcommand.h"
+#include "tools/wm/toss_protocol.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "worldmodel/constant_velocity_model.h"
@@ -100,6 +101,7 @@ absl::StatusOr<EvalReport> Score(const std::string& name,
   std::unique_ptr<ProgressBar> bar;
   worldmodel::EvalOptions options;
   options.ood = ood;
+  options.all_episodes = absl::GetFlag(FLAGS_split) == "all";
   options.progress = [&](int64_t done, int64_t total) {
     if (bar == nullptr) bar = std::make_unique<ProgressBar>(name, total);
     bar->Update(done,
@@ -173,7 +175,39 @@ void PrintTable(const std::vector<NamedReport>& rows) {
                "m, rot_deg in degrees, joint_rad in rad)\n";
 }
 
+// `--protocol acosta_toss`: every episode of --data, the model and the
+// --baseline (when given) side by side.
+absl::Status EvalTossProtocol() {
+  WM_ASSIGN_OR_RETURN(auto dataset,
+                      datasets::Dataset::Open(absl::GetFlag(FLAGS_data)));
+  worldmodel::ModelFactory factory;
+  worldmodel::RegisterLearnedModels(&factory);
+  std::vector<LoadedModel> loaded;
+  WM_ASSIGN_OR_RETURN(loaded.emplace_back(),
+                      LoadModel(factory, absl::GetFlag(FLAGS_model)));
+  if (!absl::GetFlag(FLAGS_baseline).empty()) {
+    WM_ASSIGN_OR_RETURN(loaded.emplace_back(),
+                        LoadModel(factory, absl::GetFlag(FLAGS_baseline)));
+  }
+  std::vector<NamedModel> models;
+  for (const LoadedModel& model : loaded) {
+    models.push_back({model.name, model.model.get()});
+  }
+  return RunTossProtocol(models, *dataset, absl::GetFlag(FLAGS_json));
+}
+
 absl::Status Eval(const v1::EvalConfig& config) {
+  const std::string split = absl::GetFlag(FLAGS_split);
+  if (split != "test" && split != "all") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--split must be test or all, not '", split, "'"));
+  }
+  const std::string protocol = absl::GetFlag(FLAGS_protocol);
+  if (protocol == "acosta_toss") return EvalTossProtocol();
+  if (!protocol.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--protocol '", protocol, "' is unknown; known: acosta_toss"));
+  }
   WM_ASSIGN_OR_RETURN(auto dataset,
                       datasets::Dataset::Open(absl::GetFlag(FLAGS_data)));
   std::unique_ptr<datasets::Dataset> ood;
@@ -232,7 +266,7 @@ absl::Status Eval(const v1::EvalConfig& config) {
   for (const auto& [name, baseline_report] : baselines) {
     rows.push_back({name, baseline_report});
   }
-  std::cout << "test split: " << report.episodes << " episodes of "
+  std::cout << report.split << " split: " << report.episodes << " episodes of "
             << dataset->directory() << "\n";
   PrintTable(rows);
   const std::string json = absl::GetFlag(FLAGS_json);

@@ -39,6 +39,15 @@ ABSL_FLAG(std::string, ood_data, "",
           "eval: a dataset generated outside the training ranges, for the "
           "spread comparison.");
 ABSL_FLAG(std::string, json, "", "eval: where to write the JSON report.");
+ABSL_FLAG(std::string, protocol, "",
+          "eval: a published protocol instead of the test-split report "
+          "(acosta_toss: every episode of --data, the real cube tosses).");
+ABSL_FLAG(std::string, init, "",
+          "train: fine-tune from this pretrained model (MODELS/NAME[/N]): "
+          "its kind, sizes, history and normalisation are kept.");
+ABSL_FLAG(std::string, split, "test",
+          "eval: the episodes scored: test (the test split) or all (a "
+          "dataset held out whole, e.g. one real run).");
 ABSL_FLAG(int32_t, max_episodes, 0,
           "eval: score at most this many test episodes (0: all).");
 ABSL_FLAG(std::string, models, "",

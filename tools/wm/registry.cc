@@ -30,17 +30,19 @@ const std::vector<Subcommand>& AllSubcommands() {
           {"train",
            "train a learned world model (physics or blackbox) on a dataset",
            "wm train --data DIR --out MODELS/NAME [--model physics|blackbox] "
-           "[--config FILE] [--resume] [--max_steps N] [--ensemble_size K]",
+           "[--config FILE] [--resume] [--max_steps N] [--ensemble_size K] "
+           "[--init MODELS/PRETRAINED[/N]]",
            {"config", "data", "out", "model", "resume", "seed", "workers",
-            "max_steps", "ensemble_size"},
+            "max_steps", "ensemble_size", "init"},
            RunTrain},
           {"eval",
            "score a model on a dataset's test split beside baselines",
            "wm eval --model MODELS/NAME[/N]|mujoco:DATA_DIR --data DIR "
            "[--baseline MODELS/OTHER] [--ood_data DIR] [--json OUT.json] "
-           "[--config FILE] [--max_episodes N]",
+           "[--config FILE] [--max_episodes N] [--split test|all] "
+           "[--protocol acosta_toss]",
            {"config", "model", "data", "baseline", "ood_data", "json",
-            "max_episodes"},
+            "max_episodes", "split", "protocol"},
            RunEval},
           {"serve",
            "serve model versions over gRPC (health, reflection, metrics)",

@@ -40,6 +40,7 @@ absl::StatusOr<worldmodel::TrainingRequest> ResolveRequest(
   request.data_dir = absl::GetFlag(FLAGS_data);
   request.model_dir = absl::GetFlag(FLAGS_out);
   request.resume = absl::GetFlag(FLAGS_resume);
+  request.init_from = absl::GetFlag(FLAGS_init);
   if (request.data_dir.empty()) {
     return absl::InvalidArgumentError("--data is required");
   }
@@ -55,6 +56,10 @@ absl::Status Train(const worldmodel::TrainingRequest& request) {
   std::cerr << "wm train: " << config.model() << " ensemble of "
             << config.ensemble_size() << " on " << request.data_dir << " -> "
             << request.model_dir << (request.resume ? " (resuming)" : "")
+            << (request.init_from.empty()
+                    ? ""
+                    : " (fine-tuning " + request.init_from +
+                          "; its kind and sizes apply)")
             << "\n";
   ProgressBar bar("steps", config.ensemble_size() * config.max_steps());
   auto progress = [&](const worldmodel::TrainingProgress& state) {
