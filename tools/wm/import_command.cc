@@ -93,15 +93,19 @@ absl::Status ListInputs(const std::string& in, std::string* root,
 
 void PrintTable(const datasets::ImportSummary& summary) {
   const bool full = static_cast<int>(summary.files.size()) <= kFullTableFiles;
-  std::cout << absl::StrFormat("%-28s %-14s %8s  %s\n", "file", "episodes",
-                               "steps", "notes");
   int hidden = 0;
+  bool header = false;
   for (const v1::ImportedFile& file : summary.files) {
     const bool notable = !file.refused().empty() || file.num_episodes() > 1 ||
                          file.constant_entries_size() > 0;
     if (!full && !notable) {
       ++hidden;
       continue;
+    }
+    if (!header) {
+      std::cout << absl::StrFormat("%-28s %-14s %8s  %s\n", "file", "episodes",
+                                   "steps", "notes");
+      header = true;
     }
     if (!file.refused().empty()) {
       std::cout << absl::StrFormat("%-28s %-14s %8s  refused\n", file.file(),
