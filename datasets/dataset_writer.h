@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -38,6 +39,13 @@ class DatasetWriter : public EpisodeSink {
   // Validate(), does not match the spec's nq/nv/nu or parameter count, or
   // its index is not greater than the previous one.
   absl::Status Write(Episode episode) override;
+
+  // Replaces the manifest's provenance before Finish() writes it: for what
+  // is known only after every episode was written (`wm import`'s file ->
+  // episode table).
+  void set_provenance(v1::Provenance provenance) {
+    *manifest_.mutable_provenance() = std::move(provenance);
+  }
 
   // Writes the last shard, then the manifest with `num_dropped_episodes`.
   // Returns the manifest as written. No Write() after Finish().

@@ -100,4 +100,12 @@ void QuatIntegrate(const double q[4], const double r[3], double out[4]) {
   QuatNormalize(out);
 }
 
+void QuatSlerp(const double q0[4], const double q1[4], double t,
+               double out[4]) {
+  double r[3];
+  QuatDifference(q0, q1, r);
+  for (double& value : r) value *= t;
+  QuatIntegrate(q0, r, out);
+}
+
 }  // namespace wm

@@ -40,6 +40,12 @@ void QuatDifference(const double q1[4], const double q2[4], double out[3]);
 // scale 1.
 void QuatIntegrate(const double q[4], const double r[3], double out[4]);
 
+// Spherical linear interpolation on the shortest path: out = q0 *
+// exp(t * QuatDifference(q0, q1)), so t = 0 gives q0 (normalised) and t = 1
+// gives +-q1, at a constant angular rate in between. t outside [0, 1]
+// extrapolates.
+void QuatSlerp(const double q0[4], const double q1[4], double t, double out[4]);
+
 }  // namespace wm
 
 #endif  // WM_UTIL_QUATERNION_H_

@@ -142,5 +142,18 @@ TEST(QuaternionTest, IntegrateInvertsDifference) {
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(sign * back[i], q2[i], 1e-12);
 }
 
+
+TEST(QuaternionTest, SlerpRotatesAtAConstantRateOnTheShortestPath) {
+  const double identity[4] = {1, 0, 0, 0};
+  // 90 degrees about z, given with the sign that is the long way round.
+  const double quarter[4] = {-std::cos(kPi / 4), 0, 0, -std::sin(kPi / 4)};
+  double out[4];
+  QuatSlerp(identity, quarter, 0.5, out);
+  EXPECT_NEAR(out[0], std::cos(kPi / 8), kTolerance);
+  EXPECT_NEAR(out[3], std::sin(kPi / 8), kTolerance);
+  QuatSlerp(identity, quarter, 0.0, out);
+  EXPECT_NEAR(out[0], 1.0, kTolerance);
+  EXPECT_NEAR(out[3], 0.0, kTolerance);
+}
 }  // namespace
 }  // namespace wm

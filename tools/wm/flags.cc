@@ -84,3 +84,9 @@ ABSL_FLAG(int32_t, oracle_episodes, 0,
 ABSL_FLAG(int32_t, samples, 256, "plan: action sequences per iteration.");
 ABSL_FLAG(int32_t, horizon, 30, "plan: planning horizon, steps.");
 ABSL_FLAG(int32_t, iterations, 3, "plan: planner iterations per step.");
+ABSL_FLAG(std::string, preset, "",
+          "import: a built-in mapping config, cube_toss or double_pendulum "
+          "(configs/import/, compiled into wm); or give --config FILE.");
+ABSL_FLAG(std::string, in, "",
+          "import: a directory of CSV logs (searched recursively, imported "
+          "in sorted path order) or one CSV file.");

@@ -5,6 +5,7 @@ namespace wm::tools {
 int RunDoctor(const Invocation& invocation);
 int RunEval(const Invocation& invocation);
 int RunGen(const Invocation& invocation);
+int RunImport(const Invocation& invocation);
 int RunInspect(const Invocation& invocation);
 int RunPlan(const Invocation& invocation);
 int RunQuery(const Invocation& invocation);
@@ -22,6 +23,12 @@ const std::vector<Subcommand>& AllSubcommands() {
            {"config", "scene", "episodes", "steps", "seed", "workers", "out",
             "overwrite", "policy", "episodes_per_shard"},
            RunGen},
+          {"import",
+           "import real CSV logs (cube tosses, pendulum runs) into a dataset",
+           "wm import --preset cube_toss|double_pendulum | --config FILE "
+           "--in DIR|FILE.csv --out DIR [--overwrite] [--episodes_per_shard N]",
+           {"config", "preset", "in", "out", "overwrite", "episodes_per_shard"},
+           RunImport},
           {"inspect",
            "print a dataset's manifest, counts and parameter ranges",
            "wm inspect DIR",
