@@ -219,8 +219,14 @@ absl::StatusOr<EvalReport> Evaluate(const WorldModel& model,
                                     const EvalOptions& options) {
   WM_RETURN_IF_ERROR(ValidateConfig(config));
   WM_RETURN_IF_ERROR(CheckModelFitsDataset(model, dataset));
-  WM_ASSIGN_OR_RETURN(const v1::NormalizationStats stats,
-                      datasets::ComputeNormalization(dataset, {}));
+  // Errors are normalised by the training split's statistics, or by all
+  // episodes' when the dataset is held out whole.
+  const datasets::SplitFractions normalization_split =
+      options.all_episodes ? datasets::SplitFractions{1.0, 0.0}
+                           : datasets::SplitFractions{};
+  WM_ASSIGN_OR_RETURN(
+      const v1::NormalizationStats stats,
+      datasets::ComputeNormalization(dataset, normalization_split));
   WM_ASSIGN_OR_RETURN(const ScoringPlan plan,
                       MakePlan(model, dataset, config, stats));
   WM_ASSIGN_OR_RETURN(const std::vector<Episode> episodes,

@@ -225,7 +225,8 @@ absl::Status Eval(const v1::EvalConfig& config) {
                         LoadModel(factory, absl::GetFlag(FLAGS_baseline)));
   }
   std::cerr << "wm eval: " << main.name << " (" << main.model->kind()
-            << ") on the test split of " << dataset->directory() << "\n";
+            << ") on the " << absl::GetFlag(FLAGS_split) << " episodes of "
+            << dataset->directory() << "\n";
   WM_ASSIGN_OR_RETURN(EvalReport report, Score(main.name, *main.model, *dataset,
                                                ood.get(), config));
 
