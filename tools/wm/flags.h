@@ -46,5 +46,7 @@ ABSL_DECLARE_FLAG(int32_t, oracle_episodes);
 ABSL_DECLARE_FLAG(int32_t, samples);
 ABSL_DECLARE_FLAG(int32_t, horizon);
 ABSL_DECLARE_FLAG(int32_t, iterations);
+ABSL_DECLARE_FLAG(std::string, params);
+ABSL_DECLARE_FLAG(std::string, holdout);
 
 #endif  // WM_TOOLS_WM_FLAGS_H_
