@@ -86,6 +86,29 @@ absl::StatusOr<std::unique_ptr<CmaEs>> CmaEs::Create(CmaEsOptions options) {
     return absl::InvalidArgumentError(
         absl::StrCat("CMA-ES: sigma0 must be > 0, not ", options.sigma0));
   }
+  if (!options.initial_covariance.empty()) {
+    const std::vector<double>& c = options.initial_covariance;
+    bool ok = c.size() == n * n;
+    for (size_t i = 0; ok && i < n; ++i) {
+      for (size_t j = 0; ok && j < n; ++j) {
+        ok = std::isfinite(c[i * n + j]) && c[i * n + j] == c[j * n + i];
+      }
+    }
+    std::vector<double> values, vectors;
+    if (ok) SymmetricEigen(c, static_cast<int>(n), &values, &vectors);
+    // Positive definite up to rounding (Decompose floors the eigenvalues).
+    double largest = 0;
+    for (double v : values) largest = std::max(largest, std::abs(v));
+    for (size_t i = 0; ok && i < values.size(); ++i) {
+      ok = largest > 0 && values[i] > -1e-12 * largest;
+    }
+    if (!ok) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "CMA-ES: the initial covariance is not a symmetric positive "
+          "semi-definite ",
+          n, " x ", n, " matrix"));
+    }
+  }
   if (options.population < 0 || options.population == 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "CMA-ES: population must be >= 2 (or 0), not ", options.population));
@@ -129,6 +152,10 @@ CmaEs::CmaEs(CmaEsOptions options)
   for (int i = 0; i < n_; ++i) c_[i * n_ + i] = 1;
   b_ = c_;
   d_.assign(n_, 1.0);
+  if (!options_.initial_covariance.empty()) {
+    c_ = options_.initial_covariance;
+    Decompose();
+  }
   p_sigma_.assign(n_, 0.0);
   p_c_.assign(n_, 0.0);
   best_x_ = ToBounds(mean_);

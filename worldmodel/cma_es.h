@@ -23,6 +23,10 @@ struct CmaEsOptions {
   std::vector<double> upper;
   // Initial step size, in the units of x. > 0.
   double sigma0 = 0.3;
+  // Initial covariance [n * n] (row-major, symmetric positive semi-definite
+  // up to rounding), to
+  // warm-start from an earlier run's shape (covariance()); empty: identity.
+  std::vector<double> initial_covariance;
   // Candidates per generation; 0: 4 + floor(3 ln n).
   int population = 0;
   uint64_t seed = 0;
@@ -65,6 +69,8 @@ class CmaEs {
   double best_value() const { return best_value_; }
   // The current mean mapped into the bounds.
   std::vector<double> mean() const;
+  // The current covariance [n * n] (row-major; scale sigma()).
+  const std::vector<double>& covariance() const { return c_; }
 
  private:
   explicit CmaEs(CmaEsOptions options);

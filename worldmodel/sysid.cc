@@ -22,8 +22,11 @@ constexpr double kDefaultSigma0 = 0.2;
 constexpr double kDefaultHorizonSeconds = 0.5;
 constexpr int kDefaultBootstrap = 8;
 constexpr int kMinBootstrapGenerations = 10;
-// Bootstrap refits start from the estimate with this fraction of sigma0.
-constexpr double kBootstrapSigmaFactor = 0.25;
+// Bootstrap refits start from the estimate with the main fit's final
+// covariance and this multiple of its final step size (at least the
+// minimum, at most sigma0).
+constexpr double kBootstrapSigmaFactor = 3;
+constexpr double kMinBootstrapSigma = 1e-4;
 // CMA-ES stops when its steps in the normalised space fall below this.
 constexpr double kToleranceX = 1e-6;
 // ... or when the objective stalls within this fraction of its nominal value.
@@ -239,15 +242,19 @@ absl::StatusOr<SysidResult> RunSysid(
   const double tol_fun =
       kRelativeToleranceFun * std::max(result.nominal_objective, 1e-300);
   // One CMA-ES run in the unit cube; returns the best point.
+  // The main fit's final step size and covariance warm-start the bootstrap.
+  double final_sigma = config.sigma0();
+  std::vector<double> final_covariance;
   auto run_fit = [&](int index, const std::vector<double>& start, double sigma,
-                     int max_generations, uint64_t seed,
-                     const std::vector<double>& weights)
+                     const std::vector<double>& covariance, int max_generations,
+                     uint64_t seed, const std::vector<double>& weights)
       -> absl::StatusOr<std::vector<double>> {
     CmaEsOptions options;
     options.initial = start;
     options.lower.assign(n, 0.0);
     options.upper.assign(n, 1.0);
     options.sigma0 = sigma;
+    options.initial_covariance = covariance;
     options.population = config.population();
     options.seed = seed;
     options.tol_x = kToleranceX;
@@ -265,12 +272,16 @@ absl::StatusOr<SysidResult> RunSysid(
       state.evaluations = result.evaluations;
       if (progress) progress(state);
     }
-    if (index == 0) result.generations = cma->generation();
+    if (index == 0) {
+      result.generations = cma->generation();
+      final_sigma = cma->sigma();
+      final_covariance = cma->covariance();
+    }
     return cma->best_value() < start_value ? cma->best() : start;
   };
 
   WM_ASSIGN_OR_RETURN(const std::vector<double> best,
-                      run_fit(0, initial, config.sigma0(),
+                      run_fit(0, initial, config.sigma0(), {},
                               config.max_generations(), config.seed(), {}));
   result.estimate = to_values(best);
   result.fit_errors = fit.Evaluate(simulators[0].get(), result.estimate, {});
@@ -285,6 +296,8 @@ absl::StatusOr<SysidResult> RunSysid(
   // Bootstrap: refit on episodes drawn with replacement (multinomial
   // weights), each from the estimate.
   const int episodes = fit.num_episodes();
+  const double bootstrap_sigma = std::clamp(
+      kBootstrapSigmaFactor * final_sigma, kMinBootstrapSigma, config.sigma0());
   for (int b = 1; b < fits; ++b) {
     sim::Rng rng(sim::EpisodeSeed(config.seed() ^ 0x5b007, b));
     std::vector<double> weights(episodes, 0.0);
@@ -294,7 +307,7 @@ absl::StatusOr<SysidResult> RunSysid(
     }
     WM_ASSIGN_OR_RETURN(
         const std::vector<double> refit,
-        run_fit(b, best, kBootstrapSigmaFactor * config.sigma0(),
+        run_fit(b, best, bootstrap_sigma, final_covariance,
                 config.bootstrap_generations(), rng.Bits(), weights));
     result.bootstrap.push_back(to_values(refit));
   }

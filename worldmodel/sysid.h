@@ -82,13 +82,14 @@ struct SysidResult {
 // Fits setup.scene's parameters to `fit` from the nominal values, then
 // refits `config.bootstrap()` times on episode resamples (multinomial
 // weights) for bootstrap_generations generations each, started from the
-// estimate with sigma0 / 4 (a refit
-// never returns a point worse than its start). Candidates of a generation are
-// simulated on config.workers() threads, each with its own Simulator; the
-// result depends only on the config (seed included) and the data, not on the
-// thread count. `config` must be resolved (ResolveSysidConfig). `holdout` may
-// be null. `progress` (may be empty) runs on the calling thread. Errors:
-// INVALID_ARGUMENT for an objective without episodes.
+// estimate with the main fit's final covariance and 3x its final step size
+// (a refit never returns a point worse than its start). Candidates of a
+// generation are simulated on config.workers() threads, each with its own
+// Simulator; the result depends only on the config (seed included) and the
+// data, not on the thread count. `config` must be resolved
+// (ResolveSysidConfig). `holdout` may be null. `progress` (may be empty) runs
+// on the calling thread. Errors: INVALID_ARGUMENT for an objective without
+// episodes.
 absl::StatusOr<SysidResult> RunSysid(
     const SysidSetup& setup, const SysidObjective& fit,
     const SysidObjective* holdout, const v1::SysidConfig& config,

@@ -117,6 +117,25 @@ TEST(CmaEsTest, SameSeedSameRunOtherSeedOtherCandidates) {
   EXPECT_NE(a.second, c.second);
 }
 
+// A run started with an earlier run's step size and covariance (the
+// bootstrap's warm start) continues where it left off: it samples the same
+// shape and keeps converging.
+TEST(CmaEsTest, WarmStartFromAnEarlierCovariance) {
+  auto f = [](const std::vector<double>& x) {
+    return std::pow(x[0] + x[1] - 1, 2) + 0.01 * std::pow(x[0] - x[1], 2);
+  };
+  auto first = CmaEs::Create(Box({0.0, 0.0}, -3, 3, 0.5, 2));
+  MinimizeWithCmaEs(first->get(), 40, f);
+  CmaEsOptions options = Box((*first)->best(), -3, 3, (*first)->sigma(), 3);
+  options.initial_covariance = (*first)->covariance();
+  auto second = CmaEs::Create(options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ((*second)->covariance(), (*first)->covariance());
+  const std::vector<double> best = MinimizeWithCmaEs(second->get(), 300, f);
+  EXPECT_NEAR(best[0], 0.5, kPositionTolerance);
+  EXPECT_NEAR(best[1], 0.5, kPositionTolerance);
+}
+
 TEST(CmaEsTest, DefaultPopulationAndNanValues) {
   auto cma = CmaEs::Create(Box(std::vector<double>(12, 0.0), -1, 1, 0.3, 1));
   ASSERT_TRUE(cma.ok());
