@@ -25,7 +25,7 @@ constexpr int kMinBootstrapGenerations = 10;
 // Bootstrap refits start from the estimate with the main fit's final
 // covariance and this multiple of its final step size (at least the
 // minimum, at most sigma0).
-constexpr double kBootstrapSigmaFactor = 3;
+constexpr double kBootstrapSigmaFactor = 1;
 constexpr double kMinBootstrapSigma = 1e-4;
 // CMA-ES stops when its steps in the normalised space fall below this.
 constexpr double kToleranceX = 1e-6;
@@ -260,8 +260,6 @@ absl::StatusOr<SysidResult> RunSysid(
     options.tol_x = kToleranceX;
     options.tol_fun = tol_fun;
     WM_ASSIGN_OR_RETURN(std::unique_ptr<CmaEs> cma, CmaEs::Create(options));
-    // The start competes too: a short refit never ends worse than it began.
-    const double start_value = evaluate_all({start}, weights)[0];
     while (cma->generation() < max_generations && !cma->Converged()) {
       cma->Tell(evaluate_all(cma->Ask(), weights));
       state.fit = index;
@@ -277,7 +275,14 @@ absl::StatusOr<SysidResult> RunSysid(
       final_sigma = cma->sigma();
       final_covariance = cma->covariance();
     }
-    return cma->best_value() < start_value ? cma->best() : start;
+    // The main fit never ends worse than the nominal start. A bootstrap
+    // refit keeps its own best, even when a resample's search stays above
+    // the estimate's value: a zero spread would claim more than the data
+    // tell (flat, unidentified directions show up as wide intervals).
+    if (index == 0 && !(cma->best_value() < result.nominal_objective)) {
+      return start;
+    }
+    return cma->best();
   };
 
   WM_ASSIGN_OR_RETURN(const std::vector<double> best,

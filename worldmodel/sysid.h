@@ -82,8 +82,10 @@ struct SysidResult {
 // Fits setup.scene's parameters to `fit` from the nominal values, then
 // refits `config.bootstrap()` times on episode resamples (multinomial
 // weights) for bootstrap_generations generations each, started from the
-// estimate with the main fit's final covariance and 3x its final step size
-// (a refit never returns a point worse than its start). Candidates of a
+// estimate with the main fit's final covariance and step size (each
+// refit's best counts, so directions the data do not pin down widen the
+// intervals; the main fit never returns a point worse than the nominal
+// start). Candidates of a
 // generation are simulated on config.workers() threads, each with its own
 // Simulator; the result depends only on the config (seed included) and the
 // data, not on the thread count. `config` must be resolved
