@@ -241,10 +241,10 @@ absl::StatusOr<SysidResult> RunSysid(
   result.nominal_objective = evaluate_all({initial}, {})[0];
   const double tol_fun =
       kRelativeToleranceFun * std::max(result.nominal_objective, 1e-300);
-  // One CMA-ES run in the unit cube; returns the best point.
   // The main fit's final step size and covariance warm-start the bootstrap.
   double final_sigma = config.sigma0();
   std::vector<double> final_covariance;
+  // One CMA-ES run in the unit cube; returns its best point.
   auto run_fit = [&](int index, const std::vector<double>& start, double sigma,
                      const std::vector<double>& covariance, int max_generations,
                      uint64_t seed, const std::vector<double>& weights)
