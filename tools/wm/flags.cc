@@ -14,7 +14,9 @@ ABSL_FLAG(uint64_t, seed, 0, "Base random seed.");
 ABSL_FLAG(int32_t, workers, 0,
           "Worker threads (0: one per core). The output does not depend on "
           "it.");
-ABSL_FLAG(std::string, out, "", "Output directory.");
+ABSL_FLAG(std::string, out, "",
+          "Output directory (train, sysid: MODELS/NAME, a new version is "
+          "published there).");
 ABSL_FLAG(bool, overwrite, false, "Replace an existing output directory.");
 ABSL_FLAG(std::string, policy, "",
           "Action policy: zero, uniform, smooth_noise, or empty for the "
@@ -38,7 +40,8 @@ ABSL_FLAG(std::string, baseline, "",
 ABSL_FLAG(std::string, ood_data, "",
           "eval: a dataset generated outside the training ranges, for the "
           "spread comparison.");
-ABSL_FLAG(std::string, json, "", "eval: where to write the JSON report.");
+ABSL_FLAG(std::string, json, "",
+          "eval, sysid: where to write the JSON report.");
 ABSL_FLAG(std::string, protocol, "",
           "eval: a published protocol instead of the test-split report "
           "(acosta_toss: every episode of --data, the real cube tosses).");
@@ -49,7 +52,8 @@ ABSL_FLAG(std::string, split, "test",
           "eval: the episodes scored: test (the test split) or all (a "
           "dataset held out whole, e.g. one real run).");
 ABSL_FLAG(int32_t, max_episodes, 0,
-          "eval: score at most this many test episodes (0: all).");
+          "eval: score at most this many test episodes; sysid: fit at most "
+          "this many episodes (0: all).");
 ABSL_FLAG(std::string, models, "",
           "serve: the models directory (MODELS/<name>/<N>/ versions).");
 ABSL_FLAG(std::string, host, "127.0.0.1",
@@ -90,3 +94,9 @@ ABSL_FLAG(std::string, preset, "",
 ABSL_FLAG(std::string, in, "",
           "import: a directory of CSV logs (searched recursively, imported "
           "in sorted path order) or one CSV file.");
+ABSL_FLAG(std::string, params, "",
+          "sysid: the parameters to fit, comma-separated <element>/<quantity> "
+          "names (shoulder/damping,lower/mass).");
+ABSL_FLAG(std::string, holdout, "",
+          "sysid: episodes held out of the fit and scored: comma-separated "
+          "indices, none, or empty for the dataset's test split.");

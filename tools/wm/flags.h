@@ -51,5 +51,7 @@ ABSL_DECLARE_FLAG(int32_t, horizon);
 ABSL_DECLARE_FLAG(int32_t, iterations);
 ABSL_DECLARE_FLAG(std::string, preset);
 ABSL_DECLARE_FLAG(std::string, in);
+ABSL_DECLARE_FLAG(std::string, params);
+ABSL_DECLARE_FLAG(std::string, holdout);
 
 #endif  // WM_TOOLS_WM_FLAGS_H_

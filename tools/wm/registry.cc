@@ -10,6 +10,7 @@ int RunInspect(const Invocation& invocation);
 int RunPlan(const Invocation& invocation);
 int RunQuery(const Invocation& invocation);
 int RunServe(const Invocation& invocation);
+int RunSysid(const Invocation& invocation);
 int RunTrain(const Invocation& invocation);
 
 const std::vector<Subcommand>& AllSubcommands() {
@@ -51,6 +52,16 @@ const std::vector<Subcommand>& AllSubcommands() {
            {"config", "model", "data", "baseline", "ood_data", "json",
             "max_episodes", "split", "protocol"},
            RunEval},
+          {"sysid",
+           "fit named MuJoCo parameters to logged trajectories (CMA-ES, "
+           "bootstrap intervals)",
+           "wm sysid --scene NAME|FILE.pbtxt --data DIR --params a/q,b/q,... "
+           "--json OUT.json [--out MODELS/NAME] [--holdout I,J|none] "
+           "[--config SYSID.pbtxt] [--seed S] [--workers W] "
+           "[--max_episodes N]",
+           {"config", "scene", "data", "params", "json", "out", "holdout",
+            "seed", "workers", "max_episodes"},
+           RunSysid},
           {"serve",
            "serve model versions over gRPC (health, reflection, metrics)",
            "wm serve --models DIR [--host 127.0.0.1] [--port 50051] "
