@@ -72,6 +72,22 @@ a.pop('model'); b.pop('model')
 sys.exit(0 if a == b else 1)" || fail "torch.save copy predicts differently"
 fi
 
+# Fine-tuning: --init keeps the pretrained kind, sizes and normalisation and
+# starts from its weights; a model of another system is refused.
+out="$(train "$WORK/models/tuned" --init "$WORK/models/straight" --max_steps 40 2>&1)" ||
+  fail "fine-tuning: $out"
+grep -q 'key: "fine_tuned_from_version"' "$WORK/models/tuned/1/manifest.pbtxt" ||
+  fail "fine-tuned manifest does not name its pretrained version"
+normalization() { sed -n '/^normalization {/,/^}/p' "$1/1/manifest.pbtxt"; }
+[ -n "$(normalization "$WORK/models/straight")" ] &&
+  [ "$(normalization "$WORK/models/straight")" = "$(normalization "$WORK/models/tuned")" ] ||
+  fail "fine-tuning changed the normalisation"
+"$WM" gen --scene double_pendulum --episodes 4 --steps 40 --seed 2 \
+  --out "$WORK/pendulum" >/dev/null 2>&1 || fail "gen pendulum"
+out="$(train "$WORK/models/wrong" --init "$WORK/models/straight" --data "$WORK/pendulum" 2>&1)" \
+  && fail "fine-tuning across systems accepted"
+grep -q "models another system" <<<"$out" || fail "system mismatch not named: $out"
+
 # Bad inputs.
 out="$("$WM" train --data "$WORK/nowhere" --out "$WORK/models/x" 2>&1)" \
   && fail "missing data accepted"
