@@ -140,7 +140,8 @@ cached "$MODELS/toss_physics" "$WM" train --data "$DATA/tosses_train" \
   --episodes "$PENDULUM_SIM_EPISODES" --steps 2000 --seed 7 \
   --out "$DATA/pendulum_sim" --overwrite
 cached "$MODELS/pendulum_physics_sim" "$WM" train --data "$DATA/pendulum_sim" \
-  --out "$MODELS/pendulum_physics_sim" --max_steps "$PRETRAIN_STEPS"
+  --out "$MODELS/pendulum_physics_sim" --config configs/train/pendulum_physics.pbtxt \
+  --max_steps "$PRETRAIN_STEPS"
 cached "$MODELS/pendulum_physics" "$WM" train --data "$DATA/pendulum_fit" \
   --out "$MODELS/pendulum_physics" --init "$MODELS/pendulum_physics_sim" \
   --config configs/train/fine_tune.pbtxt --max_steps "$FINETUNE_STEPS"
