@@ -1,0 +1,58 @@
+#ifndef WM_WORLDMODEL_HYBRID_TRAINER_H_
+#define WM_WORLDMODEL_HYBRID_TRAINER_H_
+
+// Training of the hybrid model kind (MuJoCo plus a learned residual).
+// Torch-free header; defined in the LibTorch target.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "wm/v1/model.pb.h"
+#include "wm/v1/scene.pb.h"
+#include "worldmodel/mujoco_model.h"
+#include "worldmodel/trainer.h"
+
+namespace wm::worldmodel {
+
+// The MuJoCo base of a hybrid: its scene and the model simulating it.
+struct HybridBase {
+  std::string name;  // as given, for messages
+  v1::SceneConfig scene;
+  std::unique_ptr<MujocoModel> model;  // fixed parameter values
+};
+
+// Resolves `--base`: MODELS/NAME[/N], a checkpoint of kind "mujoco" (e.g.
+// one `wm sysid --out` publishes), or mujoco:DATA_DIR, the dataset's scene
+// at its nominal parameter values. INVALID_ARGUMENT for an empty base or a
+// checkpoint of another kind; NOT_FOUND / DATA_LOSS for a missing or
+// unreadable one; FAILED_PRECONDITION for a dataset that embeds no MJCF.
+// Every message names the --base value.
+absl::StatusOr<HybridBase> LoadHybridBase(const std::string& base);
+
+// Trains the residual ensemble of a hybrid model (request.config.model() ==
+// "hybrid", request.base the MuJoCo base, see LoadHybridBase) and publishes
+// it atomically as version N = largest + 1 of request.model_dir; returns its
+// manifest (kind "hybrid", the base's scene and parameter_values copied in).
+// One-step training: for every transition (s, a, s') of the train and
+// validation splits, the base predicts s_mj; the target is the normalised
+// tangent correction (delta(s, s') - delta(s, s_mj)) / correction_std, the
+// per-entry std of the corrections over the training split (0, and never
+// corrected, below 1e-8: MuJoCo exact there; saved with the weights). Each
+// member fits a Gaussian over it (NLL, Adam at config.learning_rate, default
+// 1e-3, early stopping on the validation split); members train in parallel,
+// one intra-op thread each, seeded: the same request gives the same weights.
+// Metrics: validation_loss (mean member NLL) and the validation RMS of the
+// tangent error over the data's delta std of the base alone (validation_rmse_mujoco) and of
+// the hybrid (validation_rmse_hybrid). `progress` may be empty.
+// Errors: LoadHybridBase's; INVALID_ARGUMENT for resume or init_from (not
+// supported) or a base whose state layout or dt differs from the data's;
+// FAILED_PRECONDITION when a split has no transition; dataset errors.
+absl::StatusOr<v1::CheckpointManifest> TrainHybridAndPublish(
+    const TrainingRequest& request,
+    const std::function<void(const TrainingProgress&)>& progress);
+
+}  // namespace wm::worldmodel
+
+#endif  // WM_WORLDMODEL_HYBRID_TRAINER_H_
