@@ -22,7 +22,8 @@ namespace wm::worldmodel {
 // The model's Predict steps every row with the MuJoCo base (explicit
 // context.parameters, in parameters() order = the scene's, go to the base;
 // a history is validated and ignored), then each member k predicts a
-// correction c_k of the MuJoCo tangent delta; the next state is
+// correction c_k of the MuJoCo tangent delta (velocity entries only, as
+// trained; see TrainHybridAndPublish); the next state is
 // s (+) (delta_mujoco + mean_k c_k) on the quaternion manifold.
 // epistemic_std is the members' spread of c_k, aleatoric_std the RMS of
 // their predicted noise. Rollout is H such steps open loop from the mean

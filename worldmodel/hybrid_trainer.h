@@ -38,17 +38,24 @@ absl::StatusOr<HybridBase> LoadHybridBase(const std::string& base);
 // One-step training: for every transition (s, a, s') of the train and
 // validation splits, the base predicts s_mj; the target is the normalised
 // tangent correction (delta(s, s') - delta(s, s_mj)) / correction_std, the
-// per-entry std of the corrections over the training split (0, and never
-// corrected, below 1e-8: MuJoCo exact there; saved with the weights). Each
+// per-entry std of the corrections over the training split (saved with the
+// weights; 0, never corrected, below 1e-8 where MuJoCo is exact, and for the
+// position entries: velocities are corrected, positions follow them). Each
 // member fits a Gaussian over it (NLL, Adam at config.learning_rate, default
-// 1e-3, early stopping on the validation split); members train in parallel,
-// one intra-op thread each, seeded: the same request gives the same weights.
-// Metrics: validation_loss (mean member NLL) and the validation RMS of the
-// tangent error over the data's delta std of the base alone (validation_rmse_mujoco) and of
-// the hybrid (validation_rmse_hybrid). `progress` may be empty.
+// 1e-3). The weights kept, and early stopping, go by the member's open-loop
+// rollout error over validation windows of config.horizon() steps (default
+// 32): one-step fits that keep improving can make rollouts worse. Members
+// train in parallel, one intra-op thread each, seeded: the same request
+// gives the same weights.
+// Metrics: validation_loss (the members' mean rollout error: mean squared
+// tangent error over the data's delta std), validation_one_step_nll, and
+// the one-step validation RMS tangent error over the delta std of the base
+// alone (validation_rmse_mujoco) and of the hybrid (validation_rmse_hybrid).
+// `progress` may be empty.
 // Errors: LoadHybridBase's; INVALID_ARGUMENT for resume or init_from (not
 // supported) or a base whose state layout or dt differs from the data's;
-// FAILED_PRECONDITION when a split has no transition; dataset errors.
+// FAILED_PRECONDITION when a split has no transition or no validation
+// window; dataset errors.
 absl::StatusOr<v1::CheckpointManifest> TrainHybridAndPublish(
     const TrainingRequest& request,
     const std::function<void(const TrainingProgress&)>& progress);

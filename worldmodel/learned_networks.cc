@@ -256,8 +256,8 @@ class BlackboxMember : public MemberNetwork {
 // normalised tangent delta (passed in Step's `parameters` slot).
 // correction_std [2 nv] (a non-trainable parameter, saved with the weights,
 // the same in every member) is the per-entry std of the corrections in the
-// training data; 0 where MuJoCo was never wrong (e.g. a coordinate the data
-// never moves), so no correction is ever added there.
+// training data; 0 where no correction is ever added (training sets the
+// position entries and those MuJoCo is exact on to 0).
 class HybridMember : public MemberNetwork {
  public:
   HybridMember(const StateOps& ops, const std::vector<int>& hidden) {

@@ -323,6 +323,7 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
     // One-step residual training: a fixed rate, a shorter default run.
     if (config.learning_rate() <= 0) config.set_learning_rate(1e-3);
     if (config.max_steps() == 0) config.set_max_steps(2000);
+    if (config.horizon() == 0) config.set_horizon(32);
   }
   if (config.ensemble_size() == 0) config.set_ensemble_size(5);
   if (config.hidden().empty()) {
