@@ -4,6 +4,7 @@ namespace wm::worldmodel {
 
 std::vector<int> DefaultHidden(const std::string& kind) {
   if (kind == "blackbox") return {200, 200, 200, 200};
+  if (kind == "hybrid") return {128, 128};
   return {112, 96};
 }
 

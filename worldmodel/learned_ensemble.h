@@ -16,7 +16,7 @@
 namespace wm::worldmodel {
 
 struct LearnedEnsemble {
-  std::string kind;         // "physics" or "blackbox"
+  std::string kind;         // "physics", "blackbox" or "hybrid"
   std::vector<int> hidden;  // the members' hidden widths
   std::unique_ptr<StateOps> ops;
   std::vector<std::shared_ptr<MemberNetwork>> members;
@@ -30,7 +30,7 @@ LearnedEnsemble BuildEnsemble(const v1::CheckpointManifest& manifest);
 
 // Default hidden widths of a kind: physics [112, 96] (under 0.25 MFLOP per
 // sample-step for 5 members on the built-in scenes: 0.23 on push, the
-// largest), blackbox 4 x 200.
+// largest), blackbox 4 x 200, hybrid [128, 128].
 std::vector<int> DefaultHidden(const std::string& kind);
 
 }  // namespace wm::worldmodel

@@ -225,6 +225,7 @@ absl::StatusOr<std::unique_ptr<WorldModel>> LoadLearnedModel(
 
 }  // namespace wm::worldmodel
 
+#include "worldmodel/hybrid_model.h"
 #include "worldmodel/model_factory.h"
 #include "worldmodel/model_registry_hooks.h"
 
@@ -233,6 +234,7 @@ namespace wm::worldmodel {
 void RegisterLearnedModels(ModelFactory* factory) {
   factory->Register("physics", LoadLearnedModel);
   factory->Register("blackbox", LoadLearnedModel);
+  factory->Register("hybrid", LoadHybridModel);
 }
 
 }  // namespace wm::worldmodel

@@ -250,6 +250,79 @@ class BlackboxMember : public MemberNetwork {
   std::shared_ptr<Mlp> network_;
 };
 
+// The hybrid kind's residual member: a Gaussian over the normalised
+// tangent-space correction c of a MuJoCo step, (true delta - MuJoCo delta) /
+// correction_std, from the state, the action and the MuJoCo step's
+// normalised tangent delta (passed in Step's `parameters` slot).
+// correction_std [2 nv] (a non-trainable parameter, saved with the weights,
+// the same in every member) is the per-entry std of the corrections in the
+// training data; 0 where no correction is ever added (training sets the
+// position entries and those MuJoCo is exact on to 0).
+class HybridMember : public MemberNetwork {
+ public:
+  HybridMember(const StateOps& ops, const std::vector<int>& hidden) {
+    network_ = register_module(
+        "network", std::make_shared<Mlp>(ops.nx() + ops.nu() + 2 * ops.nv(),
+                                         hidden, 4 * ops.nv()));
+    correction_std_ = register_parameter(
+        "correction_std", ops.delta_std().clone(), /*requires_grad=*/false);
+    RegisterBounds(2 * ops.nv());
+  }
+
+  bool uses_parameters() const override { return false; }
+
+  std::pair<torch::Tensor, torch::Tensor> Encode(
+      const StateOps&, const torch::Tensor&, const torch::Tensor&) override {
+    LOG(FATAL) << "hybrid members infer no parameters";
+  }
+
+  // `mujoco_delta`: NormalizeDelta(TangentDelta(states, MuJoCo's next
+  // states)) [B, 2 nv]. next_state = states (+) (MuJoCo delta + c std).
+  MemberStep Step(const StateOps& ops, const torch::Tensor& states,
+                  const torch::Tensor& actions,
+                  const torch::Tensor& mujoco_delta) override {
+    auto out = network_->forward(
+        torch::cat({ops.StateFeatures(states), ops.NormalizeActions(actions),
+                    mujoco_delta},
+                   1));
+    const int width = 2 * ops.nv();
+    MemberStep step;
+    step.mean = out.narrow(1, 0, width);
+    step.log_variance = BoundLogVariance(out.narrow(1, width, width));
+    step.next_state =
+        ops.TangentIntegrate(states, ops.DenormalizeDelta(mujoco_delta) +
+                                         step.mean * correction_std_);
+    return step;
+  }
+
+  torch::Tensor AleatoricStd(const StateOps& ops,
+                             const MemberStep& step) const override {
+    return torch::exp(0.5 * step.log_variance) * correction_std_;
+  }
+
+  void StackFrom(const std::vector<const MemberNetwork*>& members) override {
+    std::vector<const Mlp*> networks;
+    for (const MemberNetwork* member : members) {
+      networks.push_back(
+          static_cast<const HybridMember*>(member)->network_.get());
+    }
+    network_->StackFrom(networks);
+    StackBounds(members);
+    correction_std_.copy_(
+        static_cast<const HybridMember*>(members.front())->correction_std_);
+  }
+
+  const torch::Tensor& correction_std() const { return correction_std_; }
+  void set_correction_std(const torch::Tensor& value) {
+    torch::NoGradGuard no_grad;
+    correction_std_.copy_(value);
+  }
+
+ private:
+  std::shared_ptr<Mlp> network_;
+  torch::Tensor correction_std_;
+};
+
 }  // namespace
 
 void MemberNetwork::RegisterBounds(int size) {
@@ -307,10 +380,24 @@ torch::Tensor MemberNetwork::BoundPenalty() const {
   return 0.01 * (max_log_variance_.sum() - min_log_variance_.sum());
 }
 
+torch::Tensor HybridCorrectionStd(const MemberNetwork& member) {
+  const auto* hybrid = dynamic_cast<const HybridMember*>(&member);
+  CHECK(hybrid != nullptr) << "not a hybrid member";
+  return hybrid->correction_std();
+}
+
+void SetHybridCorrectionStd(MemberNetwork& member,
+                            const torch::Tensor& correction_std) {
+  auto* hybrid = dynamic_cast<HybridMember*>(&member);
+  CHECK(hybrid != nullptr) << "not a hybrid member";
+  hybrid->set_correction_std(correction_std);
+}
+
 std::shared_ptr<MemberNetwork> MakeMember(const std::string& kind,
                                           const StateOps& ops,
                                           const std::vector<int>& hidden) {
   if (kind == "physics") return std::make_shared<PhysicsMember>(ops, hidden);
+  if (kind == "hybrid") return std::make_shared<HybridMember>(ops, hidden);
   CHECK_EQ(kind, "blackbox") << "unknown learned model kind";
   return std::make_shared<BlackboxMember>(ops, hidden);
 }

@@ -20,7 +20,7 @@ struct MemberStep {
   torch::Tensor next_state;  // [B, nx]
   // The normalised quantity the member predicts and its log-variance:
   // physics: the velocity change [B, nv]; blackbox: the tangent delta
-  // [B, 2 nv].
+  // [B, 2 nv]; hybrid: the correction of MuJoCo's tangent delta [B, 2 nv].
   torch::Tensor mean;
   torch::Tensor log_variance;
 };
@@ -36,7 +36,8 @@ class MemberNetwork : public torch::nn::Module {
   virtual std::pair<torch::Tensor, torch::Tensor> Encode(
       const StateOps& ops, const torch::Tensor& history_states,
       const torch::Tensor& history_actions) = 0;
-  // One step with normalised parameters [B, P] (ignored by blackbox).
+  // One step with normalised parameters [B, P] (ignored by blackbox; for
+  // hybrid: the normalised tangent delta of the MuJoCo step [B, 2 nv]).
   virtual MemberStep Step(const StateOps& ops, const torch::Tensor& states,
                           const torch::Tensor& actions,
                           const torch::Tensor& parameters) = 0;
@@ -64,12 +65,19 @@ class MemberNetwork : public torch::nn::Module {
   torch::Tensor stacked_max_log_variance_, stacked_min_log_variance_;
 };
 
-// Creates a member of `kind` ("physics" or "blackbox") with the given hidden
+// Creates a member of `kind` ("physics", "blackbox" or "hybrid") with the given hidden
 // widths for `ops`. Weights are initialised from torch's generator: seed it
 // first (torch::manual_seed) for reproducible members.
 std::shared_ptr<MemberNetwork> MakeMember(const std::string& kind,
                                           const StateOps& ops,
                                           const std::vector<int>& hidden);
+
+// Hybrid members only (CHECK-fails otherwise): the per-entry tangent scale
+// of the correction the member predicts (step.mean * it is the correction
+// in tangent units), [2 nv]; and setting it (training, from the data).
+torch::Tensor HybridCorrectionStd(const MemberNetwork& member);
+void SetHybridCorrectionStd(MemberNetwork& member,
+                            const torch::Tensor& correction_std);
 
 // One network computing all `members` (of `kind`, built with `hidden` for
 // `ops`) in one set of batched operations, for inference: K members cost

@@ -5,7 +5,8 @@ namespace wm::worldmodel {
 
 class ModelFactory;
 
-// Registers the learned model kinds ("physics", "blackbox") with `factory`.
+// Registers the learned model kinds ("physics", "blackbox", "hybrid") with
+// `factory`.
 // Defined in the LibTorch target (wm_worldmodel_torch); binaries that load
 // learned checkpoints call it once at start-up. Torch-free header.
 void RegisterLearnedModels(ModelFactory* factory);

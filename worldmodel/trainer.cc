@@ -20,6 +20,7 @@
 #include "util/logging.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
+#include "worldmodel/hybrid_trainer.h"
 #include "worldmodel/learned_ensemble.h"
 #include "worldmodel/model_factory.h"
 #include "worldmodel/torch_runtime.h"
@@ -312,9 +313,17 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
 absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
     v1::TrainingConfig config) {
   if (config.model().empty()) config.set_model("physics");
-  if (config.model() != "physics" && config.model() != "blackbox") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "model: unknown kind '", config.model(), "' (physics or blackbox)"));
+  if (config.model() != "physics" && config.model() != "blackbox" &&
+      config.model() != "hybrid") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model: unknown kind '", config.model(),
+                     "' (physics, blackbox or hybrid)"));
+  }
+  if (config.model() == "hybrid") {
+    // One-step residual training: a fixed rate, a shorter default run.
+    if (config.learning_rate() <= 0) config.set_learning_rate(1e-3);
+    if (config.max_steps() == 0) config.set_max_steps(2000);
+    if (config.horizon() == 0) config.set_horizon(32);
   }
   if (config.ensemble_size() == 0) config.set_ensemble_size(5);
   if (config.hidden().empty()) {
@@ -397,6 +406,12 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   UseOneIntraOpThread();
   WM_ASSIGN_OR_RETURN(v1::TrainingConfig config,
                       WithTrainingDefaults(request.config));
+  if (config.model() == "hybrid") {
+    return TrainHybridAndPublish(request, progress);
+  }
+  if (!request.base.empty()) {
+    return absl::InvalidArgumentError("--base applies to --model hybrid only");
+  }
   WM_ASSIGN_OR_RETURN(auto dataset, datasets::Dataset::Open(request.data_dir));
   const v1::DatasetManifest& data = dataset->manifest();
 

@@ -21,6 +21,10 @@ struct TrainingRequest {
   // kind, sizes, history length and normalisation are kept and whose weights
   // every member starts from. Empty: train from scratch.
   std::string init_from;
+  // Hybrid models only: the MuJoCo base, MODELS/NAME[/N] of kind "mujoco"
+  // or mujoco:DATA_DIR (the dataset's scene at nominal values); see
+  // LoadHybridBase in hybrid_trainer.h.
+  std::string base;
 };
 
 struct TrainingProgress {
@@ -50,6 +54,8 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
 // history steps and normalisation replace the config's, and its weights are
 // the starting point (parameters the data leaves unknown, NaN, get no
 // parameter loss, as always).
+// config.model() "hybrid" is trained by TrainHybridAndPublish
+// (hybrid_trainer.h); `base` is refused for the other kinds.
 // Errors: NOT_FOUND / DATA_LOSS from the dataset or init_from,
 // INVALID_ARGUMENT for a bad config or an init_from model whose state
 // layout or parameter names differ from the dataset's, FAILED_PRECONDITION when

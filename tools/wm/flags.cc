@@ -48,6 +48,10 @@ ABSL_FLAG(std::string, protocol, "",
 ABSL_FLAG(std::string, init, "",
           "train: fine-tune from this pretrained model (MODELS/NAME[/N]): "
           "its kind, sizes, history and normalisation are kept.");
+ABSL_FLAG(std::string, base, "",
+          "train --model hybrid: the MuJoCo base, MODELS/NAME[/N] of kind "
+          "mujoco (e.g. from wm sysid --out) or mujoco:DATA_DIR (the "
+          "dataset's scene at nominal values).");
 ABSL_FLAG(std::string, split, "test",
           "eval: the episodes scored: test (the test split) or all (a "
           "dataset held out whole, e.g. one real run).");

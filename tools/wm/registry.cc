@@ -36,12 +36,14 @@ const std::vector<Subcommand>& AllSubcommands() {
            {"config"},
            RunInspect},
           {"train",
-           "train a learned world model (physics or blackbox) on a dataset",
-           "wm train --data DIR --out MODELS/NAME [--model physics|blackbox] "
-           "[--config FILE] [--resume] [--max_steps N] [--ensemble_size K] "
-           "[--init MODELS/PRETRAINED[/N]]",
+           "train a learned world model (physics, blackbox or hybrid) on a "
+           "dataset",
+           "wm train --data DIR --out MODELS/NAME "
+           "[--model physics|blackbox|hybrid] [--config FILE] [--resume] "
+           "[--max_steps N] [--ensemble_size K] [--init MODELS/PRETRAINED[/N]] "
+           "[--base MODELS/MUJOCO[/N]|mujoco:DATA_DIR (hybrid)]",
            {"config", "data", "out", "model", "resume", "seed", "workers",
-            "max_steps", "ensemble_size", "init"},
+            "max_steps", "ensemble_size", "init", "base"},
            RunTrain},
           {"eval",
            "score a model on a dataset's test split beside baselines",

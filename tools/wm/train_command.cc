@@ -41,6 +41,7 @@ absl::StatusOr<worldmodel::TrainingRequest> ResolveRequest(
   request.model_dir = absl::GetFlag(FLAGS_out);
   request.resume = absl::GetFlag(FLAGS_resume);
   request.init_from = absl::GetFlag(FLAGS_init);
+  request.base = absl::GetFlag(FLAGS_base);
   if (request.data_dir.empty()) {
     return absl::InvalidArgumentError("--data is required");
   }
@@ -60,6 +61,7 @@ absl::Status Train(const worldmodel::TrainingRequest& request) {
                     ? ""
                     : " (fine-tuning " + request.init_from +
                           "; its kind and sizes apply)")
+            << (request.base.empty() ? "" : " on MuJoCo base " + request.base)
             << "\n";
   ProgressBar bar("steps", config.ensemble_size() * config.max_steps());
   auto progress = [&](const worldmodel::TrainingProgress& state) {
@@ -80,6 +82,13 @@ absl::Status Train(const worldmodel::TrainingRequest& request) {
                                manifest->metrics().at("validation_loss"))
             << ") in " << absl::StrFormat("%.0f", bar.ElapsedSeconds())
             << " s\n";
+  if (manifest->kind() == "hybrid") {
+    std::cout << absl::StrFormat(
+        "validation one-step RMS error (normalised tangent): MuJoCo base "
+        "%.4g, hybrid %.4g\n",
+        manifest->metrics().at("validation_rmse_mujoco"),
+        manifest->metrics().at("validation_rmse_hybrid"));
+  }
   return absl::OkStatus();
 }
 
