@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real-data benchmarks of issue 7, from ../shared/data/real/ in one
 # command: imports, the Acosta protocol check, system identification,
-# simulated pretraining and fine-tuning on the real logs, then every score.
+# simulated pretraining and fine-tuning on the real logs, hybrids (the
+# identified MuJoCo model plus a learned residual), then every score.
 # Imports, fits and trained models are cached under --out and reused on a
 # second run (delete a directory to redo that step).
 # Usage: tools/real_benchmark.sh [--data DIR] [--out DIR] [--quick]
@@ -147,18 +148,26 @@ cached "$MODELS/pendulum_physics" "$WM" train --data "$DATA/pendulum_fit" \
   --config configs/train/fine_tune.pbtxt --max_steps "$FINETUNE_STEPS"
 
 echo
-echo "== 5. cube tosses 300-399: each model against MuJoCo with the paper's parameters"
+echo "== 5. hybrids: the identified MuJoCo model plus a learned residual"
+cached "$MODELS/toss_hybrid" "$WM" train --model hybrid --data "$DATA/tosses_train" \
+  --base "$MODELS/toss_sysid" --out "$MODELS/toss_hybrid"
+cached "$MODELS/pendulum_hybrid" "$WM" train --model hybrid \
+  --data "$DATA/pendulum_fit" --base "$MODELS/pendulum_sysid" \
+  --out "$MODELS/pendulum_hybrid"
+
+echo
+echo "== 6. cube tosses 300-399: each model against MuJoCo with the paper's parameters"
 PAPER="mujoco:$DATA/tosses_test"
-for model in toss_sysid toss_physics; do
+for model in toss_sysid toss_physics toss_hybrid; do
   "$WM" eval --protocol acosta_toss --model "$MODELS/$model" --baseline "$PAPER" \
     --data "$DATA/tosses_test" --json "$REPORTS/tosses_test_$model.json" \
     | tee "$REPORTS/tosses_test_$model.txt"
 done
 
 echo
-echo "== 6. double pendulum: open-loop error at 0.5 s and 2 s"
+echo "== 7. double pendulum: open-loop error at 0.5 s and 2 s"
 for run in 04 12; do
-  for model in pendulum_sysid pendulum_physics; do
+  for model in pendulum_sysid pendulum_physics pendulum_hybrid; do
     "$WM" eval --model "$MODELS/$model" --data "$DATA/pendulum_$run" --split all \
       --config configs/eval/pendulum_real.pbtxt \
       --json "$REPORTS/pendulum_${run}_$model.json" \
@@ -167,7 +176,7 @@ for run in 04 12; do
 done
 
 echo
-echo "== 7. summary"
+echo "== 8. summary"
 /usr/bin/python3 tools/real_benchmark_summary.py "$REPORTS" "$MODELS" \
   | tee "$REPORTS/summary.txt"
 echo "real benchmark done in $(( (SECONDS - START) / 60 )) min; reports in $REPORTS"

@@ -9,8 +9,8 @@ import os
 import shutil
 import sys
 
-TOSS_MODELS = ["toss_sysid", "toss_physics"]
-PENDULUM_MODELS = ["pendulum_sysid", "pendulum_physics"]
+TOSS_MODELS = ["toss_sysid", "toss_physics", "toss_hybrid"]
+PENDULUM_MODELS = ["pendulum_sysid", "pendulum_physics", "pendulum_hybrid"]
 
 
 def load(path):
