@@ -606,20 +606,13 @@ absl::StatusOr<v1::CheckpointManifest> TrainHybridAndPublish(
     metrics["train_transitions"] = static_cast<double>(train.size());
   }
 
-  // Publish <N>.tmp, then rename to <N>.
-  std::error_code ignored;
-  fs::create_directories(request.model_dir, ignored);
-  WM_ASSIGN_OR_RETURN(int64_t version, NextModelVersion(request.model_dir));
-  manifest.set_version(version);
-  const std::string final_dir = absl::StrCat(request.model_dir, "/", version);
-  const std::string temporary_dir = final_dir + ".tmp";
-  fs::remove_all(temporary_dir, ignored);
-  fs::create_directories(temporary_dir, ignored);
-  WM_RETURN_IF_ERROR(
-      SaveEnsembleWeights(temporary_dir + "/weights.pt", ensemble.members));
-  WM_RETURN_IF_ERROR(
-      WriteTextProtoFile(temporary_dir + "/manifest.pbtxt", manifest));
-  WM_RETURN_IF_ERROR(RenamePath(temporary_dir, final_dir));
+  WM_RETURN_IF_ERROR(PublishModelVersion(request.model_dir, &manifest,
+                                         [&](const std::string& directory) {
+                                           return SaveEnsembleWeights(
+                                               directory + "/weights.pt",
+                                               ensemble.members);
+                                         })
+                         .status());
   return manifest;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "util/file_util.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "worldmodel/mujoco_model.h"
@@ -161,6 +162,35 @@ absl::StatusOr<std::unique_ptr<WorldModel>> ModelFactory::Load(
                      absl::StrJoin(kinds(), ", "), ")"));
   }
   return loader->second(version_dir, manifest);
+}
+
+absl::StatusOr<std::string> PublishModelVersion(
+    const std::string& model_dir, v1::CheckpointManifest* manifest,
+    const std::function<absl::Status(const std::string&)>& write_files) {
+  std::error_code error;
+  fs::create_directories(model_dir, error);
+  WM_ASSIGN_OR_RETURN(const int64_t version, NextModelVersion(model_dir));
+  if (error) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot create model directory ", model_dir, ": ", error.message()));
+  }
+  std::string name = fs::path(model_dir).filename().string();
+  if (name.empty()) name = fs::path(model_dir).parent_path().filename();
+  manifest->set_name(name);
+  manifest->set_version(version);
+  const std::string final_dir = absl::StrCat(model_dir, "/", version);
+  const std::string temporary_dir = final_dir + ".tmp";
+  fs::remove_all(temporary_dir, error);
+  fs::create_directories(temporary_dir, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot create ", temporary_dir, ": ", error.message()));
+  }
+  if (write_files) WM_RETURN_IF_ERROR(write_files(temporary_dir));
+  WM_RETURN_IF_ERROR(
+      WriteTextProtoFile(temporary_dir + "/manifest.pbtxt", *manifest));
+  WM_RETURN_IF_ERROR(RenamePath(temporary_dir, final_dir));
+  return final_dir;
 }
 
 }  // namespace wm::worldmodel

@@ -68,6 +68,17 @@ std::vector<int64_t> ListModelVersions(const std::string& model_dir);
 // a directory.
 absl::StatusOr<int64_t> NextModelVersion(const std::string& model_dir);
 
+// Publishes `manifest` as the next version of `model_dir` (created when
+// missing), atomically: sets its name (the directory's) and version N =
+// NextModelVersion, lets `write_files` (may be empty) write the other files
+// (weights.pt) into `<N>.tmp`, writes `<N>.tmp/manifest.pbtxt` and renames
+// `<N>.tmp` to `<N>`. Returns the version directory. Errors:
+// FAILED_PRECONDITION when model_dir is not a directory; file errors and
+// write_files' errors.
+absl::StatusOr<std::string> PublishModelVersion(
+    const std::string& model_dir, v1::CheckpointManifest* manifest,
+    const std::function<absl::Status(const std::string&)>& write_files);
+
 // "NAME/N" for the version directory ".../NAME/N" (for reports).
 std::string ModelVersionName(const std::string& version_dir);
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
@@ -10,13 +9,10 @@
 #include "util/file_util.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
-#include "worldmodel/model_factory.h"
 #include "worldmodel/pendulum_base_parameters.h"
 
 namespace wm::worldmodel {
 namespace {
-
-namespace fs = std::filesystem;
 
 // The q-quantile of sorted values, linear interpolation (type 7).
 double Quantile(const std::vector<double>& sorted, double q) {
@@ -170,33 +166,6 @@ v1::CheckpointManifest SysidManifest(const SysidSetup& setup,
     metrics["sysid_holdout_objective"] = report.holdout_objective().value();
   }
   return manifest;
-}
-
-absl::StatusOr<std::string> PublishManifestVersion(
-    const std::string& model_dir, v1::CheckpointManifest manifest) {
-  std::error_code error;
-  fs::create_directories(model_dir, error);
-  WM_ASSIGN_OR_RETURN(const int64_t version, NextModelVersion(model_dir));
-  if (error) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot create model directory ", model_dir, ": ", error.message()));
-  }
-  std::string name = fs::path(model_dir).filename().string();
-  if (name.empty()) name = fs::path(model_dir).parent_path().filename();
-  manifest.set_name(name);
-  manifest.set_version(version);
-  const std::string final_dir = absl::StrCat(model_dir, "/", version);
-  const std::string temporary_dir = final_dir + ".tmp";
-  fs::remove_all(temporary_dir, error);
-  fs::create_directories(temporary_dir, error);
-  if (error) {
-    return absl::InternalError(
-        absl::StrCat("cannot create ", temporary_dir, ": ", error.message()));
-  }
-  WM_RETURN_IF_ERROR(
-      WriteTextProtoFile(temporary_dir + "/manifest.pbtxt", manifest));
-  WM_RETURN_IF_ERROR(RenamePath(temporary_dir, final_dir));
-  return final_dir;
 }
 
 }  // namespace wm::worldmodel

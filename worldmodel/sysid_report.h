@@ -46,13 +46,6 @@ absl::Status WriteSysidReportJson(const std::string& path,
 v1::CheckpointManifest SysidManifest(const SysidSetup& setup,
                                      const v1::SysidReport& report);
 
-// Publishes `manifest` as the next version of `model_dir` (created when
-// missing): writes `<N>.tmp/manifest.pbtxt`, then renames it to `<N>`, N =
-// NextModelVersion. Returns the version directory. Errors: FAILED_PRECONDITION
-// when model_dir is not a directory; file errors.
-absl::StatusOr<std::string> PublishManifestVersion(
-    const std::string& model_dir, v1::CheckpointManifest manifest);
-
 }  // namespace wm::worldmodel
 
 #endif  // WM_WORLDMODEL_SYSID_REPORT_H_

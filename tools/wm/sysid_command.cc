@@ -21,6 +21,7 @@
 #include "tools/wm/subcommand.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
+#include "worldmodel/model_factory.h"
 #include "worldmodel/sysid.h"
 #include "worldmodel/sysid_data.h"
 #include "worldmodel/sysid_report.h"
@@ -230,8 +231,8 @@ absl::Status Sysid(v1::SysidConfig config) {
     manifest.set_dataset_dir(dataset->directory());
     manifest.set_git_revision(WM_GIT_REVISION);
     WM_ASSIGN_OR_RETURN(const std::string version_dir,
-                        worldmodel::PublishManifestVersion(
-                            absl::GetFlag(FLAGS_out), std::move(manifest)));
+                        worldmodel::PublishModelVersion(
+                            absl::GetFlag(FLAGS_out), &manifest, {}));
     report.set_model_version(version_dir);
   }
   report.set_seconds(
