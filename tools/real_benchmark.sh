@@ -62,7 +62,8 @@ else
 fi
 
 # import PRESET OUT FILE...: imports the given files (linked into a
-# temporary directory) unless OUT exists already.
+# temporary directory) unless OUT exists already, and keeps the source
+# dataset's LICENSE beside the copy (both datasets ask for that).
 import() {
   local preset="$1" out="$2"; shift 2
   [ -f "$out/manifest.pbtxt" ] && return 0
@@ -71,6 +72,12 @@ import() {
   for file in "$@"; do ln -s "$file" "$staging/"; done
   "$WM" import --preset "$preset" --in "$staging" --out "$out" --overwrite
   rm -rf "$staging"
+  local licence
+  case "$preset" in
+    cube_toss) licence="$REAL/cube_toss/LICENSE" ;;
+    double_pendulum) licence="$REAL/double_pendulum/LICENSE" ;;
+  esac
+  cp "$licence" "$out/LICENSE"
 }
 # cached DIR COMMAND...: runs COMMAND unless DIR already holds a version.
 cached() {
@@ -97,6 +104,7 @@ for run in 04 12; do
     /usr/bin/python3 tools/split_log.py "$RUNS/trajectory_$run.csv" \
       "$DATA/pieces_$run" --seconds 3 --stride 0.5
     import double_pendulum "$DATA/pendulum_$run" "$DATA/pieces_$run"/*.csv
+    rm -rf "$DATA/pieces_$run"
   fi
 done
 
