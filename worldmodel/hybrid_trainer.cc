@@ -355,8 +355,9 @@ class Progress {
 };
 
 // Trains member k on the one-step NLL; its weights end as the best on the
-// validation windows' open-loop rollout error (RolloutError), which is
-// returned. Minibatches from a generator seeded by (seed, k).
+// validation windows' open-loop rollout error (RolloutError), the untrained
+// zero correction included, which is returned. Minibatches from a generator
+// seeded by (seed, k).
 double TrainMember(const v1::TrainingConfig& config, const StateOps& ops,
                    const std::vector<int>& hidden, const ResidualData& train,
                    const MujocoModel& base, const Windows& windows, int k,
@@ -368,7 +369,10 @@ double TrainMember(const v1::TrainingConfig& config, const StateOps& ops,
       member.parameters(), torch::optim::AdamOptions(config.learning_rate()));
   std::mt19937_64 rng(sim::MixBits(config.seed() * 7919 + k));
   std::uniform_int_distribution<int64_t> pick(0, train.size() - 1);
-  double best_validation = std::numeric_limits<double>::infinity();
+  // Step 0 is a candidate too: the untrained member adds no correction, so
+  // a residual that never beats the MuJoCo base on validation rollouts is
+  // not kept.
+  double best_validation = RolloutError(member, ops, base, windows);
   int stale = 0;
   double train_loss = 0;
   int64_t since_report = 0;

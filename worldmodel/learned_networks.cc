@@ -23,6 +23,14 @@ class Mlp : public torch::nn::Module {
     layers_.push_back(register_module("layer" + std::to_string(hidden.size()),
                                       torch::nn::Linear(width, output)));
   }
+  // Zeroes the output layer's weights and biases of outputs [first, first +
+  // count), so those outputs start at exactly 0 whatever the input.
+  void ZeroOutputs(int first, int count) {
+    torch::NoGradGuard no_grad;
+    layers_.back()->weight.narrow(0, first, count).zero_();
+    layers_.back()->bias.narrow(0, first, count).zero_();
+  }
+
   // x [N, input] -> [N, output]. Stacked (see StackFrom): x holds K blocks
   // of N / K rows, block k for member k.
   torch::Tensor forward(torch::Tensor x) {
@@ -264,6 +272,9 @@ class HybridMember : public MemberNetwork {
     network_ = register_module(
         "network", std::make_shared<Mlp>(ops.nx() + ops.nu() + 2 * ops.nv(),
                                          hidden, 4 * ops.nv()));
+    // The correction starts at zero: an untrained member is its MuJoCo base,
+    // which early stopping can then keep (hybrid_trainer.cc).
+    network_->ZeroOutputs(0, 2 * ops.nv());
     correction_std_ = register_parameter(
         "correction_std", ops.delta_std().clone(), /*requires_grad=*/false);
     RegisterBounds(2 * ops.nv());
