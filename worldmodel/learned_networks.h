@@ -65,9 +65,9 @@ class MemberNetwork : public torch::nn::Module {
   torch::Tensor stacked_max_log_variance_, stacked_min_log_variance_;
 };
 
-// Creates a member of `kind` ("physics", "blackbox" or "hybrid") with the given hidden
-// widths for `ops`. Weights are initialised from torch's generator: seed it
-// first (torch::manual_seed) for reproducible members.
+// Creates a member of `kind` ("physics", "blackbox" or "hybrid") with the given
+// hidden widths for `ops`. Weights are initialised from torch's generator: seed
+// it first (torch::manual_seed) for reproducible members.
 std::shared_ptr<MemberNetwork> MakeMember(const std::string& kind,
                                           const StateOps& ops,
                                           const std::vector<int>& hidden);

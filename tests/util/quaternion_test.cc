@@ -142,7 +142,6 @@ TEST(QuaternionTest, IntegrateInvertsDifference) {
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(sign * back[i], q2[i], 1e-12);
 }
 
-
 TEST(QuaternionTest, SlerpRotatesAtAConstantRateOnTheShortestPath) {
   const double identity[4] = {1, 0, 0, 0};
   // 90 degrees about z, given with the sign that is the long way round.
