@@ -26,6 +26,7 @@
 #include "worldmodel/learned_ensemble.h"
 #include "worldmodel/model_factory.h"
 #include "worldmodel/torch_runtime.h"
+#include "worldmodel/training_batch.h"
 #include "worldmodel/weights_file.h"
 
 namespace wm::worldmodel {
@@ -272,13 +273,6 @@ void Normalize(const torch::Tensor& correction_std, ResidualData* data) {
       torch::zeros_like(data->target));
 }
 
-torch::Tensor GaussianNll(const torch::Tensor& mean,
-                          const torch::Tensor& log_variance,
-                          const torch::Tensor& target) {
-  return 0.5 *
-         (log_variance + (target - mean).pow(2) * torch::exp(-log_variance));
-}
-
 double ValidationNll(MemberNetwork& member, const StateOps& ops,
                      const ResidualData& validation) {
   torch::NoGradGuard no_grad;
@@ -315,13 +309,6 @@ double RolloutError(MemberNetwork& member, const StateOps& ops,
   }
   const double mean = error / horizon;
   return std::isfinite(mean) ? mean : std::numeric_limits<double>::infinity();
-}
-
-void CopyParameters(const MemberNetwork& from, MemberNetwork& to) {
-  torch::NoGradGuard no_grad;
-  auto source = from.parameters();
-  auto target = to.parameters();
-  for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
 }
 
 // Reports progress from the workers under a lock.

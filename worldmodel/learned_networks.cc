@@ -404,6 +404,13 @@ void SetHybridCorrectionStd(MemberNetwork& member,
   hybrid->set_correction_std(correction_std);
 }
 
+void CopyParameters(const MemberNetwork& from, MemberNetwork& to) {
+  torch::NoGradGuard no_grad;
+  auto source = from.parameters();
+  auto target = to.parameters();
+  for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
+}
+
 std::shared_ptr<MemberNetwork> MakeMember(const std::string& kind,
                                           const StateOps& ops,
                                           const std::vector<int>& hidden) {

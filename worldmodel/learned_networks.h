@@ -65,6 +65,10 @@ class MemberNetwork : public torch::nn::Module {
   torch::Tensor stacked_max_log_variance_, stacked_min_log_variance_;
 };
 
+// Copies every parameter of `from` into `to`, a member built with the same
+// kind and sizes (early stopping keeps the best weights this way).
+void CopyParameters(const MemberNetwork& from, MemberNetwork& to);
+
 // Creates a member of `kind` ("physics", "blackbox" or "hybrid") with the given
 // hidden widths for `ops`. Weights are initialised from torch's generator: seed
 // it first (torch::manual_seed) for reproducible members.

@@ -133,13 +133,6 @@ absl::StatusOr<MemberState> LoadMemberState(const TrainingSetup& setup, int k,
   return state;
 }
 
-void CopyParameters(const MemberNetwork& from, MemberNetwork& to) {
-  torch::NoGradGuard no_grad;
-  auto source = from.parameters();
-  auto target = to.parameters();
-  for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
-}
-
 // Reports progress and appends metrics lines; shared by the workers.
 class TrainingLog {
  public:

@@ -24,16 +24,12 @@ WindowBatch ToBatch(const std::vector<datasets::Window>& windows, int nx,
   return batch;
 }
 
-namespace {
-
 torch::Tensor GaussianNll(const torch::Tensor& mean,
                           const torch::Tensor& log_variance,
                           const torch::Tensor& target) {
   return 0.5 *
          (log_variance + (target - mean).pow(2) * torch::exp(-log_variance));
 }
-
-}  // namespace
 
 LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
                      const WindowBatch& batch, double multi_step_weight,

@@ -26,6 +26,12 @@ struct WindowBatch {
 WindowBatch ToBatch(const std::vector<datasets::Window>& windows, int nx,
                     int nu, int num_parameters);
 
+// Elementwise Gaussian negative log-likelihood of `target` under
+// N(mean, exp(log_variance)), without the constant log(2 pi) / 2.
+torch::Tensor GaussianNll(const torch::Tensor& mean,
+                          const torch::Tensor& log_variance,
+                          const torch::Tensor& target);
+
 struct LossTerms {
   torch::Tensor total;       // what the optimiser minimises
   double one_step_nll = 0;   // Gaussian NLL of the normalised one-step target
