@@ -327,6 +327,7 @@ void BenchServing() {
   const double alone = Throughput(kConcurrentClients, 3.0, [&] {
     grpc_predict(unbatched_stub.get(), predict);
   });
+  const double empty_many = Throughput(kConcurrentClients, 3.0, echo_predict);
   const v1::PredictRequest batch32 = PushPredict("push_physics", 32);
   const Tensor states32 = *services::TensorFromProto(batch32.states(), "");
   const Tensor actions32 = *services::TensorFromProto(batch32.actions(), "");
@@ -334,8 +335,10 @@ void BenchServing() {
       200, [&] { CHECK((*physics)->Predict(states32, actions32, {}).ok()); });
   std::printf(
       "# %d concurrent batch-1 clients: compute per call %.1f us alone, %.1f "
-      "us per row in a batch of 32; RPC cost (empty RPC p50) %.1f us\n",
-      kConcurrentClients, local.p50_us, local32.p50_us / 32, empty.p50_us);
+      "us per row in a batch of 32; RPC cost: empty RPC p50 %.1f us, %.0f "
+      "empty calls/s from %d clients\n",
+      kConcurrentClients, local.p50_us, local32.p50_us / 32, empty.p50_us,
+      empty_many, kConcurrentClients);
   Report("predict_32_clients_batching_on_vs_off", batched, alone, "calls/s");
 
   // --- Planning next to the model vs over Rollout RPCs -----------------------

@@ -1,7 +1,6 @@
 #include "services/predict_batcher.h"
 
-#include <chrono>
-#include <optional>
+#include <numeric>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,9 +11,9 @@ namespace wm::services {
 
 struct PredictBatcher::Item {
   PredictCall call;
+  PredictDone done;
   absl::Time arrival;
   int64_t rows = 0;
-  std::optional<absl::StatusOr<worldmodel::Prediction>> result;
 };
 
 namespace {
@@ -53,16 +52,30 @@ worldmodel::Context MergedContext(const std::vector<const PredictCall*>& calls,
   return merged;
 }
 
-std::chrono::system_clock::time_point ToChrono(absl::Time time) {
-  return absl::ToChronoTime(time);
-}
-
 }  // namespace
 
 PredictBatcher::PredictBatcher(BatcherOptions options)
     : options_(std::move(options)) {
   CHECK_GE(options_.workers, 1);
   CHECK_GE(options_.max_batch_rows, 1);
+  for (int w = 0; w < options_.workers; ++w) {
+    workers_.emplace_back([this] { WorkerLoop(); });
+  }
+}
+
+PredictBatcher::~PredictBatcher() {
+  std::deque<std::unique_ptr<Item>> abandoned;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    stopping_ = true;
+    abandoned.swap(queue_);
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return busy_ == 0; });  // inline calls too
+  }
+  for (auto& item : abandoned) {
+    item->done(absl::UnavailableError("Predict: the server is shutting down"));
+  }
+  for (std::thread& worker : workers_) worker.join();
 }
 
 int PredictBatcher::QueueDepth() const {
@@ -70,105 +83,118 @@ int PredictBatcher::QueueDepth() const {
   return static_cast<int>(queue_.size());
 }
 
-absl::StatusOr<worldmodel::Prediction> PredictBatcher::Predict(
-    PredictCall call) {
-  Item item;
-  item.call = std::move(call);
-  item.arrival = absl::Now();
-  item.rows = item.call.states.shape[0];
-  if (options_.disabled) return std::move(RunBatch({&item}).front());
+void PredictBatcher::Submit(PredictCall call, PredictDone done) {
+  auto item = std::make_unique<Item>();
+  item->call = std::move(call);
+  item->done = std::move(done);
+  item->arrival = absl::Now();
+  item->rows = item->call.states.shape[0];
+  if (item->call.deadline < item->arrival) {
+    item->done(absl::DeadlineExceededError(
+        "Predict: the deadline passed before the call arrived"));
+    return;
+  }
   std::unique_lock<std::mutex> lock(mutex_);
-  if (static_cast<int>(queue_.size()) >= options_.max_queued_calls) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the Predict queue is full (", queue_.size(), " calls waiting)"));
+  if (busy_ == 0 && queue_.empty() && !stopping_) {
+    ++busy_;  // an idle batcher: compute at once, on this thread
+    lock.unlock();
+    std::vector<std::unique_ptr<Item>> batch;
+    batch.push_back(std::move(item));
+    RunBatch(batch);
+    lock.lock();
+    --busy_;
+    changed_.notify_all();  // a worker may take the slot for queued calls
+    return;
   }
-  queue_.push_back(&item);
+  if (static_cast<int>(queue_.size()) >= options_.max_queued_calls ||
+      stopping_) {
+    const size_t waiting = queue_.size();
+    const bool stopping = stopping_;
+    lock.unlock();
+    item->done(
+        stopping
+            ? absl::UnavailableError("Predict: the server is shutting down")
+            : absl::ResourceExhaustedError(absl::StrCat(
+                  "the Predict queue is full (", waiting, " calls waiting)")));
+    return;
+  }
+  queue_.push_back(std::move(item));
   changed_.notify_all();  // a slot waiting to fill its batch may go now
-  while (!item.result.has_value()) {
-    if (busy_ < options_.workers && !queue_.empty()) {
-      // A free slot: this thread computes the next batch. While others are
-      // busy, give more calls a moment to join.
-      const absl::Time fill_until =
-          queue_.front()->arrival + options_.max_queue_delay;
-      if (busy_ > 0 && absl::Now() < fill_until &&
-          static_cast<int64_t>(queue_.size()) < options_.max_batch_rows) {
-        changed_.wait_until(lock, ToChrono(fill_until));
-        continue;
-      }
-      std::vector<Item*> batch = TakeBatch();
-      if (batch.empty()) continue;
-      ++busy_;
-      lock.unlock();
-      std::vector<absl::StatusOr<worldmodel::Prediction>> results =
-          RunBatch(batch);
-      lock.lock();
-      for (size_t i = 0; i < batch.size(); ++i) {
-        batch[i]->result = std::move(results[i]);
-      }
-      --busy_;
-      changed_.notify_all();
-      continue;
-    }
-    if (item.call.deadline == absl::InfiniteFuture()) {
-      changed_.wait(lock);
-    } else if (changed_.wait_until(lock, ToChrono(item.call.deadline)) ==
-                   std::cv_status::timeout &&
-               !item.result.has_value()) {
-      // Still queued: drop it. Already computing: its answer comes soon.
-      for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-        if (*it == &item) {
-          queue_.erase(it);
-          return absl::DeadlineExceededError(
-              "Predict: the deadline passed while the call was queued");
-        }
-      }
-    }
-  }
-  return std::move(*item.result);
 }
 
-std::vector<PredictBatcher::Item*> PredictBatcher::TakeBatch() {
-  std::vector<Item*> batch;
+void PredictBatcher::WorkerLoop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    if (queue_.empty() || busy_ >= options_.workers) {
+      changed_.wait(lock);
+      continue;
+    }
+    // While others compute, give more calls a moment to join this batch.
+    const absl::Time fill_until =
+        queue_.front()->arrival + options_.max_queue_delay;
+    if (!options_.disabled && busy_ > 0 && absl::Now() < fill_until &&
+        static_cast<int64_t>(queue_.size()) < options_.max_batch_rows) {
+      changed_.wait_until(lock, absl::ToChronoTime(fill_until));
+      continue;
+    }
+    std::vector<std::unique_ptr<Item>> expired;
+    std::vector<std::unique_ptr<Item>> batch = TakeBatch(&expired);
+    ++busy_;
+    lock.unlock();
+    for (auto& item : expired) {
+      item->done(absl::DeadlineExceededError(
+          "Predict: the deadline passed while the call was queued"));
+    }
+    if (!batch.empty()) RunBatch(batch);
+    lock.lock();
+    --busy_;
+    changed_.notify_all();
+  }
+}
+
+std::vector<std::unique_ptr<PredictBatcher::Item>> PredictBatcher::TakeBatch(
+    std::vector<std::unique_ptr<Item>>* expired) {
+  std::vector<std::unique_ptr<Item>> batch;
   const absl::Time now = absl::Now();
   int64_t rows = 0;
   for (auto it = queue_.begin(); it != queue_.end();) {
-    Item* item = *it;
-    if (item->call.deadline < now) {
-      item->result = absl::DeadlineExceededError(
-          "Predict: the deadline passed while the call was queued");
+    Item& item = **it;
+    if (item.call.deadline < now) {
+      expired->push_back(std::move(*it));
       it = queue_.erase(it);
       continue;
     }
     const bool fits =
-        batch.empty() || (Compatible(batch.front()->call, item->call) &&
-                          rows + item->rows <= options_.max_batch_rows);
+        batch.empty() ||
+        (!options_.disabled && Compatible(batch.front()->call, item.call) &&
+         rows + item.rows <= options_.max_batch_rows);
     if (fits) {
-      batch.push_back(item);
-      rows += item->rows;
+      rows += item.rows;
+      batch.push_back(std::move(*it));
       it = queue_.erase(it);
-      if (rows >= options_.max_batch_rows) break;
+      if (rows >= options_.max_batch_rows || options_.disabled) break;
     } else {
       ++it;
     }
   }
-  if (batch.empty()) changed_.notify_all();  // expired calls were answered
   return batch;
 }
 
-std::vector<absl::StatusOr<worldmodel::Prediction>> PredictBatcher::RunBatch(
-    const std::vector<Item*>& batch) const {
+void PredictBatcher::RunBatch(
+    const std::vector<std::unique_ptr<Item>>& batch) const {
   const worldmodel::WorldModel& model = *batch.front()->call.model->model;
-  std::vector<absl::StatusOr<worldmodel::Prediction>> results;
   if (batch.size() == 1) {  // a lone call: no copies
     const PredictCall& call = batch.front()->call;
-    results.push_back(model.Predict(call.states, call.actions, call.context));
+    absl::StatusOr<worldmodel::Prediction> answer =
+        model.Predict(call.states, call.actions, call.context);
     if (options_.on_batch) options_.on_batch(batch.front()->rows, 1);
-    return results;
+    batch.front()->done(std::move(answer));
+    return;
   }
   std::vector<const PredictCall*> calls;
   std::vector<const Tensor*> states, actions;
   std::vector<int64_t> rows;
-  for (const Item* item : batch) {
+  for (const auto& item : batch) {
     calls.push_back(&item->call);
     states.push_back(&item->call.states);
     actions.push_back(&item->call.actions);
@@ -177,10 +203,14 @@ std::vector<absl::StatusOr<worldmodel::Prediction>> PredictBatcher::RunBatch(
   absl::StatusOr<worldmodel::Prediction> merged =
       model.Predict(ConcatRows(states, rows), ConcatRows(actions, rows),
                     MergedContext(calls, rows));
+  if (options_.on_batch) {
+    options_.on_batch(std::accumulate(rows.begin(), rows.end(), int64_t{0}),
+                      batch.size());
+  }
   int64_t begin = 0;
-  for (const Item* item : batch) {
+  for (const auto& item : batch) {
     if (!merged.ok()) {
-      results.push_back(merged.status());
+      item->done(merged.status());
       continue;
     }
     worldmodel::Prediction share;
@@ -192,11 +222,9 @@ std::vector<absl::StatusOr<worldmodel::Prediction>> PredictBatcher::RunBatch(
     if (!merged->member_mean.data.empty()) {
       share.member_mean = SliceRows(merged->member_mean, 1, begin, item->rows);
     }
-    results.push_back(std::move(share));
+    item->done(std::move(share));
     begin += item->rows;
   }
-  if (options_.on_batch) options_.on_batch(begin, batch.size());
-  return results;
 }
 
 }  // namespace wm::services

@@ -1,11 +1,12 @@
 #ifndef WM_SERVICES_PREDICT_BATCHER_H_
 #define WM_SERVICES_PREDICT_BATCHER_H_
 
-// Dynamic batching of concurrent Predict calls. The calling threads take
-// turns as the worker: a call that finds a free compute slot computes at
-// once, together with the compatible calls queued behind it (same model
-// version, same kind of context, same history length), so a lone call waits
-// for nothing and a busy server answers many calls with one model call.
+// Dynamic batching of concurrent Predict calls. A call that arrives while
+// nothing computes and nothing is queued computes at once on the caller's
+// thread, so a lone call waits for nothing. Otherwise it queues,
+// holding no thread, and a worker computes it together with the compatible
+// calls queued behind it (same model version, same kind of context, same
+// history length), so a busy server answers many calls with one model call.
 
 #include <condition_variable>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -44,33 +46,48 @@ struct PredictCall {
   absl::Time deadline = absl::InfiniteFuture();
 };
 
+// Receives a call's answer; called exactly once per submitted call.
+using PredictDone =
+    std::function<void(absl::StatusOr<worldmodel::Prediction> answer)>;
+
 class PredictBatcher {
  public:
+  // Starts `options.workers` worker threads.
   explicit PredictBatcher(BatcherOptions options);
+  // Answers the calls still queued with UNAVAILABLE, waits for the calls
+  // computing (on workers or callers' threads) and joins the workers.
+  ~PredictBatcher();
 
-  // Computes `call` (blocking), batched with concurrent compatible calls.
-  // Errors: the model's; RESOURCE_EXHAUSTED when max_queued_calls are
-  // waiting; DEADLINE_EXCEEDED when the deadline passes before the call's
-  // batch starts (the work is dropped, not computed). Thread-safe.
-  absl::StatusOr<worldmodel::Prediction> Predict(PredictCall call);
+  // Computes `call`, batched with concurrent compatible calls, and passes
+  // its answer to `done`: on this thread, before returning, when it
+  // computes at once or fails at once; else later on a worker thread. Errors:
+  // the model's; RESOURCE_EXHAUSTED when max_queued_calls are waiting;
+  // DEADLINE_EXCEEDED when the deadline has passed before the call's batch
+  // starts (the work is dropped, not computed). Thread-safe.
+  void Submit(PredictCall call, PredictDone done);
 
   // Calls waiting for a slot now. Thread-safe.
   int QueueDepth() const;
 
  private:
   struct Item;
+  // A worker: takes batches off the queue and computes them until stopping.
+  void WorkerLoop();
   // Removes from the queue the head call and the compatible calls behind
-  // it, up to max_batch_rows; expired calls are answered and skipped.
-  std::vector<Item*> TakeBatch();
-  // Computes a batch (without the lock): one answer per item, in order.
-  std::vector<absl::StatusOr<worldmodel::Prediction>> RunBatch(
-      const std::vector<Item*>& batch) const;
+  // it, up to max_batch_rows (one call when batching is disabled); calls
+  // whose deadline has passed are moved to `expired` instead.
+  std::vector<std::unique_ptr<Item>> TakeBatch(
+      std::vector<std::unique_ptr<Item>>* expired);
+  // Computes a batch (without the lock) and answers each of its calls.
+  void RunBatch(const std::vector<std::unique_ptr<Item>>& batch) const;
 
   const BatcherOptions options_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<Item*> queue_;  // under mutex_
-  int busy_ = 0;             // slots computing, under mutex_
+  std::deque<std::unique_ptr<Item>> queue_;  // under mutex_
+  int busy_ = 0;                             // slots computing, under mutex_
+  bool stopping_ = false;                    // under mutex_
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace wm::services

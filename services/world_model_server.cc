@@ -63,6 +63,16 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
   return grpc::SslServerCredentials(options);
 }
 
+// Passes the queue's events to the Predict calls until the queue is shut
+// down and drained.
+void PollPredictCalls(grpc::ServerCompletionQueue* queue) {
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue->Next(&tag, &ok)) {
+    WorldModelServiceImpl::HandlePredictEvent(tag, ok);
+  }
+}
+
 }  // namespace
 
 v1::ServerConfig WithServerDefaults(v1::ServerConfig config) {
@@ -133,6 +143,7 @@ absl::StatusOr<std::unique_ptr<WorldModelServer>> WorldModelServer::Start(
   builder.SetMaxReceiveMessageSize(cfg.max_message_bytes());
   builder.SetMaxSendMessageSize(cfg.max_message_bytes());
   builder.RegisterService(server->service_.get());
+  server->predict_queue_ = builder.AddCompletionQueue();
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
@@ -140,6 +151,13 @@ absl::StatusOr<std::unique_ptr<WorldModelServer>> WorldModelServer::Start(
                      " (address in use, or not an address of this machine)"));
   }
   server->running_ = true;
+  // Two pollers: one may compute a lone call while the other takes calls.
+  constexpr int kPredictPollers = 2;
+  for (int p = 0; p < kPredictPollers; ++p) {
+    server->service_->AcceptPredictCall(server->predict_queue_.get());
+    server->predict_pollers_.emplace_back(
+        [queue = server->predict_queue_.get()] { PollPredictCalls(queue); });
+  }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
   server->server_->GetHealthCheckService()->SetServingStatus(kServiceName,
                                                              true);
@@ -185,6 +203,16 @@ void WorldModelServer::Shutdown(absl::Duration grace) {
   }
   if (metrics_page_ != nullptr) metrics_page_->stop();
   if (metrics_thread_.joinable()) metrics_thread_.join();
+  // Calls cancelled at the deadline may still be queued: answer them before
+  // their completion queue closes.
+  batcher_.reset();
+  if (predict_queue_ != nullptr) {
+    predict_queue_->Shutdown();
+    if (predict_pollers_.empty()) PollPredictCalls(predict_queue_.get());
+    for (std::thread& poller : predict_pollers_) poller.join();
+    predict_pollers_.clear();
+    predict_queue_.reset();
+  }
   manager_.reset();  // stops polling
 }
 

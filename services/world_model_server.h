@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -17,7 +18,8 @@
 
 namespace grpc {
 class Server;
-}
+class ServerCompletionQueue;
+}  // namespace grpc
 namespace httplib {
 class Server;
 }
@@ -72,6 +74,9 @@ class WorldModelServer {
   std::unique_ptr<PredictBatcher> batcher_;
   std::unique_ptr<WorldModelServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
+  // Predict's asynchronous calls: their queue and the threads polling it.
+  std::unique_ptr<grpc::ServerCompletionQueue> predict_queue_;
+  std::vector<std::thread> predict_pollers_;
   std::unique_ptr<httplib::Server> metrics_page_;
   std::thread metrics_thread_;
 };

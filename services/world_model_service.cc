@@ -22,7 +22,7 @@ void SetModelSpec(const ServedModel& served, v1::ModelSpec* spec) {
 }
 
 // The call's deadline; InfiniteFuture when the client set none.
-absl::Time CallDeadline(const grpc::ServerContext& context) {
+absl::Time CallDeadline(const grpc::ServerContextBase& context) {
   const absl::Time deadline = absl::FromChrono(context.deadline());
   return deadline > absl::Now() + absl::Hours(24 * 365) ? absl::InfiniteFuture()
                                                         : deadline;
@@ -78,7 +78,7 @@ WorldModelServiceImpl::WorldModelServiceImpl(const ModelManager* manager,
           bearer_token.empty() ? "" : absl::StrCat("Bearer ", bearer_token)) {}
 
 absl::Status WorldModelServiceImpl::Authenticate(
-    const grpc::ServerContext& context) const {
+    const grpc::ServerContextBase& context) const {
   if (expected_authorization_.empty()) return absl::OkStatus();
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
@@ -142,45 +142,108 @@ grpc::Status WorldModelServiceImpl::GetModelInfo(
   });
 }
 
-grpc::Status WorldModelServiceImpl::Predict(grpc::ServerContext* context,
-                                            const v1::PredictRequest* request,
-                                            v1::PredictResponse* response) {
-  return Handle("Predict", context, [&]() -> absl::Status {
-    WM_ASSIGN_OR_RETURN(auto served, manager_->Get(request->model().name(),
-                                                   request->model().version()));
-    PredictCall call;
-    WM_ASSIGN_OR_RETURN(call.states,
-                        TensorFromProto(request->states(), "states"));
-    WM_ASSIGN_OR_RETURN(call.actions,
-                        TensorFromProto(request->actions(), "actions"));
-    WM_ASSIGN_OR_RETURN(call.context, ContextFromProto(request->context(),
-                                                       request->per_member()));
-    const worldmodel::WorldModel& model = *served->model;
-    WM_RETURN_IF_ERROR(worldmodel::CheckPredictInputs(model.spec(), call.states,
-                                                      call.actions));
-    const int64_t rows = call.states.shape[0];
-    if (rows > limits_.max_predict_rows) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("states: batch ", rows, " exceeds the server's cap of ",
-                       limits_.max_predict_rows, " rows"));
+absl::StatusOr<PredictCall> WorldModelServiceImpl::PreparePredict(
+    const grpc::ServerContextBase& context,
+    const v1::PredictRequest& request) const {
+  WM_RETURN_IF_ERROR(Authenticate(context));
+  PredictCall call;
+  WM_ASSIGN_OR_RETURN(call.model, manager_->Get(request.model().name(),
+                                                request.model().version()));
+  WM_ASSIGN_OR_RETURN(call.states, TensorFromProto(request.states(), "states"));
+  WM_ASSIGN_OR_RETURN(call.actions,
+                      TensorFromProto(request.actions(), "actions"));
+  WM_ASSIGN_OR_RETURN(
+      call.context, ContextFromProto(request.context(), request.per_member()));
+  const worldmodel::WorldModel& model = *call.model->model;
+  WM_RETURN_IF_ERROR(
+      worldmodel::CheckPredictInputs(model.spec(), call.states, call.actions));
+  const int64_t rows = call.states.shape[0];
+  if (rows > limits_.max_predict_rows) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("states: batch ", rows, " exceeds the server's cap of ",
+                     limits_.max_predict_rows, " rows"));
+  }
+  WM_RETURN_IF_ERROR(CheckHistoryCap(call.context, limits_.max_history_steps));
+  WM_RETURN_IF_ERROR(worldmodel::CheckContext(
+      model.spec(), model.parameters().size(), rows, call.context));
+  call.deadline = CallDeadline(context);
+  return call;
+}
+
+// One Predict call through the asynchronous API: it is asked for, then
+// arrives (validated and submitted to the batcher), then its answer is
+// sent; the queue's events move it along and it deletes itself when done.
+class WorldModelServiceImpl::PredictCallState {
+ public:
+  PredictCallState(WorldModelServiceImpl* service,
+                   grpc::ServerCompletionQueue* queue)
+      : service_(service), queue_(queue), responder_(&context_) {
+    service_->RequestPredict(&context_, &request_, &responder_, queue_, queue_,
+                             this);
+  }
+
+  void OnEvent(bool ok) {
+    if (!ok || answered_) {  // the server is shutting down, or answer sent
+      delete this;
+      return;
     }
-    WM_RETURN_IF_ERROR(
-        CheckHistoryCap(call.context, limits_.max_history_steps));
-    WM_RETURN_IF_ERROR(worldmodel::CheckContext(
-        model.spec(), model.parameters().size(), rows, call.context));
-    call.deadline = CallDeadline(*context);
-    call.model = served;
-    WM_ASSIGN_OR_RETURN(worldmodel::Prediction prediction,
-                        batcher_->Predict(std::move(call)));
-    SetModelSpec(*served, response->mutable_model());
-    TensorToProto(prediction.mean, response->mutable_mean());
-    TensorToProto(prediction.epistemic_std, response->mutable_epistemic_std());
-    TensorToProto(prediction.aleatoric_std, response->mutable_aleatoric_std());
+    service_->AcceptPredictCall(queue_);  // the next call may arrive now
+    start_ = absl::Now();
+    absl::StatusOr<PredictCall> call =
+        service_->PreparePredict(context_, request_);
+    if (!call.ok()) {
+      Answer(call.status());
+      return;
+    }
+    served_ = call->model;
+    service_->batcher_->Submit(
+        *std::move(call),
+        [this](absl::StatusOr<worldmodel::Prediction> prediction) {
+          if (prediction.ok()) FillResponse(*prediction);
+          Answer(prediction.status());
+        });
+  }
+
+ private:
+  void FillResponse(const worldmodel::Prediction& prediction) {
+    SetModelSpec(*served_, response_.mutable_model());
+    TensorToProto(prediction.mean, response_.mutable_mean());
+    TensorToProto(prediction.epistemic_std, response_.mutable_epistemic_std());
+    TensorToProto(prediction.aleatoric_std, response_.mutable_aleatoric_std());
     if (!prediction.member_mean.data.empty()) {
-      TensorToProto(prediction.member_mean, response->mutable_member_mean());
+      TensorToProto(prediction.member_mean, response_.mutable_member_mean());
     }
-    return absl::OkStatus();
-  });
+  }
+
+  void Answer(const absl::Status& status) {
+    service_->metrics_->RecordCall("Predict", status.code(),
+                                   absl::Now() - start_);
+    answered_ = true;
+    if (status.ok()) {
+      responder_.Finish(response_, grpc::Status::OK, this);
+    } else {
+      responder_.FinishWithError(ToGrpcStatus(status), this);
+    }
+  }
+
+  WorldModelServiceImpl* const service_;
+  grpc::ServerCompletionQueue* const queue_;
+  grpc::ServerContext context_;
+  v1::PredictRequest request_;
+  v1::PredictResponse response_;
+  grpc::ServerAsyncResponseWriter<v1::PredictResponse> responder_;
+  std::shared_ptr<const ServedModel> served_;
+  absl::Time start_;
+  bool answered_ = false;
+};
+
+void WorldModelServiceImpl::AcceptPredictCall(
+    grpc::ServerCompletionQueue* queue) {
+  new PredictCallState(this, queue);
+}
+
+void WorldModelServiceImpl::HandlePredictEvent(void* tag, bool ok) {
+  static_cast<PredictCallState*>(tag)->OnEvent(ok);
 }
 
 grpc::Status WorldModelServiceImpl::Rollout(grpc::ServerContext* context,

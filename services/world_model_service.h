@@ -26,7 +26,12 @@ struct ServiceLimits {
   int64_t max_message_bytes = 64 << 20;  // an answer must fit in one
 };
 
-class WorldModelServiceImpl final : public v1::WorldModelService::Service {
+// Predict uses gRPC's asynchronous API, so a queued call holds no thread
+// while the batcher gathers it into a model call; the other methods are
+// synchronous.
+class WorldModelServiceImpl final
+    : public v1::WorldModelService::WithAsyncMethod_Predict<
+          v1::WorldModelService::Service> {
  public:
   // The pointers must outlive the service. An empty `bearer_token` turns
   // authentication off; otherwise every call must carry the metadata
@@ -41,9 +46,15 @@ class WorldModelServiceImpl final : public v1::WorldModelService::Service {
   grpc::Status GetModelInfo(grpc::ServerContext* context,
                             const v1::GetModelInfoRequest* request,
                             v1::ModelInfo* response) override;
-  grpc::Status Predict(grpc::ServerContext* context,
-                       const v1::PredictRequest* request,
-                       v1::PredictResponse* response) override;
+
+  // Asks the server for the next Predict call on `queue`, which must be a
+  // completion queue of the server this service is registered with. Every
+  // event that `queue` yields must be passed to HandlePredictEvent, which
+  // asks for the next call as each one arrives.
+  void AcceptPredictCall(grpc::ServerCompletionQueue* queue);
+  // Advances the Predict call that `tag` (from the queue's Next) names;
+  // `ok` is Next's flag.
+  static void HandlePredictEvent(void* tag, bool ok);
   grpc::Status Rollout(grpc::ServerContext* context,
                        const v1::RolloutRequest* request,
                        v1::RolloutResponse* response) override;
@@ -60,7 +71,12 @@ class WorldModelServiceImpl final : public v1::WorldModelService::Service {
   template <typename Body>
   grpc::Status Handle(const char* method, grpc::ServerContext* context,
                       Body body);
-  absl::Status Authenticate(const grpc::ServerContext& context) const;
+  absl::Status Authenticate(const grpc::ServerContextBase& context) const;
+  class PredictCallState;
+  // Authenticates, decodes and validates a Predict request into a call.
+  absl::StatusOr<PredictCall> PreparePredict(
+      const grpc::ServerContextBase& context,
+      const v1::PredictRequest& request) const;
 
   const ModelManager* const manager_;
   PredictBatcher* const batcher_;
