@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/tensor_rows.h"
+#include "util/tensor_rows.h"
 #include "util/logging.h"
 
 namespace wm::services {

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "util/status_macros.h"
+#include "worldmodel/chunked_rollout.h"
 
 namespace wm::worldmodel {
 namespace {
@@ -33,12 +35,15 @@ absl::StatusOr<std::unique_ptr<SamplingPlanner>> SamplingPlanner::Create(
   if (config.temperature() == 0) config.set_temperature(0.05);
   if (config.elite_fraction() == 0) config.set_elite_fraction(0.1);
   if (config.noise_correlation() == 0) config.set_noise_correlation(0.8);
+  if (config.threads() == 0) {
+    config.set_threads(std::max(1u, std::thread::hardware_concurrency()));
+  }
   if (config.samples() < 2) {
     return absl::InvalidArgumentError("planner.samples: at least 2");
   }
-  if (config.horizon() < 1 || config.iterations() < 1) {
+  if (config.horizon() < 1 || config.iterations() < 1 || config.threads() < 1) {
     return absl::InvalidArgumentError(
-        "planner.horizon and planner.iterations: at least 1");
+        "planner.horizon, planner.iterations and planner.threads: at least 1");
   }
   if (config.noise() < 0 || config.time_budget_ms() < 0 ||
       config.temperature() < 0 || config.elite_fraction() < 0 ||
@@ -179,8 +184,9 @@ absl::StatusOr<PlanResult> SamplingPlanner::Plan(const WorldModel& model,
     const absl::Time began = absl::Now();
     if (i > 0 && began + slowest > deadline) break;
     Tensor samples = Sample(config_.samples());
-    WM_ASSIGN_OR_RETURN(Trajectory trajectory,
-                        model.Rollout(initial, samples, context));
+    WM_ASSIGN_OR_RETURN(
+        Trajectory trajectory,
+        ChunkedRollout(model, initial, samples, context, config_.threads()));
     Update(samples, cost_->Evaluate(trajectory.mean, trajectory.epistemic_std,
                                     samples, previous_));
     result.iterations = i + 1;

@@ -1,16 +1,16 @@
-#ifndef WM_SERVICES_TENSOR_ROWS_H_
-#define WM_SERVICES_TENSOR_ROWS_H_
+#ifndef WM_UTIL_TENSOR_ROWS_H_
+#define WM_UTIL_TENSOR_ROWS_H_
 
-// Row operations on wm::Tensor that batching needs: stacking the rows of
-// several calls and handing each call its share of the answer. Pure,
-// thread-safe.
+// Row operations on wm::Tensor: stacking the rows of several calls into a
+// batch, handing each call its share of the answer, and splitting a batch
+// into chunks computed in parallel. Pure, thread-safe.
 
 #include <cstdint>
 #include <vector>
 
 #include "util/tensor.h"
 
-namespace wm::services {
+namespace wm {
 
 // Concatenates tensors along dimension 0. Part i contributes rows[i] rows: a
 // part with leading dimension 1 is repeated rows[i] times (a context shared
@@ -23,6 +23,6 @@ Tensor ConcatRows(const std::vector<const Tensor*>& parts,
 // dimension 1 for per-member answers [K, B, ...]).
 Tensor SliceRows(const Tensor& tensor, int dim, int64_t begin, int64_t count);
 
-}  // namespace wm::services
+}  // namespace wm
 
-#endif  // WM_SERVICES_TENSOR_ROWS_H_
+#endif  // WM_UTIL_TENSOR_ROWS_H_

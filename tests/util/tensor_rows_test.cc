@@ -1,9 +1,9 @@
-#include "services/tensor_rows.h"
+#include "util/tensor_rows.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace wm::services {
+namespace wm {
 namespace {
 
 using ::testing::ElementsAre;
@@ -27,4 +27,4 @@ TEST(TensorRowsTest, SliceTakesRowsAlongEitherLeadingDimension) {
 }
 
 }  // namespace
-}  // namespace wm::services
+}  // namespace wm

@@ -1,10 +1,10 @@
-#include "services/tensor_rows.h"
+#include "util/tensor_rows.h"
 
 #include <algorithm>
 
 #include "util/logging.h"
 
-namespace wm::services {
+namespace wm {
 namespace {
 
 // Values per row (the product of the dimensions after `dim`).
@@ -61,4 +61,4 @@ Tensor SliceRows(const Tensor& tensor, int dim, int64_t begin, int64_t count) {
   return out;
 }
 
-}  // namespace wm::services
+}  // namespace wm
