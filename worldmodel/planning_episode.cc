@@ -65,9 +65,11 @@ absl::StatusOr<PlanningEpisode> RunPlanningEpisode(
   episode.goal_y = goal_task.goal_y();
   episode.goal_yaw = goal_task.goal_yaw();
 
-  WM_ASSIGN_OR_RETURN(
-      auto planner,
-      SamplingPlanner::Create(planner_config, goal_task, scene->spec()));
+  // The loop applies only each plan's first action: skip its prediction.
+  v1::PlannerConfig loop_config = planner_config;
+  loop_config.set_skip_plan_rollout(true);
+  WM_ASSIGN_OR_RETURN(auto planner, SamplingPlanner::Create(
+                                        loop_config, goal_task, scene->spec()));
   WM_ASSIGN_OR_RETURN(std::shared_ptr<const WorldModel> model,
                       model_for_episode(episode.true_parameters));
   const int64_t history_steps =

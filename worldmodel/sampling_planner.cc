@@ -193,17 +193,18 @@ absl::StatusOr<PlanResult> SamplingPlanner::Plan(const WorldModel& model,
     result.rollouts += config_.samples();
     slowest = std::max(slowest, absl::Now() - began);
   }
-  // The plan's own predicted trajectory and cost.
-  Tensor plan{{1, config_.horizon(), nu_}, plan_};
-  WM_ASSIGN_OR_RETURN(Trajectory predicted,
-                      model.Rollout(initial, plan, context));
-  result.cost = cost_->Evaluate(predicted.mean, predicted.epistemic_std, plan,
-                                previous_)[0];
   result.actions = Tensor{{config_.horizon(), nu_}, plan_};
-  result.predicted_mean = predicted.mean;
-  result.predicted_mean.shape.erase(result.predicted_mean.shape.begin());
-  result.predicted_std = predicted.epistemic_std;
-  result.predicted_std.shape.erase(result.predicted_std.shape.begin());
+  if (!config_.skip_plan_rollout()) {  // the plan's own trajectory and cost
+    Tensor plan{{1, config_.horizon(), nu_}, plan_};
+    WM_ASSIGN_OR_RETURN(Trajectory predicted,
+                        model.Rollout(initial, plan, context));
+    result.cost = cost_->Evaluate(predicted.mean, predicted.epistemic_std, plan,
+                                  previous_)[0];
+    result.predicted_mean = predicted.mean;
+    result.predicted_mean.shape.erase(result.predicted_mean.shape.begin());
+    result.predicted_std = predicted.epistemic_std;
+    result.predicted_std.shape.erase(result.predicted_std.shape.begin());
+  }
   // Warm start: the plan shifted by one step, its last action repeated.
   previous_.assign(plan_.begin(), plan_.begin() + nu_);
   if (config_.horizon() > 1) {

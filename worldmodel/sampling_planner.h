@@ -7,6 +7,7 @@
 // prediction), score them with a TaskCost, and refine. Torch-free.
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <random>
 #include <vector>
@@ -21,12 +22,13 @@
 namespace wm::worldmodel {
 
 struct PlanResult {
-  Tensor actions;         // [H, nu]: apply actions[0] now
+  Tensor actions;  // [H, nu]: apply actions[0] now
+  // Empty, and cost NaN, with PlannerConfig.skip_plan_rollout.
   Tensor predicted_mean;  // [H + 1, nx]: the plan's predicted trajectory
   Tensor predicted_std;   // [H + 1, 2 nv]: its epistemic spread
-  double cost = 0;        // of the plan under the task
-  int iterations = 0;     // refinements done (the time budget may cut them)
-  int64_t rollouts = 0;   // action sequences rolled out
+  double cost = std::numeric_limits<double>::quiet_NaN();  // under the task
+  int iterations = 0;    // refinements done (the time budget may cut them)
+  int64_t rollouts = 0;  // action sequences rolled out
 };
 
 class SamplingPlanner {

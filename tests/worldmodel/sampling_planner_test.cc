@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "sim/scene_library.h"
 #include "tests/testing/status_matchers.h"
 #include "worldmodel/mujoco_model.h"
@@ -79,6 +81,27 @@ int StepsToGoal(SamplingPlanner* planner, const WorldModel& plant, Tensor state,
     state = Tensor{{state.NumElements()}, next->mean.data};
   }
   return planner->cost().Reached(state.data.data()) ? max_steps : -1;
+}
+
+TEST(SamplingPlannerTest, SkippingThePlanRolloutKeepsTheActions) {
+  auto model = PointMass();
+  v1::PlannerConfig settings = Settings("mppi", 64, 10);
+  auto full =
+      SamplingPlanner::Create(settings, PointGoal(0.3, 0.0), model->spec());
+  settings.set_skip_plan_rollout(true);
+  auto lean =
+      SamplingPlanner::Create(settings, PointGoal(0.3, 0.0), model->spec());
+  ASSERT_THAT(full, IsOk());
+  ASSERT_THAT(lean, IsOk());
+  auto full_plan = (*full)->Plan(*model, Tensor::Filled({4}), {});
+  auto lean_plan = (*lean)->Plan(*model, Tensor::Filled({4}), {});
+  ASSERT_THAT(full_plan, IsOk());
+  ASSERT_THAT(lean_plan, IsOk());
+  EXPECT_EQ(lean_plan->actions.data, full_plan->actions.data);
+  EXPECT_TRUE(lean_plan->predicted_mean.data.empty());
+  EXPECT_TRUE(std::isnan(lean_plan->cost));
+  EXPECT_EQ(full_plan->predicted_mean.shape, (std::vector<int64_t>{11, 4}));
+  EXPECT_FALSE(std::isnan(full_plan->cost));
 }
 
 class PointMassTest : public ::testing::TestWithParam<std::string> {};
