@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "util/tensor_rows.h"
 #include "util/logging.h"
+#include "util/tensor_rows.h"
 
 namespace wm::services {
 
