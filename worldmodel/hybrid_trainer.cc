@@ -597,13 +597,9 @@ absl::StatusOr<v1::CheckpointManifest> TrainHybridAndPublish(
     metrics["train_transitions"] = static_cast<double>(train.size());
   }
 
-  WM_RETURN_IF_ERROR(PublishModelVersion(request.model_dir, &manifest,
-                                         [&](const std::string& directory) {
-                                           return SaveEnsembleWeights(
-                                               directory + "/weights.pt",
-                                               ensemble.members);
-                                         })
-                         .status());
+  WM_RETURN_IF_ERROR(
+      PublishEnsembleVersion(request.model_dir, &manifest, ensemble.members)
+          .status());
   return manifest;
 }
 

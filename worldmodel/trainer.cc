@@ -544,13 +544,9 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   }
   (*manifest.mutable_metrics())["validation_loss"] = validation_sum / members;
 
-  WM_RETURN_IF_ERROR(PublishModelVersion(request.model_dir, &manifest,
-                                         [&](const std::string& directory) {
-                                           return SaveEnsembleWeights(
-                                               directory + "/weights.pt",
-                                               ensemble.members);
-                                         })
-                         .status());
+  WM_RETURN_IF_ERROR(
+      PublishEnsembleVersion(request.model_dir, &manifest, ensemble.members)
+          .status());
   fs::remove_all(setup.resume_dir, ignored);
   return manifest;
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
+#include "worldmodel/model_factory.h"
 
 namespace wm::worldmodel {
 namespace {
@@ -36,6 +37,15 @@ absl::Status SaveEnsembleWeights(
         absl::StrCat("serialising weights for ", path, ": ", error.what()));
   }
   return WriteFileAtomically(path, std::string(bytes.begin(), bytes.end()));
+}
+
+absl::StatusOr<std::string> PublishEnsembleVersion(
+    const std::string& model_dir, v1::CheckpointManifest* manifest,
+    const std::vector<std::shared_ptr<MemberNetwork>>& members) {
+  return PublishModelVersion(
+      model_dir, manifest, [&](const std::string& directory) {
+        return SaveEnsembleWeights(directory + "/weights.pt", members);
+      });
 }
 
 absl::Status LoadEnsembleWeights(

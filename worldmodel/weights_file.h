@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "wm/v1/model.pb.h"
 #include "worldmodel/learned_networks.h"
 
 namespace wm::worldmodel {
@@ -18,6 +20,12 @@ namespace wm::worldmodel {
 // Writes every member's parameters as "member<k>.<name>" atomically.
 absl::Status SaveEnsembleWeights(
     const std::string& path,
+    const std::vector<std::shared_ptr<MemberNetwork>>& members);
+
+// Publishes `manifest` with the members' weights.pt as the next version of
+// `model_dir` (see PublishModelVersion); returns the version directory.
+absl::StatusOr<std::string> PublishEnsembleVersion(
+    const std::string& model_dir, v1::CheckpointManifest* manifest,
     const std::vector<std::shared_ptr<MemberNetwork>>& members);
 
 // Loads the weights into freshly built members, checking that every
