@@ -5,6 +5,52 @@
 
 namespace wm::sim {
 
+namespace {
+
+// True when body `b` hangs from the world by slide joints only.
+bool IsWorldSlideBody(const mjModel& model, int b) {
+  if (model.body_parentid[b] != 0 || model.body_jntnum[b] == 0) return false;
+  for (int k = 0; k < model.body_jntnum[b]; ++k) {
+    if (model.jnt_type[model.body_jntadr[b] + k] != mjJNT_SLIDE) return false;
+  }
+  return true;
+}
+
+// World axis of slide joint `j`: its body frame is the world's rotated by
+// body_quat (the body hangs from the world).
+void WorldAxis(const mjModel& model, int j, mjtNum axis[3]) {
+  mju_rotVecQuat(axis, model.jnt_axis + 3 * j,
+                 model.body_quat + 4 * model.jnt_bodyid[j]);
+}
+
+// Fills the body, world axis and body origin of slide joint `j` when its
+// body hangs from the world by slide joints only (see Joint in
+// state_spec.proto). MuJoCo moves such a body by axis * (qpos - qpos0), so
+// its origin is body_pos - sum of axis * qpos0 over the body's joints.
+void DescribeWorldSlide(const mjModel& model, int j, v1::Joint* joint) {
+  const int b = model.jnt_bodyid[j];
+  if (!IsWorldSlideBody(model, b)) return;
+  const char* name = mj_id2name(&model, mjOBJ_BODY, b);
+  joint->set_body(name != nullptr ? name : absl::StrCat("body", b));
+  mjtNum origin[3] = {model.body_pos[3 * b], model.body_pos[3 * b + 1],
+                      model.body_pos[3 * b + 2]};
+  for (int k = 0; k < model.body_jntnum[b]; ++k) {
+    const int other = model.body_jntadr[b] + k;
+    mjtNum axis[3];
+    WorldAxis(model, other, axis);
+    const mjtNum qpos0 = model.qpos0[model.jnt_qposadr[other]];
+    for (int i = 0; i < 3; ++i) origin[i] -= axis[i] * qpos0;
+  }
+  mjtNum axis[3];
+  WorldAxis(model, j, axis);
+  for (int i = 0; i < 3; ++i) {
+    joint->add_world_axis(axis[i]);
+    joint->add_body_origin(origin[i]);
+  }
+}
+
+}  // namespace
+
 v1::StateSpec BuildStateSpec(
     const mjModel& model,
     const google::protobuf::Map<std::string, std::string>& actuator_units) {
@@ -33,6 +79,7 @@ v1::StateSpec BuildStateSpec(
         break;
       case mjJNT_SLIDE:
         joint->set_type(v1::Joint::SLIDE);
+        DescribeWorldSlide(model, j, joint);
         break;
       default:
         joint->set_type(v1::Joint::HINGE);

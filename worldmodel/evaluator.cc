@@ -114,7 +114,10 @@ absl::StatusOr<ScoringPlan> MakePlan(const WorldModel& model,
       config.max_batch() > 0 ? config.max_batch() : kDefaultMaxBatch;
   plan.delta_std.assign(stats.delta_std().begin(), stats.delta_std().end());
   plan.state_scale = TangentStateScale(dataset.spec(), stats);
-  plan.use_true_parameters = config.use_true_parameters();
+  // A model without physical parameters (constant velocity, blackbox) is
+  // scored from the history even when the true parameters are asked for.
+  plan.use_true_parameters =
+      config.use_true_parameters() && !model.parameters().empty();
   if (plan.use_true_parameters) {
     for (const v1::ParameterInfo& parameter : model.parameters()) {
       int column = -1;

@@ -20,11 +20,14 @@ class LearnedModel : public WorldModel {
  public:
   LearnedModel(v1::CheckpointManifest manifest, LearnedEnsemble ensemble)
       : manifest_(std::move(manifest)), ensemble_(std::move(ensemble)) {
-    parameters_.assign(manifest_.parameters().begin(),
-                       manifest_.parameters().end());
     for (auto& member : ensemble_.members) member->eval();
     stacked_ = StackMembers(ensemble_.kind, ops(), ensemble_.hidden,
                             ensemble_.members);
+    // Only a kind that reads physical parameters lists them.
+    if (stacked_->uses_parameters()) {
+      parameters_.assign(manifest_.parameters().begin(),
+                         manifest_.parameters().end());
+    }
     for (const auto& joint : manifest_.spec().joints()) {
       if (joint.quaternion_offset() >= 0) {
         quaternion_offsets_.push_back(joint.quaternion_offset());
@@ -45,7 +48,7 @@ class LearnedModel : public WorldModel {
     WM_RETURN_IF_ERROR(CheckPredictInputs(spec(), states, actions));
     const int64_t batch = states.shape[0];
     WM_RETURN_IF_ERROR(
-        CheckContext(spec(), accepted_parameters(), batch, context));
+        CheckContext(spec(), parameters_.size(), batch, context));
     c10::InferenceMode inference;
     const int64_t k = members();
     MemberStep step = stacked_->Step(ops(), ToTorch(states).repeat({k, 1}),
@@ -67,7 +70,7 @@ class LearnedModel : public WorldModel {
                                      const Context& context) const override {
     WM_RETURN_IF_ERROR(CheckRolloutInputs(spec(), initial, actions));
     const int64_t n = actions.shape[0], horizon = actions.shape[1];
-    WM_RETURN_IF_ERROR(CheckContext(spec(), accepted_parameters(), n, context));
+    WM_RETURN_IF_ERROR(CheckContext(spec(), parameters_.size(), n, context));
     c10::InferenceMode inference;
     const int64_t k = members();
     torch::Tensor start = ToTorch(initial).expand({n, ops().nx()});
@@ -111,7 +114,7 @@ class LearnedModel : public WorldModel {
           "InferParameters needs context.history_states and "
           "context.history_actions");
     }
-    WM_RETURN_IF_ERROR(CheckContext(spec(), accepted_parameters(), 1, history));
+    WM_RETURN_IF_ERROR(CheckContext(spec(), parameters_.size(), 1, history));
     c10::InferenceMode inference;
     const int64_t k = members();
     auto [normalized, log_variance] = stacked_->Encode(
@@ -137,10 +140,6 @@ class LearnedModel : public WorldModel {
  private:
   const StateOps& ops() const { return *ensemble_.ops; }
   int64_t members() const { return ensemble_.members.size(); }
-  // Explicit parameters the model reads: none for blackbox.
-  int64_t accepted_parameters() const {
-    return stacked_->uses_parameters() ? parameters_.size() : 0;
-  }
 
   // Normalised parameters [K * batch, P] in member blocks: explicit ones,
   // else each member's inference from the history, else the training mean

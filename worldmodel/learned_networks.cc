@@ -90,8 +90,9 @@ class PhysicsMember : public MemberNetwork {
   PhysicsMember(const StateOps& ops, const std::vector<int>& hidden) {
     const int nv = ops.nv(), nu = ops.nu(), p = ops.num_parameters();
     // Transition features: state and state change (z-scores and their
-    // stretched asinh), action.
-    const int transition = 2 * ops.nx() + ops.nu() + 4 * ops.nv();
+    // stretched asinh), the bodies' relative geometry, action.
+    const int geometry = ops.num_geometry_features();
+    const int transition = 2 * ops.nx() + geometry + ops.nu() + 4 * ops.nv();
     constexpr int kEncoderWidth = 64;
     // Per transition: each parameter's evidence (value, log-precision).
     encoder_ = register_module(
@@ -102,7 +103,7 @@ class PhysicsMember : public MemberNetwork {
     // Outputs: passive velocity changes [nv] per passive feature, the
     // log-variance [nv], action gains [nv x nu] per control feature.
     dynamics_ = register_module(
-        "dynamics", std::make_shared<Mlp>(2 * ops.nx() + nu, hidden,
+        "dynamics", std::make_shared<Mlp>(2 * ops.nx() + geometry + nu, hidden,
                                           nv * (PassiveFeatures(ops) + 1) +
                                               nv * nu * ControlFeatures(ops)));
     RegisterBounds(nv);
@@ -128,6 +129,7 @@ class PhysicsMember : public MemberNetwork {
     auto delta = ops.NormalizeDelta(ops.TangentDelta(before, after));
     auto features =
         torch::cat({state, torch::asinh(kSmallChangeGain * state),
+                    ops.GeometryFeatures(before),
                     ops.NormalizeActions(actions.reshape({batch * length, -1})),
                     delta, torch::asinh(kSmallChangeGain * delta)},
                    1);
@@ -152,10 +154,10 @@ class PhysicsMember : public MemberNetwork {
     const int passive = PassiveFeatures(ops), control = ControlFeatures(ops);
     const int64_t batch = states.size(0);
     auto features = ops.StateFeatures(states);
-    auto out = dynamics_->forward(
-        torch::cat({features, torch::asinh(kSmallChangeGain * features),
-                    ops.NormalizeActions(actions)},
-                   1));
+    auto out = dynamics_->forward(torch::cat(
+        {features, torch::asinh(kSmallChangeGain * features),
+         ops.GeometryFeatures(states), ops.NormalizeActions(actions)},
+        1));
     auto ones = torch::ones({batch, 1});
     auto inverse_masses = ops.InverseMassRatios(parameters);
     auto phi =

@@ -16,8 +16,14 @@ namespace wm::worldmodel {
 namespace {
 
 // The layout of a spec without actuator units (real logs may name them
-// differently).
+// differently) and without the slide bodies' geometry (older datasets lack
+// it).
 v1::StateSpec Layout(v1::StateSpec spec) {
+  for (v1::Joint& joint : *spec.mutable_joints()) {
+    joint.clear_body();
+    joint.clear_world_axis();
+    joint.clear_body_origin();
+  }
   for (v1::Actuator& actuator : *spec.mutable_actuators()) {
     actuator.clear_unit();
     actuator.clear_ctrl_min();

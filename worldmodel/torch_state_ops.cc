@@ -1,5 +1,8 @@
 #include "worldmodel/torch_state_ops.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "util/logging.h"
 
 namespace wm::worldmodel {
@@ -81,6 +84,15 @@ torch::Tensor QuatLog(const torch::Tensor& q_in) {
   return v * scale;
 }
 
+torch::Tensor QuatRotateInverse(const torch::Tensor& q,
+                                const torch::Tensor& v) {
+  // v' = v - 2 w (u x v) + 2 u x (u x v) for q = (w, u).
+  auto w = q.narrow(-1, 0, 1);
+  auto u = q.narrow(-1, 1, 3);
+  auto uv = torch::cross(u, v, -1);
+  return v - 2.0 * w * uv + 2.0 * torch::cross(u, uv, -1);
+}
+
 StateOps::StateOps(const v1::StateSpec& spec,
                    const v1::NormalizationStats& stats, double dt,
                    int frame_skip,
@@ -153,6 +165,95 @@ StateOps::StateOps(const v1::StateSpec& spec,
   quaternion_mask_ = torch::tensor(mask, torch::kFloat32);
   linear_qpos_ = torch::tensor(linear_qpos, torch::kLong);
   linear_qvel_ = torch::tensor(linear_qvel, torch::kLong);
+  DescribeBodies(spec, stats);
+}
+
+void StateOps::DescribeBodies(const v1::StateSpec& spec,
+                              const v1::NormalizationStats& stats) {
+  const int nx = nq_ + nv_;
+  auto rms_std = [&](int first) {
+    double sum = 0;
+    for (int i = 0; i < 3; ++i) {
+      const double s =
+          first + i < stats.state_std_size() ? stats.state_std(first + i) : 1.0;
+      sum += s * s;
+    }
+    return std::max(std::sqrt(sum / 3.0), 1e-6);
+  };
+  // Free bodies, then world slide bodies in order of first appearance.
+  std::vector<std::string> slide_bodies;
+  for (const v1::Joint& joint : spec.joints()) {
+    if (joint.type() == v1::Joint::FREE) {
+      TrackedBody body{torch::zeros({nx, 3}), torch::zeros({nx, 3}),
+                       torch::zeros({3})};
+      for (int i = 0; i < 3; ++i) {
+        body.position_map[joint.qpos_offset() + i][i] = 1.0;
+        body.velocity_map[nq_ + joint.qvel_offset() + i][i] = 1.0;
+      }
+      free_bodies_.push_back(FreeBody{
+          joint.qpos_offset() + 3, static_cast<int>(tracked_bodies_.size()),
+          rms_std(joint.qpos_offset()), rms_std(nq_ + joint.qvel_offset())});
+      tracked_bodies_.push_back(body);
+    } else if (joint.type() == v1::Joint::SLIDE && !joint.body().empty() &&
+               joint.world_axis_size() == 3 && joint.body_origin_size() == 3) {
+      if (std::find(slide_bodies.begin(), slide_bodies.end(), joint.body()) ==
+          slide_bodies.end()) {
+        slide_bodies.push_back(joint.body());
+      }
+    }
+  }
+  for (const std::string& name : slide_bodies) {
+    TrackedBody body{torch::zeros({nx, 3}), torch::zeros({nx, 3}),
+                     torch::zeros({3})};
+    for (const v1::Joint& joint : spec.joints()) {
+      if (joint.type() != v1::Joint::SLIDE || joint.body() != name ||
+          joint.world_axis_size() != 3 || joint.body_origin_size() != 3) {
+        continue;
+      }
+      for (int i = 0; i < 3; ++i) {
+        body.position_map[joint.qpos_offset()][i] = joint.world_axis(i);
+        body.velocity_map[nq_ + joint.qvel_offset()][i] = joint.world_axis(i);
+        body.origin[i] = joint.body_origin(i);
+      }
+    }
+    tracked_bodies_.push_back(body);
+  }
+  // Per free body: up (3), own velocity (3), and 6 per other tracked body.
+  num_geometry_features_ =
+      static_cast<int>(free_bodies_.size()) *
+      (6 + 6 * (static_cast<int>(tracked_bodies_.size()) - 1));
+}
+
+torch::Tensor StateOps::GeometryFeatures(const torch::Tensor& states) const {
+  if (free_bodies_.empty()) {
+    auto shape = states.sizes().vec();
+    shape.back() = 0;
+    return torch::zeros(shape, states.options());
+  }
+  std::vector<torch::Tensor> positions, velocities;
+  for (const TrackedBody& body : tracked_bodies_) {
+    positions.push_back(torch::matmul(states, body.position_map) + body.origin);
+    velocities.push_back(torch::matmul(states, body.velocity_map));
+  }
+  auto up = torch::zeros_like(positions.front());
+  up.select(-1, 2).fill_(1.0);
+  std::vector<torch::Tensor> features;
+  for (const FreeBody& free : free_bodies_) {
+    auto q = states.narrow(-1, free.quaternion_offset, 4);
+    q = q / q.norm(2, -1, true).clamp_min(1e-9);
+    const auto& x = positions[free.tracked_index];
+    const auto& v = velocities[free.tracked_index];
+    features.push_back(QuatRotateInverse(q, up));
+    features.push_back(QuatRotateInverse(q, v) / free.velocity_scale);
+    for (size_t other = 0; other < tracked_bodies_.size(); ++other) {
+      if (static_cast<int>(other) == free.tracked_index) continue;
+      features.push_back(QuatRotateInverse(q, positions[other] - x) /
+                         free.position_scale);
+      features.push_back(QuatRotateInverse(q, velocities[other] - v) /
+                         free.velocity_scale);
+    }
+  }
+  return torch::cat(features, -1);
 }
 
 torch::Tensor StateOps::StateFeatures(const torch::Tensor& states) const {

@@ -40,6 +40,17 @@ class StateOps {
   // Network input features of states [..., nx]: z-scored entries, with
   // quaternions sign-canonicalised (w >= 0) and left unscaled. [..., nx].
   torch::Tensor StateFeatures(const torch::Tensor& states) const;
+  // How the bodies sit relative to each free body, [..., G] for states
+  // [..., nx]: contacts with the floor and between bodies depend on this,
+  // not on world coordinates. Per free body (quaternion q, position x,
+  // linear velocity v), all in its body frame: the world's up direction, v,
+  // and for each other body with a known world position (free bodies and
+  // world slide bodies, see Joint.body in state_spec.proto) its position
+  // and velocity relative to x and v. Lengths and speeds are divided by the
+  // free body's training std of position and linear velocity (RMS over x,
+  // y, z). G = num_geometry_features(): 0 without free joints.
+  torch::Tensor GeometryFeatures(const torch::Tensor& states) const;
+  int num_geometry_features() const { return num_geometry_features_; }
   // z-scored actions [..., nu] and parameters [..., P].
   torch::Tensor NormalizeActions(const torch::Tensor& actions) const;
   torch::Tensor NormalizeParameters(const torch::Tensor& parameters) const;
@@ -60,6 +71,11 @@ class StateOps {
   const torch::Tensor& velocity_delta_std() const { return delta_std_v_; }
   const torch::Tensor& velocity_delta_mean() const { return delta_mean_v_; }
 
+  // The scalar position coordinates (slide, hinge, free x y z): their qpos
+  // indices and the qvel indices of their velocities, [n] each.
+  const torch::Tensor& linear_qpos() const { return linear_qpos_; }
+  const torch::Tensor& linear_qvel() const { return linear_qvel_; }
+
   // Tangent difference b - a [B, 2 nv] of states [B, nx] (quaternions: body
   // rotation vectors of q_a^-1 q_b).
   torch::Tensor TangentDelta(const torch::Tensor& a,
@@ -75,7 +91,26 @@ class StateOps {
                                         const torch::Tensor& dv) const;
 
  private:
+  // A body whose world position and velocity are linear in the state:
+  // position = states . position_map + origin, velocity = states .
+  // velocity_map ([nx, 3] maps, [3] origin).
+  struct TrackedBody {
+    torch::Tensor position_map, velocity_map, origin;
+  };
+  // A free body: its quaternion's qpos offset, its index in tracked_bodies_
+  // and its position and velocity scales.
+  struct FreeBody {
+    int quaternion_offset;
+    int tracked_index;
+    double position_scale, velocity_scale;
+  };
+  void DescribeBodies(const v1::StateSpec& spec,
+                      const v1::NormalizationStats& stats);
+
   int nq_, nv_, nu_, num_parameters_;
+  int num_geometry_features_ = 0;
+  std::vector<TrackedBody> tracked_bodies_;
+  std::vector<FreeBody> free_bodies_;
   double dt_;
   double substep_factor_;
   torch::Tensor state_mean_, state_std_, quaternion_mask_;
@@ -100,6 +135,9 @@ Tensor FromTorch(const torch::Tensor& tensor);
 torch::Tensor QuatMultiply(const torch::Tensor& a, const torch::Tensor& b);
 torch::Tensor QuatExp(const torch::Tensor& rotation_vector);
 torch::Tensor QuatLog(const torch::Tensor& q);
+// v [..., 3] rotated by the inverse of unit quaternion q [..., 4] (a world
+// vector in the body frame of a body with orientation q).
+torch::Tensor QuatRotateInverse(const torch::Tensor& q, const torch::Tensor& v);
 
 }  // namespace wm::worldmodel
 

@@ -76,23 +76,35 @@ LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
   auto nll = GaussianNll(step.mean, step.log_variance, target).mean();
 
   // Multi-step rollout of the mean from the first future state, scored on
-  // velocities: step t's error over (t + 1) one-step stds, since a constant
-  // acceleration error grows linearly; every step then weighs like the
-  // one-step loss. (Positions follow the velocities; scoring them over the
-  // one-step std let contact chatter in tiny coordinates drown the rest.)
+  // velocities and scalar positions: step t's velocity error over (t + 1)
+  // one-step velocity stds, since a constant acceleration error grows
+  // linearly, and its position error over (t + 1) dt of them, the drift
+  // that velocity error would cause; every step then weighs like the
+  // one-step loss. Positions catch a slow drift that one-step velocity
+  // errors hide (a resting box creeping away). Quaternions follow the
+  // angular velocities (scored over the one-step std, contact chatter in
+  // the tilt drowned the rest).
   torch::Tensor multi_step = torch::zeros({});
   if (member.uses_parameters() && multi_step_weight > 0) {
     auto state = batch.states.select(1, L);
+    const auto& linear_qpos = ops.linear_qpos();
+    auto position_scale =
+        ops.dt() * ops.velocity_delta_std().index_select(0, ops.linear_qvel());
     std::vector<torch::Tensor> errors;
     for (int t = 0; t < H; ++t) {
       state = member
                   .Step(ops, state, batch.actions.select(1, L + t),
                         dynamics_parameters)
                   .next_state;
-      auto error = (state.narrow(1, ops.nq(), nv) -
-                    batch.states.select(1, L + t + 1).narrow(1, ops.nq(), nv)) /
-                   ((t + 1) * ops.velocity_delta_std());
-      errors.push_back(error.pow(2).mean(1));
+      const auto& truth = batch.states.select(1, L + t + 1);
+      auto velocity_error =
+          (state.narrow(1, ops.nq(), nv) - truth.narrow(1, ops.nq(), nv)) /
+          ((t + 1) * ops.velocity_delta_std());
+      auto position_error = (state.index_select(1, linear_qpos) -
+                             truth.index_select(1, linear_qpos)) /
+                            ((t + 1) * position_scale);
+      errors.push_back(
+          torch::cat({velocity_error, position_error}, 1).pow(2).mean(1));
     }
     multi_step = torch::stack(errors).mean();
   }

@@ -45,6 +45,18 @@ TEST(SceneLibraryTest, PushSpecDescribesFreeJointAndActuators) {
   EXPECT_EQ(spec.joints(0).angular_velocity_frame(), v1::Joint::BODY);
   EXPECT_EQ(spec.joints(1).type(), v1::Joint::SLIDE);
   EXPECT_EQ(spec.joints(1).qpos_offset(), 7);
+  // The pusher hangs from the world by slide joints: its world position is
+  // body_origin + world_axis * qpos per joint.
+  EXPECT_EQ(spec.joints(0).body(), "");
+  for (int j : {1, 2}) {
+    EXPECT_EQ(spec.joints(j).body(), "pusher");
+    EXPECT_THAT(spec.joints(j).body_origin(),
+                ::testing::ElementsAre(0.0, 0.0, 0.05));
+  }
+  EXPECT_THAT(spec.joints(1).world_axis(),
+              ::testing::ElementsAre(1.0, 0.0, 0.0));
+  EXPECT_THAT(spec.joints(2).world_axis(),
+              ::testing::ElementsAre(0.0, 1.0, 0.0));
   EXPECT_EQ(spec.actuators(0).name(), "vx");
   EXPECT_EQ(spec.actuators(0).unit(), "m/s");
   EXPECT_DOUBLE_EQ(spec.actuators(0).ctrl_max(), 0.3);

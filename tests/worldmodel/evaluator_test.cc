@@ -164,10 +164,16 @@ TEST_F(EvaluatorTest, RefusesModelsAndConfigsThatDoNotFit) {
   EXPECT_THAT(Evaluate(*constant_, *dataset_, bad),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("horizons_seconds")));
-  bad = Config();
-  bad.set_use_true_parameters(true);  // the constant model takes none
-  EXPECT_THAT(Evaluate(*constant_, *dataset_, bad),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(EvaluatorTest, ModelsWithoutParametersReadTheHistoryWhenTruthIsAsked) {
+  v1::EvalConfig truth = Config();
+  truth.set_use_true_parameters(true);  // the constant model takes none
+  auto with_truth = Evaluate(*constant_, *dataset_, truth);
+  auto with_history = Evaluate(*constant_, *dataset_, Config());
+  ASSERT_TRUE(with_truth.ok()) << with_truth.status();
+  ASSERT_TRUE(with_history.ok()) << with_history.status();
+  EXPECT_DOUBLE_EQ(*with_truth->one_step_nmse, *with_history->one_step_nmse);
 }
 
 // Answers like the constant-velocity model with an epistemic spread that

@@ -21,6 +21,54 @@ v1::StateSpec FreeBodySpec() {
   return spec;
 }
 
+// A free box (qpos 0-6, qvel 0-5) and a pusher on two world slide joints
+// (qpos 7-8, qvel 6-7) whose origin is (0, 0, 0.05), as in the push scene;
+// state stds of 1, so the features are in metres and m/s.
+TEST(TorchStateOpsTest, GeometryFeaturesAreInTheFreeBodysFrame) {
+  v1::StateSpec spec = FreeBodySpec();
+  spec.set_nq(9);
+  spec.set_nv(8);
+  for (int axis = 0; axis < 2; ++axis) {
+    v1::Joint* joint = spec.add_joints();
+    joint->set_type(v1::Joint::SLIDE);
+    joint->set_qpos_offset(7 + axis);
+    joint->set_qvel_offset(6 + axis);
+    joint->set_quaternion_offset(-1);
+    joint->set_body("pusher");
+    for (int i = 0; i < 3; ++i) {
+      joint->add_world_axis(i == axis ? 1.0 : 0.0);
+      joint->add_body_origin(i == 2 ? 0.05 : 0.0);
+    }
+  }
+  StateOps ops(spec, v1::NormalizationStats(), 0.05, 25);
+  ASSERT_EQ(ops.num_geometry_features(), 12);
+  // Box at (1, 2, 0.05) turned 90 degrees about z, moving along world +x;
+  // pusher at world (1.2, 2) moving along world +y.
+  const double h = std::sqrt(0.5);
+  std::vector<float> state = {1,   2, 0.05, h, 0, 0, h, 1.2, 2,
+                              0.3, 0, 0,    0, 0, 0, 0, 0.4};
+  auto features =
+      ops.GeometryFeatures(torch::tensor(state).unsqueeze(0)).squeeze(0);
+  // Body frame: world +x is body -y, world +y is body +x.
+  const std::vector<float> expected = {0,   0,    1,   // up
+                                       0,   -0.3, 0,   // own velocity
+                                       0,   -0.2, 0,   // pusher position
+                                       0.4, 0.3,  0};  // pusher velocity
+  for (int i = 0; i < 12; ++i) {
+    EXPECT_NEAR(features[i].item<float>(), expected[i], 1e-6) << i;
+  }
+  // Without free joints there are no geometry features.
+  v1::StateSpec hinge;
+  hinge.set_nq(1);
+  hinge.set_nv(1);
+  v1::Joint* joint = hinge.add_joints();
+  joint->set_type(v1::Joint::HINGE);
+  joint->set_quaternion_offset(-1);
+  StateOps hinge_ops(hinge, v1::NormalizationStats(), 0.01, 1);
+  EXPECT_EQ(hinge_ops.num_geometry_features(), 0);
+  EXPECT_EQ(hinge_ops.GeometryFeatures(torch::zeros({3, 2})).size(1), 0);
+}
+
 TEST(TorchStateOpsTest, ConstantBodyRateMatchesClosedFormRotation) {
   const double dt = 0.01;
   StateOps ops(FreeBodySpec(), v1::NormalizationStats(), dt, 10);
