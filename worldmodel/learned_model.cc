@@ -117,7 +117,7 @@ class LearnedModel : public WorldModel {
     WM_RETURN_IF_ERROR(CheckContext(spec(), parameters_.size(), 1, history));
     c10::InferenceMode inference;
     const int64_t k = members();
-    auto [normalized, log_variance] = stacked_->Encode(
+    auto [normalized, log_variance] = stacked_->Identify(
         ops(), ToTorch(history.history_states).repeat({k, 1, 1}),
         ToTorch(history.history_actions).repeat({k, 1, 1}));
     torch::Tensor means = ops().DenormalizeParameters(normalized);  // [K, P]
@@ -156,8 +156,9 @@ class LearnedModel : public WorldModel {
     if (context.has_history()) {
       torch::Tensor estimate =
           stacked_
-              ->Encode(ops(), ToTorch(context.history_states).repeat({k, 1, 1}),
-                       ToTorch(context.history_actions).repeat({k, 1, 1}))
+              ->Identify(ops(),
+                         ToTorch(context.history_states).repeat({k, 1, 1}),
+                         ToTorch(context.history_actions).repeat({k, 1, 1}))
               .first;
       // One history per call ([K, P]) or one per row ([K * batch, P]).
       return estimate.size(0) == k ? estimate.repeat_interleave(batch, 0)

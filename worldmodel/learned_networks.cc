@@ -150,33 +150,70 @@ class PhysicsMember : public MemberNetwork {
   MemberStep Step(const StateOps& ops, const torch::Tensor& states,
                   const torch::Tensor& actions,
                   const torch::Tensor& parameters) override {
-    const int nv = ops.nv(), nu = ops.nu();
-    const int passive = PassiveFeatures(ops), control = ControlFeatures(ops);
-    const int64_t batch = states.size(0);
-    auto features = ops.StateFeatures(states);
-    auto out = dynamics_->forward(torch::cat(
-        {features, torch::asinh(kSmallChangeGain * features),
-         ops.GeometryFeatures(states), ops.NormalizeActions(actions)},
-        1));
-    auto ones = torch::ones({batch, 1});
-    auto inverse_masses = ops.InverseMassRatios(parameters);
-    auto phi =
-        torch::cat({ones, ops.ParameterRatios(parameters), inverse_masses}, 1);
-    auto psi = torch::cat({ones, inverse_masses}, 1);
-    auto passive_terms =
-        out.narrow(1, 0, nv * passive).reshape({batch, passive, nv});
-    auto gain = torch::bmm(psi.unsqueeze(1),
-                           out.narrow(1, nv * (passive + 1), nv * nu * control)
-                               .reshape({batch, control, nv * nu}))
-                    .reshape({batch, nv, nu});
+    const DynamicsTerms terms = Terms(ops, states, actions);
     MemberStep step;
-    step.mean =
-        torch::bmm(phi.unsqueeze(1), passive_terms).squeeze(1) +
-        torch::bmm(gain, ops.ScaleActions(actions).unsqueeze(2)).squeeze(2);
-    step.log_variance = BoundLogVariance(out.narrow(1, nv * passive, nv));
+    step.mean = Combine(ops, terms, actions, parameters);
+    step.log_variance = terms.log_variance;
     auto dv = step.mean * ops.velocity_delta_std() + ops.velocity_delta_mean();
     step.next_state = ops.IntegrateVelocityChange(states, dv);
     return step;
+  }
+
+  // The encoder's estimate as prior, then the parameters that best explain
+  // the history under the dynamics network itself: maximum a posteriori by
+  // Gauss-Newton. The network's prediction of each history transition's
+  // velocity change depends on the parameters only through phi and psi
+  // (Step), so the network runs once and each iteration is cheap; its
+  // predicted noise weighs each transition. The posterior variance is the
+  // inverse Gauss-Newton Hessian's diagonal.
+  std::pair<torch::Tensor, torch::Tensor> Identify(
+      const StateOps& ops, const torch::Tensor& states,
+      const torch::Tensor& actions) override {
+    auto [prior_mean, prior_log_variance] = Encode(ops, states, actions);
+    const int64_t batch = states.size(0), length = actions.size(1);
+    const int p = ops.num_parameters(), nq = ops.nq(), nv = ops.nv();
+    if (p == 0 || length == 0) return {prior_mean, prior_log_variance};
+    auto before = states.narrow(1, 0, length).reshape({batch * length, -1});
+    auto after = states.narrow(1, 1, length).reshape({batch * length, -1});
+    auto flat_actions = actions.reshape({batch * length, -1});
+    const DynamicsTerms terms = Terms(ops, before, flat_actions);
+    auto target = ((after.narrow(1, nq, nv) - before.narrow(1, nq, nv)) -
+                   ops.velocity_delta_mean()) /
+                  ops.velocity_delta_std();
+    auto noise_precision =
+        kTransitionEvidence * torch::exp(-terms.log_variance);  // [BL, nv]
+    auto prior_precision = torch::exp(-prior_log_variance);     // [B, P]
+    auto z = prior_mean;
+    torch::Tensor covariance;
+    for (int iteration = 0; iteration <= kIdentifyIterations; ++iteration) {
+      auto rows = z.repeat_interleave(length, 0);  // [BL, P]
+      auto predicted = Combine(ops, terms, flat_actions, rows);
+      std::vector<torch::Tensor> columns;
+      for (int j = 0; j < p; ++j) {
+        auto shifted = rows.clone();
+        shifted.select(1, j).add_(kJacobianStep);
+        columns.push_back(
+            (Combine(ops, terms, flat_actions, shifted) - predicted) /
+            kJacobianStep);
+      }
+      auto jacobian = torch::stack(columns, 2);  // [BL, nv, P]
+      auto weighted = jacobian * noise_precision.unsqueeze(2);
+      auto hessian = torch::bmm(jacobian.transpose(1, 2), weighted)
+                         .view({batch, length, p, p})
+                         .sum(1) +
+                     torch::diag_embed(prior_precision);
+      covariance = torch::inverse(hessian);  // [B, P, P]
+      if (iteration == kIdentifyIterations) break;
+      auto gradient = torch::bmm(weighted.transpose(1, 2),
+                                 (target - predicted).unsqueeze(2))
+                          .view({batch, length, p})
+                          .sum(1) -
+                      prior_precision * (z - prior_mean);
+      z = (z + torch::bmm(covariance, gradient.unsqueeze(2)).squeeze(2))
+              .clamp(-kMaxNormalizedParameter, kMaxNormalizedParameter);
+    }
+    auto variance = torch::diagonal(covariance, 0, 1, 2).clamp_min(1e-8);
+    return {z, torch::log(variance).clamp(-10.0, 4.0)};
   }
 
   torch::Tensor AleatoricStd(const StateOps& ops,
@@ -200,6 +237,62 @@ class PhysicsMember : public MemberNetwork {
   }
 
  private:
+  // Gauss-Newton iterations of Identify, the finite-difference step of its
+  // Jacobian (normalised parameter units, where phi and psi are smooth), and
+  // the bound on its estimates (z-scores; the training ranges span about
+  // +-1.7).
+  static constexpr int kIdentifyIterations = 3;
+  static constexpr double kJacobianStep = 1e-2;
+  static constexpr double kMaxNormalizedParameter = 4.0;
+  // Weight of one transition's evidence. Well below 1: the encoder's prior
+  // already read the same history, and successive transitions' errors are
+  // correlated. Chosen on held-out push data for 90% coverage of the
+  // parameters (1 gave 46% for the box mass, 0.05 gave 84-92%).
+  static constexpr double kTransitionEvidence = 0.05;
+
+  // The dynamics network's outputs for states [B, nx] and actions [B, nu]:
+  // passive terms F [B, passive, nv], control gains G [B, control, nv nu]
+  // and the bounded log-variance [B, nv].
+  struct DynamicsTerms {
+    torch::Tensor passive, gains, log_variance;
+  };
+  DynamicsTerms Terms(const StateOps& ops, const torch::Tensor& states,
+                      const torch::Tensor& actions) {
+    const int nv = ops.nv(), nu = ops.nu();
+    const int passive = PassiveFeatures(ops), control = ControlFeatures(ops);
+    const int64_t batch = states.size(0);
+    auto features = ops.StateFeatures(states);
+    auto out = dynamics_->forward(torch::cat(
+        {features, torch::asinh(kSmallChangeGain * features),
+         ops.GeometryFeatures(states), ops.NormalizeActions(actions)},
+        1));
+    DynamicsTerms terms;
+    terms.passive =
+        out.narrow(1, 0, nv * passive).reshape({batch, passive, nv});
+    terms.log_variance = BoundLogVariance(out.narrow(1, nv * passive, nv));
+    terms.gains = out.narrow(1, nv * (passive + 1), nv * nu * control)
+                      .reshape({batch, control, nv * nu});
+    return terms;
+  }
+
+  // The normalised velocity change [B, nv] of `terms` under actions [B, nu]
+  // and normalised parameters [B, P] (see Step).
+  static torch::Tensor Combine(const StateOps& ops, const DynamicsTerms& terms,
+                               const torch::Tensor& actions,
+                               const torch::Tensor& parameters) {
+    const int nv = ops.nv(), nu = ops.nu();
+    const int64_t batch = actions.size(0);
+    auto ones = torch::ones({batch, 1});
+    auto inverse_masses = ops.InverseMassRatios(parameters);
+    auto phi =
+        torch::cat({ones, ops.ParameterRatios(parameters), inverse_masses}, 1);
+    auto psi = torch::cat({ones, inverse_masses}, 1);
+    auto gain =
+        torch::bmm(psi.unsqueeze(1), terms.gains).reshape({batch, nv, nu});
+    return torch::bmm(phi.unsqueeze(1), terms.passive).squeeze(1) +
+           torch::bmm(gain, ops.ScaleActions(actions).unsqueeze(2)).squeeze(2);
+  }
+
   static int PassiveFeatures(const StateOps& ops) {
     return 1 + ops.num_parameters() + ops.num_masses();
   }

@@ -36,6 +36,14 @@ class MemberNetwork : public torch::nn::Module {
   virtual std::pair<torch::Tensor, torch::Tensor> Encode(
       const StateOps& ops, const torch::Tensor& history_states,
       const torch::Tensor& history_actions) = 0;
+  // The parameters a history reveals, as Encode, for use: the physics kind
+  // refines the encoder's estimate with its own dynamics (see
+  // learned_networks.cc). Others: Encode.
+  virtual std::pair<torch::Tensor, torch::Tensor> Identify(
+      const StateOps& ops, const torch::Tensor& history_states,
+      const torch::Tensor& history_actions) {
+    return Encode(ops, history_states, history_actions);
+  }
   // One step with normalised parameters [B, P] (ignored by blackbox; for
   // hybrid: the normalised tangent delta of the MuJoCo step [B, 2 nv]).
   virtual MemberStep Step(const StateOps& ops, const torch::Tensor& states,

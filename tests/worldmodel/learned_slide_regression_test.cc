@@ -27,11 +27,12 @@ using ::wm::testing::IsOk;
 
 constexpr double kRatioTolerance = 0.10;
 // Friction's effect is learned less sharply than mass's: the ratio below
-// measured 1.809 on one machine and 1.787 on another (OpenBLAS kernels
-// differ), against 2.0 for Coulomb friction (issue 4 keeps this open).
+// measured 1.77-1.81 on two machines (OpenBLAS kernels differ), against 2.0
+// for Coulomb friction (issue 4 keeps this open).
 constexpr double kFrictionRatioTolerance = 0.15;
+// Inferred friction (measured 0.124: the dynamics' own fit of the history
+// refining the encoder's estimate).
 constexpr double kFrictionTolerance = 0.15;
-constexpr double kFrictionBoundReached = 0.30;
 constexpr double kGravity = 9.81;
 // box_z of the box resting on its soft contact (m): from 0 the contact
 // force takes steps to build up.
@@ -179,11 +180,8 @@ TEST(LearnedSlideRegressionTest, TrainedModelsBehaveLikePhysics) {
             << median(friction_errors) << " over " << compared
             << " episodes (range's mean as a guess: " << median(prior_errors)
             << ")\n";
-  // The issue's target is kFrictionTolerance; this tiny model reaches 0.23,
-  // so what is asserted is kFrictionBoundReached.
-  EXPECT_LT(median(friction_errors), kFrictionBoundReached)
-      << "target " << kFrictionTolerance << ", guessing the range's mean "
-      << median(prior_errors);
+  EXPECT_LT(median(friction_errors), kFrictionTolerance)
+      << "guessing the range's mean: " << median(prior_errors);
   EXPECT_LT(physics_error, blackbox_error)
       << "mean 20-step position error: physics " << physics_error / compared
       << " m, blackbox " << blackbox_error / compared << " m";
