@@ -154,16 +154,31 @@ class ApproachPolicy : public Policy {
         actuator_x_(actuator_x),
         actuator_y_(actuator_y),
         noise_x_(config.noise(), config.correlation_time(), dt),
-        noise_y_(config.noise(), config.correlation_time(), dt) {}
+        noise_y_(config.noise(), config.correlation_time(), dt),
+        aim_radius_(config.aim_radius()),
+        aim_steps_(std::max<int64_t>(
+            1, std::llround(
+                   (config.aim_seconds() > 0 ? config.aim_seconds() : 1.0) /
+                   dt))) {}
   void Reset(Rng* rng) override {
     noise_x_.Reset(rng);
     noise_y_.Reset(rng);
+    step_ = 0;
   }
   void Act(const mjModel&, const mjData& data, Rng* rng,
            absl::Span<double> ctrl) override {
     std::fill(ctrl.begin(), ctrl.end(), 0.0);
-    const double dx = data.xpos[3 * target_] - data.xpos[3 * mover_];
-    const double dy = data.xpos[3 * target_ + 1] - data.xpos[3 * mover_ + 1];
+    if (aim_radius_ > 0 && step_ % aim_steps_ == 0) {
+      // Uniform in the disc: radius sqrt(u) R.
+      const double radius = aim_radius_ * std::sqrt(rng->Uniform());
+      const double angle = rng->Uniform(0.0, 2.0 * M_PI);
+      aim_x_ = radius * std::cos(angle);
+      aim_y_ = radius * std::sin(angle);
+    }
+    ++step_;
+    const double dx = data.xpos[3 * target_] + aim_x_ - data.xpos[3 * mover_];
+    const double dy =
+        data.xpos[3 * target_ + 1] + aim_y_ - data.xpos[3 * mover_ + 1];
     const double distance = std::max(std::hypot(dx, dy), 1e-9);
     ctrl[actuator_x_] =
         range_.Clip(actuator_x_, speed_ * dx / distance + noise_x_.Next(rng));
@@ -176,6 +191,10 @@ class ApproachPolicy : public Policy {
   double speed_;
   int mover_, target_, actuator_x_, actuator_y_;
   OrnsteinUhlenbeck noise_x_, noise_y_;
+  double aim_radius_;
+  int64_t aim_steps_;
+  int64_t step_ = 0;
+  double aim_x_ = 0, aim_y_ = 0;  // the aim's offset from the target
 };
 
 absl::StatusOr<std::unique_ptr<Policy>> CreateApproach(
@@ -192,6 +211,11 @@ absl::StatusOr<std::unique_ptr<Policy>> CreateApproach(
   if (config.actuators_size() != 2) {
     return absl::InvalidArgumentError(
         "approach policy: name exactly two actuators (x, y)");
+  }
+  if (!(config.aim_radius() >= 0) || !(config.aim_seconds() >= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "approach policy: aim_radius (", config.aim_radius(),
+        ") and aim_seconds (", config.aim_seconds(), ") must be >= 0"));
   }
   int ids[2];
   for (int k = 0; k < 2; ++k) {

@@ -32,9 +32,11 @@ mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 
 if [ "$QUICK" -eq 1 ]; then
-  EPISODES=30; STEPS=40; TRAIN_STEPS=30; PLAN_EPISODES=2; ORACLE_EPISODES=1
+  EPISODES=30; STEPS=40; TRAIN_FLAGS=(--max_steps 30); PLAN_EPISODES=2
+  ORACLE_EPISODES=1
 else
-  EPISODES=300; STEPS=100; TRAIN_STEPS=1500; PLAN_EPISODES=100
+  # Default training (wm train's own defaults: 5 members, 6000 steps).
+  EPISODES=2000; STEPS=100; TRAIN_FLAGS=(); PLAN_EPISODES=100
   ORACLE_EPISODES=30
 fi
 PLANNER="--samples 256 --horizon 30 --iterations 1"
@@ -49,11 +51,16 @@ if [ ! -f "$OUT/data/push/manifest.pbtxt" ]; then
 fi
 for kind in physics blackbox; do
   if [ ! -d "$OUT/models/push_$kind/1" ]; then
-    stage "train push_$kind ($TRAIN_STEPS steps per member)"
+    stage "train push_$kind"
     "$WM" train --data "$OUT/data/push" --out "$OUT/models/push_$kind" \
-      --model "$kind" --max_steps "$TRAIN_STEPS" --seed 1
+      --model "$kind" --seed 1 "${TRAIN_FLAGS[@]}"
   fi
 done
+
+stage "evaluate on the test split"
+"$WM" eval --model "$OUT/models/push_physics" --data "$OUT/data/push" \
+  --baseline "$OUT/models/push_blackbox" --json "$OUT/eval_push.json" \
+  | tee "$OUT/eval_push.txt"
 
 stage "serve"
 "$WM" serve --models "$OUT/models" --port 0 > "$OUT/serve.out" \

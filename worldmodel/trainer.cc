@@ -332,7 +332,7 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
     config.add_learning_rate_candidates(1e-3);
     config.add_learning_rate_candidates(3e-4);
   }
-  if (config.max_steps() == 0) config.set_max_steps(3000);
+  if (config.max_steps() == 0) config.set_max_steps(6000);
   if (config.max_minutes() == 0) config.set_max_minutes(12);
   if (config.eval_every() == 0) config.set_eval_every(200);
   if (config.patience() == 0) config.set_patience(5);
