@@ -101,11 +101,15 @@ class PhysicsMember : public MemberNetwork {
                               std::vector<int>{kEncoderWidth, kEncoderWidth},
                               2 * std::max(p, 1)));
     // Outputs: passive velocity changes [nv] per passive feature, the
-    // log-variance [nv], action gains [nv x nu] per control feature.
+    // log-variance [nv], action gains [nv x nu] per control feature, the
+    // within-step position correction [nv] (starting at zero: the plain
+    // integrator).
+    const int outputs =
+        nv * (PassiveFeatures(ops) + 1) + nv * nu * ControlFeatures(ops) + nv;
     dynamics_ = register_module(
-        "dynamics", std::make_shared<Mlp>(2 * ops.nx() + geometry + nu, hidden,
-                                          nv * (PassiveFeatures(ops) + 1) +
-                                              nv * nu * ControlFeatures(ops)));
+        "dynamics",
+        std::make_shared<Mlp>(2 * ops.nx() + geometry + nu, hidden, outputs));
+    dynamics_->ZeroOutputs(outputs - nv, nv);
     RegisterBounds(nv);
   }
 
@@ -154,8 +158,10 @@ class PhysicsMember : public MemberNetwork {
     MemberStep step;
     step.mean = Combine(ops, terms, actions, parameters);
     step.log_variance = terms.log_variance;
+    step.position_correction = terms.position_correction;
     auto dv = step.mean * ops.velocity_delta_std() + ops.velocity_delta_mean();
-    step.next_state = ops.IntegrateVelocityChange(states, dv);
+    step.next_state = ops.IntegrateVelocityChange(
+        states, dv, step.position_correction * ops.velocity_delta_std());
     return step;
   }
 
@@ -251,10 +257,11 @@ class PhysicsMember : public MemberNetwork {
   static constexpr double kTransitionEvidence = 0.05;
 
   // The dynamics network's outputs for states [B, nx] and actions [B, nu]:
-  // passive terms F [B, passive, nv], control gains G [B, control, nv nu]
-  // and the bounded log-variance [B, nv].
+  // passive terms F [B, passive, nv], control gains G [B, control, nv nu],
+  // the bounded log-variance [B, nv] and the normalised position
+  // correction [B, nv].
   struct DynamicsTerms {
-    torch::Tensor passive, gains, log_variance;
+    torch::Tensor passive, gains, log_variance, position_correction;
   };
   DynamicsTerms Terms(const StateOps& ops, const torch::Tensor& states,
                       const torch::Tensor& actions) {
@@ -272,6 +279,8 @@ class PhysicsMember : public MemberNetwork {
     terms.log_variance = BoundLogVariance(out.narrow(1, nv * passive, nv));
     terms.gains = out.narrow(1, nv * (passive + 1), nv * nu * control)
                       .reshape({batch, control, nv * nu});
+    terms.position_correction =
+        out.narrow(1, nv * (passive + 1) + nv * nu * control, nv);
     return terms;
   }
 

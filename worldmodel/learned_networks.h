@@ -23,6 +23,9 @@ struct MemberStep {
   // [B, 2 nv]; hybrid: the correction of MuJoCo's tangent delta [B, 2 nv].
   torch::Tensor mean;
   torch::Tensor log_variance;
+  // Physics only: the normalised within-step position correction [B, nv]
+  // (see StateOps::IntegrateVelocityChange), in velocity_delta_std units.
+  torch::Tensor position_correction;
 };
 
 // An ensemble member. Forward passes are thread-safe under

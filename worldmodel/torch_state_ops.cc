@@ -344,11 +344,21 @@ torch::Tensor StateOps::TangentIntegrate(const torch::Tensor& state,
   return torch::cat({next_qpos, next_qvel}, 1);
 }
 
-torch::Tensor StateOps::IntegrateVelocityChange(const torch::Tensor& state,
-                                                const torch::Tensor& dv) const {
+torch::Tensor StateOps::IntegrateVelocityChange(
+    const torch::Tensor& state, const torch::Tensor& dv,
+    const torch::Tensor& correction) const {
   auto qvel = state.narrow(1, nq_, nv_);
-  auto position_change = dt_ * (qvel + substep_factor_ * dv);
-  return TangentIntegrate(state, torch::cat({position_change, dv}, 1));
+  auto mean_velocity = qvel + substep_factor_ * dv;
+  if (correction.defined()) mean_velocity = mean_velocity + correction;
+  return TangentIntegrate(state, torch::cat({dt_ * mean_velocity, dv}, 1));
+}
+
+torch::Tensor StateOps::PositionCorrection(const torch::Tensor& state,
+                                           const torch::Tensor& next) const {
+  auto qvel = state.narrow(1, nq_, nv_);
+  auto dv = next.narrow(1, nq_, nv_) - qvel;
+  auto position_change = TangentDelta(state, next).narrow(1, 0, nv_);
+  return position_change / dt_ - (qvel + substep_factor_ * dv);
 }
 
 }  // namespace wm::worldmodel

@@ -86,9 +86,18 @@ class StateOps {
                                  const torch::Tensor& delta) const;
   // MuJoCo's semi-implicit Euler over frame_skip substeps with a constant
   // velocity change `dv` [B, nv] over dt: v' = v + dv, position change
-  // dt * (v + (n + 1) / (2 n) dv). Returns the next states [B, nx].
-  torch::Tensor IntegrateVelocityChange(const torch::Tensor& state,
-                                        const torch::Tensor& dv) const;
+  // dt * (v + (n + 1) / (2 n) dv + correction). `correction` [B, nv] (m/s,
+  // rad/s; may be undefined for none) is the mean velocity's departure from
+  // that constant-acceleration profile: a contact that starts or ends
+  // within the step, a servo that settles early. Returns the next states
+  // [B, nx].
+  torch::Tensor IntegrateVelocityChange(
+      const torch::Tensor& state, const torch::Tensor& dv,
+      const torch::Tensor& correction = torch::Tensor()) const;
+  // The correction [B, nv] with which IntegrateVelocityChange maps `state`
+  // to `next` (both [B, nx]) given their true velocity change.
+  torch::Tensor PositionCorrection(const torch::Tensor& state,
+                                   const torch::Tensor& next) const;
 
  private:
   // A body whose world position and velocity are linear in the state:

@@ -74,6 +74,13 @@ LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
     target = ops.NormalizeDelta(ops.TangentDelta(x, x_next));
   }
   auto nll = GaussianNll(step.mean, step.log_variance, target).mean();
+  if (step.position_correction.defined()) {
+    // The within-step position correction, by squared error in the same
+    // units as the velocity change.
+    auto correction =
+        ops.PositionCorrection(x, x_next) / ops.velocity_delta_std();
+    nll = nll + (step.position_correction - correction).pow(2).mean();
+  }
 
   // Multi-step rollout of the mean from the first future state, scored on
   // velocities and scalar positions: step t's velocity error over (t + 1)

@@ -109,6 +109,29 @@ TEST(TorchStateOpsTest, TangentDeltaInvertsTangentIntegrate) {
             1e-5);
 }
 
+TEST(TorchStateOpsTest, PositionCorrectionInvertsTheCorrectedIntegrator) {
+  StateOps ops(FreeBodySpec(), v1::NormalizationStats(), 0.05, 25);
+  torch::manual_seed(4);
+  torch::Tensor state = torch::randn({5, 13});
+  auto q = state.narrow(1, 3, 4);
+  q.copy_(q / q.norm(2, 1, true));
+  torch::Tensor dv = torch::randn({5, 6});
+  torch::Tensor correction = 0.2 * torch::randn({5, 6});
+  torch::Tensor next = ops.IntegrateVelocityChange(state, dv, correction);
+  EXPECT_LT((ops.PositionCorrection(state, next) - correction)
+                .abs()
+                .max()
+                .item<double>(),
+            1e-4);
+  // Without a correction, the integrator's own step has none.
+  EXPECT_LT(
+      ops.PositionCorrection(state, ops.IntegrateVelocityChange(state, dv))
+          .abs()
+          .max()
+          .item<double>(),
+      1e-4);
+}
+
 TEST(TorchStateOpsTest, SemiImplicitPositionUpdateMatchesSubsteps) {
   // One slide joint; a constant velocity change over n substeps moves the
   // position by dt * (v + (n + 1) / (2 n) dv), as MuJoCo's Euler does.

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Issue 4's accuracy measurement in one command. For each scene: simulated
+# data, a second set with every randomised parameter beyond its training
+# range (for the spread comparison), `physics` and `blackbox` trained with
+# `wm train`'s defaults (timed), and `wm eval` of physics beside blackbox,
+# constant velocity and MuJoCo-nominal on the test split; then one summary
+# table (summary.txt). Data and models are cached under --out and reused.
+# Usage: tools/model_benchmark.sh [--out DIR] [--scenes "slide toss ..."]
+#                                 [--quick]
+#   --out DIR     work directory (default model_bench/)
+#   --scenes S    space-separated built-in scenes (default: all four)
+#   --quick       small data and training (a smoke run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=model_bench
+SCENES="slide push toss double_pendulum"
+QUICK=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) OUT="$2"; shift ;;
+    --scenes) SCENES="$2"; shift ;;
+    --quick) QUICK=1 ;;
+    *) echo "model_benchmark: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+BUILD_DIR="${BUILD_DIR:-build}"
+export OPENBLAS_NUM_THREADS=1
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$BUILD_DIR" -j2 --target wm
+WM="$PWD/$BUILD_DIR/bin/wm"
+mkdir -p "$OUT/scenes"
+OUT="$(cd "$OUT" && pwd)"
+
+# Episodes and steps per scene: each episode covers the evaluation's history
+# (1 s, at most 100 steps) and a 50-step horizon.
+size() {
+  case "$1" in
+    slide) echo "1000 200" ;;
+    push) echo "2000 100" ;;
+    toss) echo "1000 250" ;;
+    double_pendulum) echo "200 2000" ;;
+    *) echo "model_benchmark: unknown scene $1" >&2; exit 2 ;;
+  esac
+}
+TRAIN_FLAGS=()
+[ "$QUICK" -eq 1 ] && TRAIN_FLAGS=(--max_steps 30 --ensemble_size 2)
+
+# The scene with every randomised range [a, b] moved to [b, b + (b - a) / 2].
+write_ood_scene() {
+  local scene="$1"
+  cp "configs/scenes/$scene.xml" "$OUT/scenes/"
+  python3 - "configs/scenes/$scene.pbtxt" "$OUT/scenes/${scene}_ood.pbtxt" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+def beyond(match):
+    low, high = float(match.group(2)), float(match.group(3))
+    return f"{match.group(1)}min: {high!r} max: {high + (high - low) / 2!r}"
+text = re.sub(r"(randomize \{[^}]*?)min: (\S+) max: (\S+)", beyond, text)
+text = re.sub(r'name: "(\w+)"', r'name: "\1_ood"', text, count=1)
+open(sys.argv[2], "w").write(text)
+EOF
+}
+
+for scene in $SCENES; do
+  read -r EPISODES STEPS <<< "$(size "$scene")"
+  [ "$QUICK" -eq 1 ] && { EPISODES=60; STEPS=$((STEPS < 160 ? STEPS : 160)); }
+  DATA="$OUT/data/$scene"
+  if [ ! -f "$DATA/manifest.pbtxt" ]; then
+    echo "== $scene: $EPISODES episodes of $STEPS steps ($(date +%T))"
+    "$WM" gen --scene "$scene" --episodes "$EPISODES" --steps "$STEPS" \
+      --seed 1 --out "$DATA" --overwrite
+  fi
+  if [ ! -f "$DATA-ood/manifest.pbtxt" ]; then
+    write_ood_scene "$scene"
+    "$WM" gen --scene "$OUT/scenes/${scene}_ood.pbtxt" \
+      --episodes $((EPISODES / 5 > 10 ? EPISODES / 5 : 10)) --steps "$STEPS" \
+      --seed 2 --out "$DATA-ood" --overwrite
+  fi
+  for kind in physics blackbox; do
+    MODEL="$OUT/models/${scene}_$kind"
+    if [ ! -d "$MODEL/1" ]; then
+      echo "== $scene: train $kind ($(date +%T))"
+      start=$(date +%s)
+      "$WM" train --data "$DATA" --out "$MODEL" --model "$kind" --seed 1 \
+        "${TRAIN_FLAGS[@]}"
+      echo $(( $(date +%s) - start )) > "$MODEL/train_seconds"
+    fi
+  done
+  echo "== $scene: evaluate ($(date +%T))"
+  "$WM" eval --model "$OUT/models/${scene}_physics" --data "$DATA" \
+    --baseline "$OUT/models/${scene}_blackbox" --ood_data "$DATA-ood" \
+    --json "$OUT/eval_$scene.json" | tee "$OUT/eval_$scene.txt"
+done
+# shellcheck disable=SC2086  # one argument per scene
+python3 - "$OUT" $SCENES <<'EOF' | tee "$OUT/summary.txt"
+import json, sys
+out, scenes = sys.argv[1], sys.argv[2:]
+nan = float("nan")
+def median(report, key):
+    return report.get("rollout", {}).get("50", {}).get(key, {}).get("median", nan)
+print(f"{'scene':16}{'error@50':>10}{'physics':>10}{'blackbox':>10}{'ratio':>7}"
+      f"{'nominal':>10}")
+for scene in scenes:
+    report = json.load(open(f"{out}/eval_{scene}.json"))
+    baselines = report.get("baselines", {})
+    for key in report.get("rollout", {}).get("50", {}):
+        physics = median(report, key)
+        blackbox = median(baselines.get("blackbox", {}), key)
+        print(f"{scene:16}{key:>10}{physics:10.4g}{blackbox:10.4g}"
+              f"{physics / blackbox:7.2f}"
+              f"{median(baselines.get('mujoco_nominal', {}), key):10.4g}")
+    minutes = [int(open(f"{out}/models/{scene}_{kind}/train_seconds").read()) / 60
+               for kind in ("physics", "blackbox")]
+    print(f"    training minutes: physics {minutes[0]:.1f}, blackbox "
+          f"{minutes[1]:.1f}; out-of-range spread ratio "
+          f"{report.get('ood', {}).get('spread_ratio', nan):.2f}; "
+          f"one-step NMSE {report.get('one_step_nmse', nan):.3g}")
+    for name, value in report.get("params", {}).items():
+        print(f"    {name:32} median rel err "
+              f"{value.get('median_rel_err', nan):.3f}  coverage90 "
+              f"{value.get('coverage90', nan):.2f}  "
+              f"({value.get('identifiable_episodes', 0)} identifiable episodes)")
+EOF
+echo "report: $OUT/summary.txt and $OUT/eval_<scene>.{txt,json}"
