@@ -88,7 +88,7 @@ torch::Tensor QuatRotateInverse(const torch::Tensor& q,
                                 const torch::Tensor& v) {
   // v' = v - 2 w (u x v) + 2 u x (u x v) for q = (w, u).
   auto w = q.narrow(-1, 0, 1);
-  auto u = q.narrow(-1, 1, 3);
+  auto u = q.narrow(-1, 1, 3).expand_as(v);
   auto uv = torch::cross(u, v, -1);
   return v - 2.0 * w * uv + 2.0 * torch::cross(u, uv, -1);
 }
@@ -218,6 +218,32 @@ void StateOps::DescribeBodies(const v1::StateSpec& spec,
     }
     tracked_bodies_.push_back(body);
   }
+  if (tracked_bodies_.empty()) return;
+  std::vector<torch::Tensor> position_maps, velocity_maps, origins;
+  for (const TrackedBody& body : tracked_bodies_) {
+    position_maps.push_back(body.position_map);
+    velocity_maps.push_back(body.velocity_map);
+    origins.push_back(body.origin);
+  }
+  position_maps_ = torch::cat(position_maps, 1);  // [nx, 3 N]
+  velocity_maps_ = torch::cat(velocity_maps, 1);
+  origins_ = torch::cat(origins, 0);  // [3 N]
+  const int tracked = static_cast<int>(tracked_bodies_.size());
+  for (const FreeBody& free : free_bodies_) {
+    std::vector<int64_t> others;
+    for (int b = 0; b < tracked; ++b) {
+      if (b != free.tracked_index) others.push_back(b);
+    }
+    other_indices_.push_back(torch::tensor(others, torch::kLong));
+    // up: 1; own velocity: velocity scale; then position, velocity per other.
+    std::vector<float> scales = {1.0f, static_cast<float>(free.velocity_scale)};
+    for (size_t o = 0; o < others.size(); ++o) {
+      scales.push_back(static_cast<float>(free.position_scale));
+      scales.push_back(static_cast<float>(free.velocity_scale));
+    }
+    relative_scales_.push_back(
+        torch::tensor(scales, torch::kFloat32).unsqueeze(-1));  // [M, 1]
+  }
   // Per free body: up (3), own velocity (3), and 6 per other tracked body.
   num_geometry_features_ =
       static_cast<int>(free_bodies_.size()) *
@@ -230,30 +256,33 @@ torch::Tensor StateOps::GeometryFeatures(const torch::Tensor& states) const {
     shape.back() = 0;
     return torch::zeros(shape, states.options());
   }
-  std::vector<torch::Tensor> positions, velocities;
-  for (const TrackedBody& body : tracked_bodies_) {
-    positions.push_back(torch::matmul(states, body.position_map) + body.origin);
-    velocities.push_back(torch::matmul(states, body.velocity_map));
-  }
-  auto up = torch::zeros_like(positions.front());
-  up.select(-1, 2).fill_(1.0);
+  // All tracked bodies' positions and velocities in two products, [..., N, 3].
+  auto shape = states.sizes().vec();
+  shape.back() = static_cast<int64_t>(tracked_bodies_.size());
+  shape.push_back(3);
+  auto positions =
+      (torch::matmul(states, position_maps_) + origins_).view(shape);
+  auto velocities = torch::matmul(states, velocity_maps_).view(shape);
   std::vector<torch::Tensor> features;
-  for (const FreeBody& free : free_bodies_) {
+  for (size_t f = 0; f < free_bodies_.size(); ++f) {
+    const FreeBody& free = free_bodies_[f];
     auto q = states.narrow(-1, free.quaternion_offset, 4);
-    q = q / q.norm(2, -1, true).clamp_min(1e-9);
-    const auto& x = positions[free.tracked_index];
-    const auto& v = velocities[free.tracked_index];
-    features.push_back(QuatRotateInverse(q, up));
-    features.push_back(QuatRotateInverse(q, v) / free.velocity_scale);
-    for (size_t other = 0; other < tracked_bodies_.size(); ++other) {
-      if (static_cast<int>(other) == free.tracked_index) continue;
-      features.push_back(QuatRotateInverse(q, positions[other] - x) /
-                         free.position_scale);
-      features.push_back(QuatRotateInverse(q, velocities[other] - v) /
-                         free.velocity_scale);
-    }
+    q = (q / q.norm(2, -1, true).clamp_min(1e-9)).unsqueeze(-2);
+    auto x = positions.narrow(-2, free.tracked_index, 1);
+    auto v = velocities.narrow(-2, free.tracked_index, 1);
+    // [up, v, p_o - x, v_o - v per other body o], rotated at once and
+    // scaled per vector (relative_scales_[f]).
+    auto relative =
+        torch::stack({positions - x, velocities - v}, -2);  // [..., N, 2, 3]
+    auto others = relative.index_select(-3, other_indices_[f])
+                      .flatten(-3, -2);  // [..., 2 (N - 1), 3]
+    auto up = torch::zeros_like(v);
+    up.select(-1, 2).fill_(1.0);
+    auto vectors = torch::cat({up, v, others}, -2);
+    features.push_back(
+        (QuatRotateInverse(q, vectors) / relative_scales_[f]).flatten(-2));
   }
-  return torch::cat(features, -1);
+  return features.size() == 1 ? features.front() : torch::cat(features, -1);
 }
 
 torch::Tensor StateOps::StateFeatures(const torch::Tensor& states) const {

@@ -120,6 +120,11 @@ class StateOps {
   int num_geometry_features_ = 0;
   std::vector<TrackedBody> tracked_bodies_;
   std::vector<FreeBody> free_bodies_;
+  // The tracked bodies' maps side by side ([nx, 3 N], [3 N]); per free
+  // body, the indices of the other tracked bodies and the divisor of each
+  // of its feature vectors [M, 1].
+  torch::Tensor position_maps_, velocity_maps_, origins_;
+  std::vector<torch::Tensor> other_indices_, relative_scales_;
   double dt_;
   double substep_factor_;
   torch::Tensor state_mean_, state_std_, quaternion_mask_;
