@@ -177,15 +177,13 @@ class PhysicsMember : public MemberNetwork {
       const torch::Tensor& actions) override {
     auto [prior_mean, prior_log_variance] = Encode(ops, states, actions);
     const int64_t batch = states.size(0), length = actions.size(1);
-    const int p = ops.num_parameters(), nq = ops.nq(), nv = ops.nv();
+    const int p = ops.num_parameters();
     if (p == 0 || length == 0) return {prior_mean, prior_log_variance};
     auto before = states.narrow(1, 0, length).reshape({batch * length, -1});
     auto after = states.narrow(1, 1, length).reshape({batch * length, -1});
     auto flat_actions = actions.reshape({batch * length, -1});
     const DynamicsTerms terms = Terms(ops, before, flat_actions);
-    auto target = ((after.narrow(1, nq, nv) - before.narrow(1, nq, nv)) -
-                   ops.velocity_delta_mean()) /
-                  ops.velocity_delta_std();
+    auto target = ops.NormalizedVelocityChange(before, after);
     auto noise_precision =
         kTransitionEvidence * torch::exp(-terms.log_variance);  // [BL, nv]
     auto prior_precision = torch::exp(-prior_log_variance);     // [B, P]

@@ -180,58 +180,56 @@ void StateOps::DescribeBodies(const v1::StateSpec& spec,
     }
     return std::max(std::sqrt(sum / 3.0), 1e-6);
   };
-  // Free bodies, then world slide bodies in order of first appearance.
+  auto has_world_slide = [](const v1::Joint& joint) {
+    return joint.type() == v1::Joint::SLIDE && !joint.body().empty() &&
+           joint.world_axis_size() == 3 && joint.body_origin_size() == 3;
+  };
+  // Tracked bodies: free bodies, then world slide bodies in order of first
+  // appearance. Body b's maps are columns [3 b, 3 b + 3).
   std::vector<std::string> slide_bodies;
   for (const v1::Joint& joint : spec.joints()) {
-    if (joint.type() == v1::Joint::FREE) {
-      TrackedBody body{torch::zeros({nx, 3}), torch::zeros({nx, 3}),
-                       torch::zeros({3})};
-      for (int i = 0; i < 3; ++i) {
-        body.position_map[joint.qpos_offset() + i][i] = 1.0;
-        body.velocity_map[nq_ + joint.qvel_offset() + i][i] = 1.0;
-      }
-      free_bodies_.push_back(FreeBody{
-          joint.qpos_offset() + 3, static_cast<int>(tracked_bodies_.size()),
-          rms_std(joint.qpos_offset()), rms_std(nq_ + joint.qvel_offset())});
-      tracked_bodies_.push_back(body);
-    } else if (joint.type() == v1::Joint::SLIDE && !joint.body().empty() &&
-               joint.world_axis_size() == 3 && joint.body_origin_size() == 3) {
-      if (std::find(slide_bodies.begin(), slide_bodies.end(), joint.body()) ==
-          slide_bodies.end()) {
-        slide_bodies.push_back(joint.body());
-      }
+    if (has_world_slide(joint) &&
+        std::find(slide_bodies.begin(), slide_bodies.end(), joint.body()) ==
+            slide_bodies.end()) {
+      slide_bodies.push_back(joint.body());
     }
+  }
+  int tracked = 0;
+  for (const v1::Joint& joint : spec.joints()) {
+    if (joint.type() == v1::Joint::FREE) ++tracked;
+  }
+  num_tracked_bodies_ = tracked + static_cast<int>(slide_bodies.size());
+  if (num_tracked_bodies_ == 0) return;
+  position_maps_ = torch::zeros({nx, 3 * num_tracked_bodies_});
+  velocity_maps_ = torch::zeros({nx, 3 * num_tracked_bodies_});
+  origins_ = torch::zeros({3 * num_tracked_bodies_});
+  int next = 0;
+  for (const v1::Joint& joint : spec.joints()) {
+    if (joint.type() != v1::Joint::FREE) continue;
+    for (int i = 0; i < 3; ++i) {
+      position_maps_[joint.qpos_offset() + i][3 * next + i] = 1.0;
+      velocity_maps_[nq_ + joint.qvel_offset() + i][3 * next + i] = 1.0;
+    }
+    free_bodies_.push_back(FreeBody{joint.qpos_offset() + 3, next,
+                                    rms_std(joint.qpos_offset()),
+                                    rms_std(nq_ + joint.qvel_offset())});
+    ++next;
   }
   for (const std::string& name : slide_bodies) {
-    TrackedBody body{torch::zeros({nx, 3}), torch::zeros({nx, 3}),
-                     torch::zeros({3})};
     for (const v1::Joint& joint : spec.joints()) {
-      if (joint.type() != v1::Joint::SLIDE || joint.body() != name ||
-          joint.world_axis_size() != 3 || joint.body_origin_size() != 3) {
-        continue;
-      }
+      if (!has_world_slide(joint) || joint.body() != name) continue;
       for (int i = 0; i < 3; ++i) {
-        body.position_map[joint.qpos_offset()][i] = joint.world_axis(i);
-        body.velocity_map[nq_ + joint.qvel_offset()][i] = joint.world_axis(i);
-        body.origin[i] = joint.body_origin(i);
+        position_maps_[joint.qpos_offset()][3 * next + i] = joint.world_axis(i);
+        velocity_maps_[nq_ + joint.qvel_offset()][3 * next + i] =
+            joint.world_axis(i);
+        origins_[3 * next + i] = joint.body_origin(i);
       }
     }
-    tracked_bodies_.push_back(body);
+    ++next;
   }
-  if (tracked_bodies_.empty()) return;
-  std::vector<torch::Tensor> position_maps, velocity_maps, origins;
-  for (const TrackedBody& body : tracked_bodies_) {
-    position_maps.push_back(body.position_map);
-    velocity_maps.push_back(body.velocity_map);
-    origins.push_back(body.origin);
-  }
-  position_maps_ = torch::cat(position_maps, 1);  // [nx, 3 N]
-  velocity_maps_ = torch::cat(velocity_maps, 1);
-  origins_ = torch::cat(origins, 0);  // [3 N]
-  const int tracked = static_cast<int>(tracked_bodies_.size());
   for (const FreeBody& free : free_bodies_) {
     std::vector<int64_t> others;
-    for (int b = 0; b < tracked; ++b) {
+    for (int b = 0; b < num_tracked_bodies_; ++b) {
       if (b != free.tracked_index) others.push_back(b);
     }
     other_indices_.push_back(torch::tensor(others, torch::kLong));
@@ -245,9 +243,8 @@ void StateOps::DescribeBodies(const v1::StateSpec& spec,
         torch::tensor(scales, torch::kFloat32).unsqueeze(-1));  // [M, 1]
   }
   // Per free body: up (3), own velocity (3), and 6 per other tracked body.
-  num_geometry_features_ =
-      static_cast<int>(free_bodies_.size()) *
-      (6 + 6 * (static_cast<int>(tracked_bodies_.size()) - 1));
+  num_geometry_features_ = static_cast<int>(free_bodies_.size()) *
+                           (6 + 6 * (num_tracked_bodies_ - 1));
 }
 
 torch::Tensor StateOps::GeometryFeatures(const torch::Tensor& states) const {
@@ -258,7 +255,7 @@ torch::Tensor StateOps::GeometryFeatures(const torch::Tensor& states) const {
   }
   // All tracked bodies' positions and velocities in two products, [..., N, 3].
   auto shape = states.sizes().vec();
-  shape.back() = static_cast<int64_t>(tracked_bodies_.size());
+  shape.back() = num_tracked_bodies_;
   shape.push_back(3);
   auto positions =
       (torch::matmul(states, position_maps_) + origins_).view(shape);
@@ -380,6 +377,12 @@ torch::Tensor StateOps::IntegrateVelocityChange(
   auto mean_velocity = qvel + substep_factor_ * dv;
   if (correction.defined()) mean_velocity = mean_velocity + correction;
   return TangentIntegrate(state, torch::cat({dt_ * mean_velocity, dv}, 1));
+}
+
+torch::Tensor StateOps::NormalizedVelocityChange(
+    const torch::Tensor& states, const torch::Tensor& next) const {
+  auto dv = next.narrow(1, nq_, nv_) - states.narrow(1, nq_, nv_);
+  return (dv - delta_mean_v_) / delta_std_v_;
 }
 
 torch::Tensor StateOps::PositionCorrection(const torch::Tensor& state,

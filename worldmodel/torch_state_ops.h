@@ -63,6 +63,10 @@ class StateOps {
   // Actions [..., nu] divided by their training std (not centred: zero
   // stays zero, so a control-affine term vanishes without control).
   torch::Tensor ScaleActions(const torch::Tensor& actions) const;
+  // The z-scored velocity change [B, nv] from states [B, nx] to next [B, nx]
+  // (what a physics member predicts).
+  torch::Tensor NormalizedVelocityChange(const torch::Tensor& states,
+                                         const torch::Tensor& next) const;
   // Tangent deltas [..., 2 nv] to and from z-scores.
   torch::Tensor NormalizeDelta(const torch::Tensor& delta) const;
   torch::Tensor DenormalizeDelta(const torch::Tensor& normalized) const;
@@ -100,14 +104,8 @@ class StateOps {
                                    const torch::Tensor& next) const;
 
  private:
-  // A body whose world position and velocity are linear in the state:
-  // position = states . position_map + origin, velocity = states .
-  // velocity_map ([nx, 3] maps, [3] origin).
-  struct TrackedBody {
-    torch::Tensor position_map, velocity_map, origin;
-  };
-  // A free body: its quaternion's qpos offset, its index in tracked_bodies_
-  // and its position and velocity scales.
+  // A free body: its quaternion's qpos offset, its index among the tracked
+  // bodies and its position and velocity scales.
   struct FreeBody {
     int quaternion_offset;
     int tracked_index;
@@ -118,11 +116,14 @@ class StateOps {
 
   int nq_, nv_, nu_, num_parameters_;
   int num_geometry_features_ = 0;
-  std::vector<TrackedBody> tracked_bodies_;
+  // Bodies whose world position and velocity are linear in the state
+  // (free bodies, world slide bodies): N of them, body b's position is
+  // columns [3 b, 3 b + 3) of states . position_maps_ + origins_ ([nx, 3 N],
+  // [3 N]), its velocity those of states . velocity_maps_. Per free body,
+  // the indices of the other tracked bodies and the divisor of each of its
+  // feature vectors [M, 1].
+  int num_tracked_bodies_ = 0;
   std::vector<FreeBody> free_bodies_;
-  // The tracked bodies' maps side by side ([nx, 3 N], [3 N]); per free
-  // body, the indices of the other tracked bodies and the divisor of each
-  // of its feature vectors [M, 1].
   torch::Tensor position_maps_, velocity_maps_, origins_;
   std::vector<torch::Tensor> other_indices_, relative_scales_;
   double dt_;

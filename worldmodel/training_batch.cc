@@ -68,8 +68,7 @@ LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
   MemberStep step = member.Step(ops, x, a, p);
   torch::Tensor target;
   if (member.uses_parameters()) {
-    auto dv = x_next.narrow(1, ops.nq(), nv) - x.narrow(1, ops.nq(), nv);
-    target = (dv - ops.velocity_delta_mean()) / ops.velocity_delta_std();
+    target = ops.NormalizedVelocityChange(x, x_next);
   } else {
     target = ops.NormalizeDelta(ops.TangentDelta(x, x_next));
   }
