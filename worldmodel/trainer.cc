@@ -211,6 +211,20 @@ void ClipGradients(MemberNetwork& member) {
   torch::nn::utils::clip_grad_norm_(clipped, kMaxGradientNorm);
 }
 
+// Whether every gradient of `member` is finite (undefined ones count as such).
+bool GradientsFinite(const MemberNetwork& member) {
+  for (const auto& parameter : member.parameters()) {
+    const torch::Tensor& gradient = parameter.grad();
+    if (gradient.defined() && !torch::isfinite(gradient).all().item<bool>()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Consecutive non-finite steps after which a member counts as diverged.
+constexpr int kMaxConsecutiveNonFiniteSteps = 100;
+
 LossTerms Validate(MemberNetwork& member, const TrainingSetup& setup) {
   torch::NoGradGuard no_grad;
   return MemberLoss(member, *setup.ops, setup.validation,
@@ -251,6 +265,7 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
             p = setup.ops->num_parameters();
   double train_loss = 0;
   int64_t since_report = 0;
+  int consecutive_non_finite = 0;
   while (!state.done && state.step < max_steps) {
     WM_ASSIGN_OR_RETURN(auto windows, sampler->NextBatch(config.batch_size()));
     WindowBatch batch = ToBatch(windows, nx, nu, p);
@@ -266,8 +281,18 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
     optimizer.zero_grad();
     terms.total.backward();
     if (physics) ClipGradients(member);
-    optimizer.step();
     train_loss = terms.total.item<double>();
+    // A non-finite loss or gradient would turn every weight to NaN: the
+    // step is skipped (it still counts, so a resumed run stays in step).
+    if (std::isfinite(train_loss) && GradientsFinite(member)) {
+      optimizer.step();
+      consecutive_non_finite = 0;
+    } else if (++consecutive_non_finite >= kMaxConsecutiveNonFiniteSteps) {
+      return absl::InternalError(absl::StrCat(
+          "member ", k, " diverged: ", consecutive_non_finite,
+          " consecutive steps up to step ", state.step,
+          " gave a non-finite loss or gradient (try a lower learning_rate)"));
+    }
     ++state.step;
     if (++since_report == 10) {
       log->AddSteps(since_report, since_report * config.batch_size(),
@@ -297,6 +322,11 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
     }
   }
   log->AddSteps(since_report, since_report * config.batch_size(), train_loss);
+  if (!std::isfinite(state.best_validation)) {
+    return absl::InternalError(absl::StrCat(
+        "member ", k, " never reached a finite validation loss in ", state.step,
+        " steps (try a lower learning_rate)"));
+  }
   CopyParameters(*best, member);
   return state.best_validation;
 }

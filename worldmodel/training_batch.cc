@@ -31,6 +31,42 @@ torch::Tensor GaussianNll(const torch::Tensor& mean,
          (log_variance + (target - mean).pow(2) * torch::exp(-log_variance));
 }
 
+namespace {
+
+// Bound on a rollout's error at step t, in the multi-step loss's units:
+// (t + 1) one-step velocity stds, and for scalar positions (t + 1) dt of
+// them. A rollout through a still-poor network can diverge exponentially
+// (a loss of 1e20 was seen, with infinite gradients that turned a member's
+// weights to NaN); past the bound the entry is held there and passes no
+// gradient.
+constexpr double kMaxRolloutError = 10.0;
+
+// `value` [B, n] held within `truth` +- `bound` [n].
+torch::Tensor ClampAround(const torch::Tensor& value,
+                          const torch::Tensor& truth,
+                          const torch::Tensor& bound) {
+  return torch::min(torch::max(value, truth - bound), truth + bound);
+}
+
+// The rollout state [B, nx] at step t with its velocities and scalar
+// positions held within kMaxRolloutError of `truth` [B, nx].
+torch::Tensor ClampRolloutState(const StateOps& ops, const torch::Tensor& state,
+                                const torch::Tensor& truth, int t) {
+  const int nq = ops.nq(), nv = ops.nv();
+  auto velocity_bound = kMaxRolloutError * (t + 1) * ops.velocity_delta_std();
+  auto velocity = ClampAround(state.narrow(1, nq, nv), truth.narrow(1, nq, nv),
+                              velocity_bound);
+  auto positions = state.narrow(1, 0, nq).index_copy(
+      1, ops.linear_qpos(),
+      ClampAround(
+          state.index_select(1, ops.linear_qpos()),
+          truth.index_select(1, ops.linear_qpos()),
+          ops.dt() * velocity_bound.index_select(0, ops.linear_qvel())));
+  return torch::cat({positions, velocity}, 1);
+}
+
+}  // namespace
+
 LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
                      const WindowBatch& batch, double multi_step_weight,
                      double parameter_weight, bool training) {
@@ -103,6 +139,7 @@ LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
                         dynamics_parameters)
                   .next_state;
       const auto& truth = batch.states.select(1, L + t + 1);
+      state = ClampRolloutState(ops, state, truth, t);
       auto velocity_error =
           (state.narrow(1, ops.nq(), nv) - truth.narrow(1, ops.nq(), nv)) /
           ((t + 1) * ops.velocity_delta_std());
