@@ -33,6 +33,10 @@ def main():
             ax.plot(xs, ys, color=color, lw=1.5,
                     ls="-" if episode["success"] else "--")
             ax.plot(xs[0], ys[0], "o", color=color, ms=4)
+            tool = episode.get("tool_path", [])
+            if tool:
+                ax.plot([p[0] for p in tool], [p[1] for p in tool],
+                        color=color, lw=0.6, ls=":")
             ax.add_patch(plt.Circle((gx, gy), 0.02, fill=False, color=color))
             ax.arrow(gx, gy, 0.04 * math.cos(gyaw), 0.04 * math.sin(gyaw),
                      color=color, width=0.002)
@@ -43,7 +47,7 @@ def main():
         ax.set_ylabel("y (m)")
         ax.grid(alpha=0.3)
     fig.suptitle("box paths from above (dots: start; circles: goal and 2 cm "
-                 "tolerance; dashed: not reached)")
+                 "tolerance; dashed: not reached; dotted: the pusher)")
     fig.tight_layout()
     fig.savefig(args.out, dpi=120)
     print(f"wrote {args.out}")

@@ -81,6 +81,10 @@ absl::StatusOr<PlanningEpisode> RunPlanningEpisode(
     const PlanarPose pose = cost.Pose(observed.data());
     episode.path.push_back(
         {static_cast<float>(pose.x), static_cast<float>(pose.y)});
+    if (auto tool = cost.ToolPosition(observed.data())) {
+      episode.tool_path.push_back(
+          {static_cast<float>(tool->first), static_cast<float>(tool->second)});
+    }
     if (cost.Reached(observed.data())) {
       episode.success = true;
       episode.time_to_goal_s = step * scene->dt();

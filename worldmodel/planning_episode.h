@@ -36,6 +36,8 @@ struct PlanningEpisode {
   double final_position_error_m = 0, final_yaw_error_deg = 0;
   std::vector<double> plan_ms;                // per control step
   std::vector<std::pair<float, float>> path;  // object x, y per step
+  // Tool x, y per step; empty when the task names no tool.
+  std::vector<std::pair<float, float>> tool_path;
 };
 
 // Builds the model a planner uses in one episode, given that episode's true

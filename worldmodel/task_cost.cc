@@ -136,6 +136,12 @@ absl::StatusOr<std::unique_ptr<TaskCost>> TaskCost::Create(
   return cost;
 }
 
+std::optional<std::pair<double, double>> TaskCost::ToolPosition(
+    const float* state) const {
+  if (tool_x_ < 0) return std::nullopt;
+  return std::make_pair(state[tool_x_], state[tool_y_]);
+}
+
 PlanarPose TaskCost::Pose(const float* state) const {
   PlanarPose pose;
   pose.x = state[x_offset_];

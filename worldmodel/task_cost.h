@@ -7,6 +7,8 @@
 // Torch-free.
 
 #include <memory>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,6 +33,10 @@ class TaskCost {
 
   // The object's pose in `state` (nx values).
   PlanarPose Pose(const float* state) const;
+
+  // The tool's x, y in `state`, or nothing when the task names no tool.
+  std::optional<std::pair<double, double>> ToolPosition(
+      const float* state) const;
 
   // Distance (m) and absolute yaw error (rad, wrapped to [0, pi]) to the
   // goal in `state`.

@@ -69,6 +69,35 @@ TEST(TaskCostTest, ReadsPoseFromTheQuaternionAndWrapsYawErrors) {
   EXPECT_FALSE(cost->Reached(BoxAt(0.2, 0.1, 0.5 + 16 * kPi / 180).data()));
 }
 
+TEST(TaskCostTest, ToolPositionReadsTheToolJointsOrNothing) {
+  EXPECT_FALSE(GoalCost()->ToolPosition(BoxAt(0, 0, 0).data()).has_value());
+  // The box plus a pusher on two slide joints (qpos 7, 8; qvel 6, 7).
+  v1::StateSpec spec = FreeBoxSpec();
+  spec.set_nq(9);
+  spec.set_nv(8);
+  for (int axis = 0; axis < 2; ++axis) {
+    auto* joint = spec.add_joints();
+    joint->set_name(axis == 0 ? "pusher_x" : "pusher_y");
+    joint->set_type(v1::Joint::SLIDE);
+    joint->set_qpos_offset(7 + axis);
+    joint->set_qvel_offset(6 + axis);
+    joint->set_quaternion_offset(-1);
+  }
+  v1::TaskConfig task;
+  task.set_free_joint("box");
+  task.add_tool_joints("pusher_x");
+  task.add_tool_joints("pusher_y");
+  auto cost = TaskCost::Create(task, spec);
+  ASSERT_THAT(cost, IsOk());
+  std::vector<float> state = BoxAt(0.1, 0.2, 0);
+  state.insert(state.begin() + 7, {-0.3f, 0.4f});
+  state.resize(17, 0.0f);
+  auto tool = (*cost)->ToolPosition(state.data());
+  ASSERT_TRUE(tool.has_value());
+  EXPECT_NEAR(tool->first, -0.3, 1e-6);
+  EXPECT_NEAR(tool->second, 0.4, 1e-6);
+}
+
 TEST(TaskCostTest, CloserCalmerAndBetterKnownSequencesCostLess) {
   auto cost = GoalCost();
   // Three one-step sequences: near the goal, far from it, and near it but

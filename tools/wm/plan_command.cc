@@ -92,10 +92,13 @@ std::string ContenderJson(const Contender& contender,
                           const Summary& summary) {
   std::vector<std::string> per_episode;
   for (const auto& episode : episodes) {
-    std::vector<std::string> path;
-    for (const auto& [x, y] : episode.path) {
-      path.push_back(absl::StrFormat("[%.4f,%.4f]", x, y));
-    }
+    auto points = [](const std::vector<std::pair<float, float>>& xy) {
+      std::vector<std::string> out;
+      for (const auto& [x, y] : xy) {
+        out.push_back(absl::StrFormat("[%.4f,%.4f]", x, y));
+      }
+      return absl::StrJoin(out, ",");
+    };
     per_episode.push_back(absl::StrCat(
         "{\"seed\": ", episode.seed, ", \"success\": ",
         episode.success ? "true" : "false", ", \"time_to_goal_s\": ",
@@ -105,7 +108,8 @@ std::string ContenderJson(const Contender& contender,
         ", \"goal\": [", Number(episode.goal_x), ", ", Number(episode.goal_y),
         ", ", Number(episode.goal_yaw), "], \"true_parameters\": [",
         absl::StrJoin(episode.true_parameters, ", "), "], \"path\": [",
-        absl::StrJoin(path, ","), "]}"));
+        points(episode.path), "], \"tool_path\": [", points(episode.tool_path),
+        "]}"));
   }
   const v1::PlannerConfig& planner = contender.planner;
   return absl::StrCat(
