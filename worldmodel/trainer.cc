@@ -40,7 +40,8 @@ struct TrainingSetup {
   const StateOps* ops = nullptr;
   WindowBatch validation;
   std::string resume_dir;
-  std::chrono::steady_clock::time_point deadline;
+  // Wall-clock time each member may train, counted from its start.
+  std::chrono::steady_clock::duration member_budget;
 };
 
 // Where one member stands; saved at every validation for --resume.
@@ -263,6 +264,7 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
   }
   const int nx = setup.ops->nx(), nu = setup.ops->nu(),
             p = setup.ops->num_parameters();
+  const auto deadline = std::chrono::steady_clock::now() + setup.member_budget;
   double train_loss = 0;
   int64_t since_report = 0;
   int consecutive_non_finite = 0;
@@ -314,7 +316,7 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
         WM_RETURN_IF_ERROR(
             SaveMemberState(setup, k, member, *best, optimizer, state));
       }
-      if (std::chrono::steady_clock::now() > setup.deadline) {
+      if (std::chrono::steady_clock::now() > deadline) {
         LOG(WARNING) << "member " << k << " stopped by the time budget at step "
                      << state.step;
         state.done = true;
@@ -516,9 +518,9 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
     setup.validation = ToBatch(*windows, setup.ops->nx(), setup.ops->nu(),
                                setup.ops->num_parameters());
   }
-  setup.deadline = std::chrono::steady_clock::now() +
-                   std::chrono::milliseconds(
-                       static_cast<int64_t>(config.max_minutes() * 60000));
+  const auto budget_end = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(static_cast<int64_t>(
+                              config.max_minutes() * 60000));
   TrainingLog log(request.model_dir + "/metrics.jsonl",
                   config.ensemble_size() * config.max_steps(), progress);
 
@@ -529,6 +531,7 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
     double best = std::numeric_limits<double>::infinity();
     TrainingSetup trial = setup;
     trial.resume_dir.clear();
+    trial.member_budget = budget_end - std::chrono::steady_clock::now();
     for (double candidate : config.learning_rate_candidates()) {
       LearnedEnsemble scratch = BuildEnsemble(manifest);
       if (!init_dir.empty()) {
@@ -550,8 +553,14 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   }
   manifest.mutable_training()->set_learning_rate(learning_rate);
 
-  // Members in parallel, one intra-op thread each.
+  // Members in parallel, one intra-op thread each, in rounds of `workers`;
+  // each member gets one round's share of the remaining budget, so the
+  // last round is not starved (it once got 400 of 6000 steps).
   const int members = config.ensemble_size();
+  const int workers = std::min(config.workers(), members);
+  const int rounds = (members + workers - 1) / workers;
+  setup.member_budget =
+      (budget_end - std::chrono::steady_clock::now()) / rounds;
   std::vector<absl::StatusOr<double>> results(members, 0.0);
   std::atomic<int> next_member{0};
   auto worker = [&] {
@@ -561,7 +570,7 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
     }
   };
   std::vector<std::thread> threads;
-  for (int w = 0; w < std::min(config.workers(), members); ++w) {
+  for (int w = 0; w < workers; ++w) {
     threads.emplace_back(worker);
   }
   for (auto& thread : threads) thread.join();
