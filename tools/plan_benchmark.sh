@@ -22,12 +22,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-BUILD_DIR="${BUILD_DIR:-build}"
-export OPENBLAS_NUM_THREADS=1
-export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD_DIR" -j2 --target wm
-WM="$PWD/$BUILD_DIR/bin/wm"
+# shellcheck source=tools/build_wm.sh
+source tools/build_wm.sh
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 

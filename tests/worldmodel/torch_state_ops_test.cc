@@ -21,6 +21,14 @@ v1::StateSpec FreeBodySpec() {
   return spec;
 }
 
+// `rows` random free-body states [rows, 13] with unit quaternions.
+torch::Tensor RandomFreeBodyStates(int64_t rows) {
+  torch::Tensor state = torch::randn({rows, 13});
+  auto q = state.narrow(1, 3, 4);
+  q.copy_(q / q.norm(2, 1, true));
+  return state;
+}
+
 // A free box (qpos 0-6, qvel 0-5) and a pusher on two world slide joints
 // (qpos 7-8, qvel 6-7) whose origin is (0, 0, 0.05), as in the push scene;
 // state stds of 1, so the features are in metres and m/s.
@@ -100,9 +108,7 @@ TEST(TorchStateOpsTest, ConstantBodyRateMatchesClosedFormRotation) {
 TEST(TorchStateOpsTest, TangentDeltaInvertsTangentIntegrate) {
   StateOps ops(FreeBodySpec(), v1::NormalizationStats(), 0.01, 1);
   torch::manual_seed(3);
-  torch::Tensor state = torch::randn({5, 13});
-  auto q = state.narrow(1, 3, 4);
-  q.copy_(q / q.norm(2, 1, true));
+  torch::Tensor state = RandomFreeBodyStates(5);
   torch::Tensor delta = 0.3 * torch::randn({5, 12});
   torch::Tensor moved = ops.TangentIntegrate(state, delta);
   EXPECT_LT((ops.TangentDelta(state, moved) - delta).abs().max().item<double>(),
@@ -112,9 +118,7 @@ TEST(TorchStateOpsTest, TangentDeltaInvertsTangentIntegrate) {
 TEST(TorchStateOpsTest, PositionCorrectionInvertsTheCorrectedIntegrator) {
   StateOps ops(FreeBodySpec(), v1::NormalizationStats(), 0.05, 25);
   torch::manual_seed(4);
-  torch::Tensor state = torch::randn({5, 13});
-  auto q = state.narrow(1, 3, 4);
-  q.copy_(q / q.norm(2, 1, true));
+  torch::Tensor state = RandomFreeBodyStates(5);
   torch::Tensor dv = torch::randn({5, 6});
   torch::Tensor correction = 0.2 * torch::randn({5, 6});
   torch::Tensor next = ops.IntegrateVelocityChange(state, dv, correction);
