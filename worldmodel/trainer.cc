@@ -344,6 +344,17 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
         absl::StrCat("model: unknown kind '", config.model(),
                      "' (physics, blackbox or hybrid)"));
   }
+  if (config.model() == "physics") {
+    // The cosine schedule from 1e-3 decayed before the network had fitted:
+    // on push (2 members, 5600 steps) starting at 2e-3 cut the 30-step box
+    // error from 20 to 15 mm. At the higher rate the validation loss is
+    // noisy, so early stopping waits for 10 validations.
+    if (config.learning_rate_candidates().empty()) {
+      config.add_learning_rate_candidates(2e-3);
+      config.add_learning_rate_candidates(1e-3);
+    }
+    if (config.patience() == 0) config.set_patience(10);
+  }
   if (config.model() == "hybrid") {
     // One-step residual training: a fixed rate, a shorter default run.
     if (config.learning_rate() <= 0) config.set_learning_rate(1e-3);
