@@ -45,7 +45,7 @@ constexpr double kMaxRolloutError = 10.0;
 torch::Tensor ClampAround(const torch::Tensor& value,
                           const torch::Tensor& truth,
                           const torch::Tensor& bound) {
-  return torch::min(torch::max(value, truth - bound), truth + bound);
+  return torch::clamp(value, truth - bound, truth + bound);
 }
 
 // The rollout state [B, nx] at step t with its velocities and scalar

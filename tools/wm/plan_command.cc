@@ -90,15 +90,15 @@ Summary Summarize(const std::vector<PlanningEpisode>& episodes) {
 std::string ContenderJson(const Contender& contender,
                           const std::vector<PlanningEpisode>& episodes,
                           const Summary& summary) {
+  auto points = [](const std::vector<std::pair<float, float>>& xy) {
+    std::vector<std::string> out;
+    for (const auto& [x, y] : xy) {
+      out.push_back(absl::StrFormat("[%.4f,%.4f]", x, y));
+    }
+    return absl::StrJoin(out, ",");
+  };
   std::vector<std::string> per_episode;
   for (const auto& episode : episodes) {
-    auto points = [](const std::vector<std::pair<float, float>>& xy) {
-      std::vector<std::string> out;
-      for (const auto& [x, y] : xy) {
-        out.push_back(absl::StrFormat("[%.4f,%.4f]", x, y));
-      }
-      return absl::StrJoin(out, ",");
-    };
     per_episode.push_back(absl::StrCat(
         "{\"seed\": ", episode.seed, ", \"success\": ",
         episode.success ? "true" : "false", ", \"time_to_goal_s\": ",
