@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -333,6 +334,20 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
   return state.best_validation;
 }
 
+// Calls work(i) for every i in [0, count) on `workers` threads (at least
+// one), each thread taking the next index; returns when all are done.
+void ForEachOnWorkers(int workers, int count,
+                      const std::function<void(int)>& work) {
+  std::atomic<int> next{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < std::max(1, workers); ++w) {
+    threads.emplace_back([&] {
+      for (int i = next++; i < count; i = next++) work(i);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+}
+
 }  // namespace
 
 absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
@@ -536,28 +551,35 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
                   config.ensemble_size() * config.max_steps(), progress);
 
   // Learning rate: fixed, or the candidate with the best validation loss
-  // after a short trial of member 0 (from its initial weights).
+  // after a short trial of member 0 (from its initial weights). The
+  // candidates train side by side, one per worker.
   double learning_rate = config.learning_rate();
   if (learning_rate <= 0) {
-    double best = std::numeric_limits<double>::infinity();
     TrainingSetup trial = setup;
     trial.resume_dir.clear();
     trial.member_budget = budget_end - std::chrono::steady_clock::now();
-    for (double candidate : config.learning_rate_candidates()) {
+    auto trial_loss = [&](double candidate) -> absl::StatusOr<double> {
       LearnedEnsemble scratch = BuildEnsemble(manifest);
       if (!init_dir.empty()) {
         WM_RETURN_IF_ERROR(
             LoadEnsembleWeights(init_dir + "/weights.pt", scratch.members));
       }
       TrainingLog quiet("", 0, nullptr);
-      WM_ASSIGN_OR_RETURN(double loss,
-                          TrainMember(trial, 0, *scratch.members[0], candidate,
-                                      std::max<int64_t>(config.max_steps() / 5,
-                                                        config.eval_every()),
-                                      false, &quiet));
-      if (loss < best) {
-        best = loss;
-        learning_rate = candidate;
+      return TrainMember(
+          trial, 0, *scratch.members[0], candidate,
+          std::max<int64_t>(config.max_steps() / 5, config.eval_every()), false,
+          &quiet);
+    };
+    const auto& candidates = config.learning_rate_candidates();
+    std::vector<absl::StatusOr<double>> losses(candidates.size(), 0.0);
+    ForEachOnWorkers(config.workers(), candidates.size(),
+                     [&](int c) { losses[c] = trial_loss(candidates[c]); });
+    double best = std::numeric_limits<double>::infinity();
+    for (int c = 0; c < candidates.size(); ++c) {
+      if (!losses[c].ok()) return losses[c].status();
+      if (*losses[c] < best) {
+        best = *losses[c];
+        learning_rate = candidates[c];
       }
     }
     LOG(INFO) << "learning rate " << learning_rate << " chosen on validation";
@@ -573,18 +595,10 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   setup.member_budget =
       (budget_end - std::chrono::steady_clock::now()) / rounds;
   std::vector<absl::StatusOr<double>> results(members, 0.0);
-  std::atomic<int> next_member{0};
-  auto worker = [&] {
-    for (int k = next_member++; k < members; k = next_member++) {
-      results[k] = TrainMember(setup, k, *ensemble.members[k], learning_rate,
-                               config.max_steps(), request.resume, &log);
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int w = 0; w < workers; ++w) {
-    threads.emplace_back(worker);
-  }
-  for (auto& thread : threads) thread.join();
+  ForEachOnWorkers(workers, members, [&](int k) {
+    results[k] = TrainMember(setup, k, *ensemble.members[k], learning_rate,
+                             config.max_steps(), request.resume, &log);
+  });
   double validation_sum = 0;
   for (int k = 0; k < members; ++k) {
     if (!results[k].ok()) return results[k].status();

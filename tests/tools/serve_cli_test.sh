@@ -11,6 +11,8 @@ expect_error "missing models dir" "does not exist" -- \
   "$WM" serve --models "$WORK/nowhere" --port 0
 expect_error "no --models" "--models DIR is required" -- "$WM" serve --port 0
 expect_error "nothing to plan with" "nothing to plan with" -- "$WM" plan
+expect_error "no history" "--history_seconds must be positive" -- \
+  "$WM" plan --oracle --history_seconds 0
 expect_error "nobody listening" "UNAVAILABLE" -- \
   "$WM" query --server 127.0.0.1:1 --timeout 2 list
 

@@ -88,6 +88,15 @@ out="$(train "$WORK/models/wrong" --init "$WORK/models/straight" --data "$WORK/p
   && fail "fine-tuning across systems accepted"
 grep -q "models another system" <<<"$out" || fail "system mismatch not named: $out"
 
+# The learning-rate trial (candidates trained side by side, one per worker)
+# picks the candidate with the lower validation loss: 1e-9 cannot learn.
+sed -e '/^learning_rate:/d' -e 's/^max_steps: 300/max_steps: 200/' "$WORK/tiny.pbtxt" >"$WORK/trial.pbtxt"
+printf 'learning_rate_candidates: [1e-9, 0.003]\n' >>"$WORK/trial.pbtxt"
+out="$("$WM" train --config "$WORK/trial.pbtxt" --data "$WORK/data" --out "$WORK/models/trial" 2>&1)" ||
+  fail "learning-rate trial: $out"
+grep -q '^  learning_rate: 0.003$' "$WORK/models/trial/1/manifest.pbtxt" ||
+  fail "the trial did not choose 0.003: $(grep learning_rate "$WORK/models/trial/1/manifest.pbtxt")"
+
 # Bad inputs.
 out="$("$WM" train --data "$WORK/nowhere" --out "$WORK/models/x" 2>&1)" \
   && fail "missing data accepted"

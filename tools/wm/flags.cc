@@ -92,6 +92,9 @@ ABSL_FLAG(int32_t, oracle_episodes, 0,
 ABSL_FLAG(int32_t, samples, 256, "plan: action sequences per iteration.");
 ABSL_FLAG(int32_t, horizon, 30, "plan: planning horizon, steps.");
 ABSL_FLAG(int32_t, iterations, 3, "plan: planner iterations per step.");
+ABSL_FLAG(double, history_seconds, 1,
+          "plan: seconds of the episode's observed history passed as the "
+          "context of every plan (the model infers parameters from it).");
 ABSL_FLAG(std::string, preset, "",
           "import: a built-in mapping config, cube_toss or double_pendulum "
           "(configs/import/, compiled into wm); or give --config FILE.");

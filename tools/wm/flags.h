@@ -50,6 +50,7 @@ ABSL_DECLARE_FLAG(int32_t, oracle_episodes);
 ABSL_DECLARE_FLAG(int32_t, samples);
 ABSL_DECLARE_FLAG(int32_t, horizon);
 ABSL_DECLARE_FLAG(int32_t, iterations);
+ABSL_DECLARE_FLAG(double, history_seconds);
 ABSL_DECLARE_FLAG(std::string, preset);
 ABSL_DECLARE_FLAG(std::string, in);
 ABSL_DECLARE_FLAG(std::string, params);

@@ -86,10 +86,11 @@ Summary Summarize(const std::vector<PlanningEpisode>& episodes) {
   return summary;
 }
 
-// The JSON object of one contender's episodes.
+// The JSON object of one contender's episodes, planned with
+// `history_seconds` of context.
 std::string ContenderJson(const Contender& contender,
                           const std::vector<PlanningEpisode>& episodes,
-                          const Summary& summary) {
+                          const Summary& summary, double history_seconds) {
   auto points = [](const std::vector<std::pair<float, float>>& xy) {
     std::vector<std::string> out;
     for (const auto& [x, y] : xy) {
@@ -124,8 +125,9 @@ std::string ContenderJson(const Contender& contender,
       ", \"planner\": {\"kind\": \"", planner.kind(),
       "\", \"samples\": ", planner.samples(),
       ", \"horizon\": ", planner.horizon(),
-      ", \"iterations\": ", planner.iterations(), "}, \"per_episode\": [",
-      absl::StrJoin(per_episode, ",\n  "), "]}");
+      ", \"iterations\": ", planner.iterations(),
+      ", \"history_seconds\": ", Number(history_seconds),
+      "}, \"per_episode\": [", absl::StrJoin(per_episode, ",\n  "), "]}");
 }
 
 absl::StatusOr<worldmodel::EpisodeModelFactory> RemoteModels(
@@ -170,6 +172,11 @@ absl::Status Plan(const Invocation& invocation) {
   if (planner.samples() == 0) planner.set_samples(256);
   if (planner.horizon() == 0) planner.set_horizon(30);
   if (planner.iterations() == 0) planner.set_iterations(3);
+  worldmodel::PlanningEpisodeOptions options;
+  options.history_seconds = absl::GetFlag(FLAGS_history_seconds);
+  if (!(options.history_seconds > 0)) {
+    return absl::InvalidArgumentError("--history_seconds must be positive");
+  }
   if (absl::GetFlag(FLAGS_model).empty() &&
       absl::GetFlag(FLAGS_baseline).empty() && !absl::GetFlag(FLAGS_oracle)) {
     return absl::InvalidArgumentError(
@@ -225,15 +232,16 @@ absl::Status Plan(const Invocation& invocation) {
       WM_ASSIGN_OR_RETURN(
           PlanningEpisode episode,
           worldmodel::RunPlanningEpisode(scene, task, contender.planner,
-                                         contender.models, seed, {}));
+                                         contender.models, seed, options));
       successes += episode.success;
       results.push_back(std::move(episode));
       bar.Update(e + 1, absl::StrCat(successes, "/", e + 1, " reached"));
     }
     bar.Finish();
     const Summary summary = Summarize(results);
-    reports.push_back(absl::StrCat("\"", contender.label, "\": ",
-                                   ContenderJson(contender, results, summary)));
+    reports.push_back(absl::StrCat(
+        "\"", contender.label, "\": ",
+        ContenderJson(contender, results, summary, options.history_seconds)));
     std::cout << absl::StrFormat(
         "%-10s %8d %8.0f%% %11.2fs %12.3f %11.1f %10.1f\n", contender.label,
         contender.episodes, 100.0 * summary.success_rate,

@@ -85,10 +85,10 @@ const std::vector<Subcommand>& AllSubcommands() {
            "wm plan --server HOST:PORT --scene push --model NAME[/N] "
            "[--baseline NAME] [--oracle] --episodes N --json OUT.json "
            "[--task FILE] [--config PLANNER.pbtxt] [--samples S] "
-           "[--horizon H] [--iterations I]",
+           "[--horizon H] [--iterations I] [--history_seconds S]",
            {"config", "server", "scene", "model", "baseline", "oracle",
             "oracle_samples", "oracle_episodes", "episodes", "json", "task",
-            "samples", "horizon", "iterations", "seed"},
+            "samples", "horizon", "iterations", "history_seconds", "seed"},
            RunPlan},
           {"doctor",
            "check the toolchain this machine runs wm with (BLAS, versions)",
