@@ -3,6 +3,7 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -334,13 +335,14 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
   return state.best_validation;
 }
 
-// Calls work(i) for every i in [0, count) on `workers` threads (at least
-// one), each thread taking the next index; returns when all are done.
+// Calls work(i) for every i in [0, count) on up to `workers` threads (at
+// least one, at most count), each thread taking the next index; returns
+// when all are done.
 void ForEachOnWorkers(int workers, int count,
                       const std::function<void(int)>& work) {
   std::atomic<int> next{0};
   std::vector<std::thread> threads;
-  for (int w = 0; w < std::max(1, workers); ++w) {
+  for (int w = 0; w < std::clamp(workers, 1, std::max(1, count)); ++w) {
     threads.emplace_back([&] {
       for (int i = next++; i < count; i = next++) work(i);
     });
@@ -575,7 +577,7 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
     ForEachOnWorkers(config.workers(), candidates.size(),
                      [&](int c) { losses[c] = trial_loss(candidates[c]); });
     double best = std::numeric_limits<double>::infinity();
-    for (int c = 0; c < candidates.size(); ++c) {
+    for (size_t c = 0; c < candidates.size(); ++c) {
       if (!losses[c].ok()) return losses[c].status();
       if (*losses[c] < best) {
         best = *losses[c];
