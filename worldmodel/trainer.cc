@@ -49,6 +49,9 @@ struct TrainingSetup {
 // Where one member stands; saved at every validation for --resume.
 struct MemberState {
   int64_t step = 0;
+  // Where the learning-rate schedule ends and training stops: max_steps, or
+  // fewer when the time budget affords fewer (0: not yet decided).
+  int64_t schedule_steps = 0;
   double best_validation = std::numeric_limits<double>::infinity();
   int64_t validations_without_improvement = 0;
   bool done = false;
@@ -92,6 +95,7 @@ absl::Status SaveMemberState(const TrainingSetup& setup, int k,
     optimizer.save(optimizer_archive);
     archive.write("optimizer", optimizer_archive);
     archive.write("step", torch::tensor(state.step));
+    archive.write("schedule_steps", torch::tensor(state.schedule_steps));
     archive.write("best_validation",
                   torch::tensor(state.best_validation, torch::kFloat64));
     archive.write("stale",
@@ -123,6 +127,9 @@ absl::StatusOr<MemberState> LoadMemberState(const TrainingSetup& setup, int k,
     torch::Tensor value;
     archive.read("step", value);
     state.step = value.item<int64_t>();
+    if (archive.try_read("schedule_steps", value)) {
+      state.schedule_steps = value.item<int64_t>();
+    }
     archive.read("best_validation", value);
     state.best_validation = value.item<double>();
     archive.read("stale", value);
@@ -155,19 +162,21 @@ class TrainingLog {
     if (progress_) progress_(state_);
   }
   // Records a validation; appends a metrics line unless the path is empty.
-  void Validation(int k, int64_t step, double train_loss,
+  void Validation(int k, int64_t step, double train_loss, double learning_rate,
                   const LossTerms& validation) {
     std::lock_guard<std::mutex> lock(mutex_);
     state_.validation_loss = validation.total.item<double>();
     if (metrics_path_.empty()) return;
     std::ofstream out(metrics_path_, std::ios::app);
     out << absl::StrFormat(
-        "{\"member\": %d, \"step\": %d, \"train_loss\": %.6g, "
+        "{\"member\": %d, \"step\": %d, \"learning_rate\": %.6g, "
+        "\"train_loss\": %.6g, "
         "\"validation_loss\": %.6g, \"validation_one_step_nll\": %.6g, "
         "\"validation_multi_step\": %.6g, \"validation_parameter_nll\": %.6g, "
         "\"samples_per_s\": %.1f}\n",
-        k, step, train_loss, state_.validation_loss, validation.one_step_nll,
-        validation.multi_step, validation.parameter_nll, samples_ / Elapsed());
+        k, step, learning_rate, train_loss, state_.validation_loss,
+        validation.one_step_nll, validation.multi_step,
+        validation.parameter_nll, samples_ / Elapsed());
   }
 
  private:
@@ -236,9 +245,31 @@ LossTerms Validate(MemberNetwork& member, const TrainingSetup& setup) {
                     /*training=*/false);
 }
 
+// The steps a member can finish by `deadline` at the pace of its first
+// `steps` steps since `start` (a validation included),
+// rounded down to whole validation intervals, with a 5% margin; at most
+// `max_steps`, at least one more interval than `steps`.
+int64_t AffordableSteps(int64_t steps, int64_t max_steps, int64_t eval_every,
+                        std::chrono::steady_clock::time_point start,
+                        std::chrono::steady_clock::time_point deadline) {
+  constexpr double kMargin = 0.95;
+  const auto now = std::chrono::steady_clock::now();
+  const double spent = std::chrono::duration<double>(now - start).count();
+  const double left = std::chrono::duration<double>(deadline - now).count();
+  if (spent <= 0) return max_steps;
+  const double more = kMargin * left * steps / spent;
+  if (more >= static_cast<double>(max_steps - steps)) return max_steps;
+  const int64_t intervals = static_cast<int64_t>(more) / eval_every;
+  return std::min(max_steps,
+                  steps + eval_every * std::max<int64_t>(1, intervals));
+}
+
 // Trains member k for up to `max_steps` (its weights end as the best on
-// validation). Deterministic given the setup: windows come from a seed of
-// (config seed, k).
+// validation). For physics members, when the time budget cannot fit
+// `max_steps`, the pace of the first validation interval decides how many
+// steps fit, and the learning-rate schedule ends there instead of being cut
+// off undecayed. Deterministic given the setup and a budget that fits
+// `max_steps`: windows come from a seed of (config seed, k).
 absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
                                    MemberNetwork& member, double learning_rate,
                                    int64_t max_steps, bool resume,
@@ -266,22 +297,31 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
   }
   const int nx = setup.ops->nx(), nu = setup.ops->nu(),
             p = setup.ops->num_parameters();
-  const auto deadline = std::chrono::steady_clock::now() + setup.member_budget;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + setup.member_budget;
+  if (state.schedule_steps == 0 && state.step > 0) {
+    state.schedule_steps = max_steps;  // a resume state from before it
+  }
   double train_loss = 0;
   int64_t since_report = 0;
   int consecutive_non_finite = 0;
-  while (!state.done && state.step < max_steps) {
+  // The blackbox baseline keeps the plain PETS recipe (constant rate, cut
+  // off by the budget); physics members follow the schedule.
+  const bool physics = member.uses_parameters();
+  auto schedule_steps = [&] {
+    return state.schedule_steps > 0 ? state.schedule_steps : max_steps;
+  };
+  while (!state.done && state.step < schedule_steps()) {
     WM_ASSIGN_OR_RETURN(auto windows, sampler->NextBatch(config.batch_size()));
     WindowBatch batch = ToBatch(windows, nx, nu, p);
     LossTerms terms =
         MemberLoss(member, *setup.ops, batch, config.multi_step_weight(),
                    config.parameter_loss_weight(), /*training=*/true);
-    // The blackbox baseline keeps the plain PETS recipe (constant rate).
-    const bool physics = member.uses_parameters();
-    if (physics) {
-      SetLearningRate(optimizer, ScheduledLearningRate(learning_rate,
-                                                       state.step, max_steps));
-    }
+    const double step_rate =
+        physics
+            ? ScheduledLearningRate(learning_rate, state.step, schedule_steps())
+            : learning_rate;
+    if (physics) SetLearningRate(optimizer, step_rate);
     optimizer.zero_grad();
     terms.total.backward();
     if (physics) ClipGradients(member);
@@ -303,7 +343,8 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
                     train_loss);
       since_report = 0;
     }
-    if (state.step % config.eval_every() == 0 || state.step == max_steps) {
+    if (state.step % config.eval_every() == 0 ||
+        state.step == schedule_steps()) {
       LossTerms validation = Validate(member, setup);
       const double value = validation.total.item<double>();
       if (value < state.best_validation) {
@@ -313,7 +354,16 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
       } else if (++state.validations_without_improvement >= config.patience()) {
         state.done = true;  // early stopping
       }
-      log->Validation(k, state.step, train_loss, validation);
+      log->Validation(k, state.step, train_loss, step_rate, validation);
+      if (physics && state.schedule_steps == 0) {
+        state.schedule_steps = AffordableSteps(
+            state.step, max_steps, config.eval_every(), start, deadline);
+        if (state.schedule_steps < max_steps) {
+          LOG(INFO) << "member " << k << ": the time budget affords about "
+                    << state.schedule_steps << " of " << max_steps
+                    << " steps; its schedule ends there";
+        }
+      }
       if (!setup.resume_dir.empty()) {
         WM_RETURN_IF_ERROR(
             SaveMemberState(setup, k, member, *best, optimizer, state));

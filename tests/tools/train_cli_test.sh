@@ -97,6 +97,27 @@ out="$("$WM" train --config "$WORK/trial.pbtxt" --data "$WORK/data" --out "$WORK
 grep -q '^  learning_rate: 0.003$' "$WORK/models/trial/1/manifest.pbtxt" ||
   fail "the trial did not choose 0.003: $(grep learning_rate "$WORK/models/trial/1/manifest.pbtxt")"
 
+# A budget that cannot fit max_steps shortens the physics schedule to the
+# steps that fit: each member's last validation comes well into the cosine
+# decay (without it the rate would still be ~1e-3 when the budget cut in).
+sed -e 's/^max_steps: 300/max_steps: 1000000/' "$WORK/tiny.pbtxt" >"$WORK/budget.pbtxt"
+printf 'max_minutes: 0.1\n' >>"$WORK/budget.pbtxt"
+out="$("$WM" train --config "$WORK/budget.pbtxt" --data "$WORK/data" --out "$WORK/models/budget" 2>&1)" ||
+  fail "budget-bound training: $out"
+/usr/bin/python3 - "$WORK/models/budget/metrics.jsonl" <<'PY' || fail "budget-bound schedule"
+import json, sys
+last = {}
+for line in open(sys.argv[1]):
+    row = json.loads(line)
+    last[row["member"]] = row
+assert sorted(last) == [0, 1], f"members logged: {sorted(last)}"
+for member, row in last.items():
+    assert row["step"] < 1000000, f"member {member} ran all steps"
+    assert row["learning_rate"] <= 0.5e-3, (
+        f"member {member} ended at step {row['step']} with learning rate "
+        f"{row['learning_rate']} (> half the initial 1e-3)")
+PY
+
 # Bad inputs.
 out="$("$WM" train --data "$WORK/nowhere" --out "$WORK/models/x" 2>&1)" \
   && fail "missing data accepted"
