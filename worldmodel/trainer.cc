@@ -246,9 +246,9 @@ LossTerms Validate(MemberNetwork& member, const TrainingSetup& setup) {
 }
 
 // The steps a member can finish by `deadline` at the pace of its first
-// `steps` steps since `start` (a validation included),
-// rounded down to whole validation intervals, with a 5% margin; at most
-// `max_steps`, at least one more interval than `steps`.
+// `steps` steps since `start` (a validation included), rounded down to
+// whole validation intervals, with a 5% margin; at most `max_steps`, at
+// least one more interval than `steps`.
 int64_t AffordableSteps(int64_t steps, int64_t max_steps, int64_t eval_every,
                         std::chrono::steady_clock::time_point start,
                         std::chrono::steady_clock::time_point deadline) {
