@@ -1,5 +1,10 @@
 #include "worldmodel/learned_ensemble.h"
 
+#include <algorithm>
+#include <cmath>
+
+#include "util/logging.h"
+
 namespace wm::worldmodel {
 
 std::vector<int> DefaultHidden(const std::string& kind) {
@@ -29,6 +34,55 @@ LearnedEnsemble BuildEnsemble(const v1::CheckpointManifest& manifest) {
         MakeMember(manifest.kind(), *ensemble.ops, hidden));
   }
   return ensemble;
+}
+
+std::pair<torch::Tensor, torch::Tensor> MixParameterEstimates(
+    const StateOps& ops, const torch::Tensor& normalized,
+    const torch::Tensor& log_variance, int64_t members) {
+  const int64_t p = normalized.size(1);
+  torch::Tensor means =
+      ops.DenormalizeParameters(normalized).view({members, -1, p});
+  torch::Tensor unit = ops.DenormalizeParameters(torch::ones({1, p})) -
+                       ops.DenormalizeParameters(torch::zeros({1, p}));
+  torch::Tensor variances =
+      (torch::exp(log_variance) * unit * unit).view({members, -1, p});
+  return {means.mean(0), variances.mean(0) + means.var(0, /*unbiased=*/false)};
+}
+
+std::vector<double> CalibrateParameterStd(const LearnedEnsemble& ensemble,
+                                          const torch::Tensor& history_states,
+                                          const torch::Tensor& history_actions,
+                                          const torch::Tensor& truth) {
+  constexpr double kZ90 = 1.6448536269514722;
+  constexpr int kMinimumKnown = 20;
+  c10::InferenceMode inference;
+  const int64_t k = ensemble.members.size();
+  auto stacked = StackMembers(ensemble.kind, *ensemble.ops, ensemble.hidden,
+                              ensemble.members);
+  CHECK(stacked->uses_parameters()) << "calibrating a " << ensemble.kind
+                                    << " ensemble, which infers no parameters";
+  auto [normalized, log_variance] =
+      stacked->Identify(*ensemble.ops, history_states.repeat({k, 1, 1}),
+                        history_actions.repeat({k, 1, 1}));
+  auto [mean, variance] =
+      MixParameterEstimates(*ensemble.ops, normalized, log_variance, k);
+  torch::Tensor z = ((mean - truth).abs() / variance.sqrt()).contiguous();
+  std::vector<double> scales;
+  for (int64_t p = 0; p < z.size(1); ++p) {
+    std::vector<double> known;
+    for (int64_t b = 0; b < z.size(0); ++b) {
+      const double value = z[b][p].item<double>();
+      if (std::isfinite(value)) known.push_back(value);
+    }
+    if (static_cast<int>(known.size()) < kMinimumKnown) {
+      scales.push_back(1.0);
+      continue;
+    }
+    auto at = known.begin() + static_cast<int64_t>(0.9 * (known.size() - 1));
+    std::nth_element(known.begin(), at, known.end());
+    scales.push_back(std::clamp(*at / kZ90, 0.1, 10.0));
+  }
+  return scales;
 }
 
 }  // namespace wm::worldmodel

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "wm/v1/model.pb.h"
@@ -32,6 +33,26 @@ LearnedEnsemble BuildEnsemble(const v1::CheckpointManifest& manifest);
 // sample-step for 5 members on the built-in scenes: 0.23 on push, the
 // largest), blackbox 4 x 200, hybrid [128, 128].
 std::vector<int> DefaultHidden(const std::string& kind);
+
+// The ensemble's parameter posterior for B histories in physical units:
+// the K members' estimates (`normalized` means and `log_variance`,
+// [K * B, P] in member blocks) mixed: the mean of their means, and the mean
+// of their variances plus the variance of their means. Returns {mean,
+// variance}, each [B, P].
+std::pair<torch::Tensor, torch::Tensor> MixParameterEstimates(
+    const StateOps& ops, const torch::Tensor& normalized,
+    const torch::Tensor& log_variance, int64_t members);
+
+// Per parameter, the factor on the std of the ensemble's posterior (from
+// each history: `history_states` [B, L + 1, nx], `history_actions`
+// [B, L, nu]) that puts 90% of the known true values (`truth` [B, P], NaN
+// where unknown) within +-1.645 std, clamped to [0.1, 10]; 1 for a
+// parameter with fewer than 20 known values. The ensemble must read
+// parameters (physics).
+std::vector<double> CalibrateParameterStd(const LearnedEnsemble& ensemble,
+                                          const torch::Tensor& history_states,
+                                          const torch::Tensor& history_actions,
+                                          const torch::Tensor& truth);
 
 }  // namespace wm::worldmodel
 

@@ -120,19 +120,15 @@ class LearnedModel : public WorldModel {
     auto [normalized, log_variance] = stacked_->Identify(
         ops(), ToTorch(history.history_states).repeat({k, 1, 1}),
         ToTorch(history.history_actions).repeat({k, 1, 1}));
-    torch::Tensor means = ops().DenormalizeParameters(normalized);  // [K, P]
-    torch::Tensor scale =
-        ops().DenormalizeParameters(torch::ones_like(normalized)) -
-        ops().DenormalizeParameters(torch::zeros_like(normalized));
-    torch::Tensor variances = torch::exp(log_variance) * scale * scale;
-    torch::Tensor mean = means.mean(0);
-    torch::Tensor variance =
-        variances.mean(0) + means.var(0, /*unbiased=*/false);
+    auto [mean, variance] =
+        MixParameterEstimates(ops(), normalized, log_variance, k);
+    const auto& scales = manifest_.parameter_std_scale();
     ParameterEstimate estimate;
     estimate.parameters = parameters_;
-    for (int64_t p = 0; p < mean.size(0); ++p) {
-      estimate.mean.push_back(mean[p].item<float>());
-      estimate.std.push_back(std::sqrt(variance[p].item<float>()));
+    for (int64_t p = 0; p < mean.size(1); ++p) {
+      const double scale = p < scales.size() ? scales[p] : 1.0;
+      estimate.mean.push_back(mean[0][p].item<float>());
+      estimate.std.push_back(scale * std::sqrt(variance[0][p].item<float>()));
     }
     return estimate;
   }

@@ -659,6 +659,20 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
         *results[k];
   }
   (*manifest.mutable_metrics())["validation_loss"] = validation_sum / members;
+  if (ensemble.members.front()->uses_parameters()) {
+    // Calibrate the inferred parameters' std on the validation histories.
+    const WindowBatch& validation = setup.validation;
+    const std::vector<double> scales = CalibrateParameterStd(
+        ensemble, validation.states.narrow(1, 0, validation.history + 1),
+        validation.actions.narrow(1, 0, validation.history),
+        validation.parameters);
+    manifest.clear_parameter_std_scale();
+    for (size_t p = 0; p < scales.size(); ++p) {
+      manifest.add_parameter_std_scale(scales[p]);
+      LOG(INFO) << manifest.parameters(p).name() << ": inferred std x "
+                << scales[p] << " for 90% coverage on validation";
+    }
+  }
 
   WM_RETURN_IF_ERROR(
       PublishEnsembleVersion(request.model_dir, &manifest, ensemble.members)
