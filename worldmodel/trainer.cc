@@ -299,9 +299,6 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
             p = setup.ops->num_parameters();
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + setup.member_budget;
-  if (state.schedule_steps == 0 && state.step > 0) {
-    state.schedule_steps = max_steps;  // a resume state from before it
-  }
   double train_loss = 0;
   int64_t since_report = 0;
   int consecutive_non_finite = 0;
