@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "util/logging.h"
+#include "worldmodel/metrics.h"
 
 namespace wm::worldmodel {
 
@@ -53,7 +54,6 @@ std::vector<double> CalibrateParameterStd(const LearnedEnsemble& ensemble,
                                           const torch::Tensor& history_states,
                                           const torch::Tensor& history_actions,
                                           const torch::Tensor& truth) {
-  constexpr double kZ90 = 1.6448536269514722;
   constexpr int kMinimumKnown = 20;
   c10::InferenceMode inference;
   const int64_t k = ensemble.members.size();
@@ -66,21 +66,18 @@ std::vector<double> CalibrateParameterStd(const LearnedEnsemble& ensemble,
                         history_actions.repeat({k, 1, 1}));
   auto [mean, variance] =
       MixParameterEstimates(*ensemble.ops, normalized, log_variance, k);
-  torch::Tensor z = ((mean - truth).abs() / variance.sqrt()).contiguous();
+  const torch::Tensor z =
+      ((mean - truth).abs() / variance.sqrt()).to(torch::kFloat64);
+  const auto z_of = z.accessor<double, 2>();
   std::vector<double> scales;
   for (int64_t p = 0; p < z.size(1); ++p) {
     std::vector<double> known;
     for (int64_t b = 0; b < z.size(0); ++b) {
-      const double value = z[b][p].item<double>();
-      if (std::isfinite(value)) known.push_back(value);
+      if (std::isfinite(z_of[b][p])) known.push_back(z_of[b][p]);
     }
-    if (static_cast<int>(known.size()) < kMinimumKnown) {
-      scales.push_back(1.0);
-      continue;
-    }
-    auto at = known.begin() + static_cast<int64_t>(0.9 * (known.size() - 1));
-    std::nth_element(known.begin(), at, known.end());
-    scales.push_back(std::clamp(*at / kZ90, 0.1, 10.0));
+    scales.push_back(static_cast<int>(known.size()) < kMinimumKnown
+                         ? 1.0
+                         : std::clamp(Quantile(known, 0.9) / kZ90, 0.1, 10.0));
   }
   return scales;
 }

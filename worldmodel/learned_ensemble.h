@@ -46,9 +46,9 @@ std::pair<torch::Tensor, torch::Tensor> MixParameterEstimates(
 // Per parameter, the factor on the std of the ensemble's posterior (from
 // each history: `history_states` [B, L + 1, nx], `history_actions`
 // [B, L, nu]) that puts 90% of the known true values (`truth` [B, P], NaN
-// where unknown) within +-1.645 std, clamped to [0.1, 10]; 1 for a
-// parameter with fewer than 20 known values. The ensemble must read
-// parameters (physics).
+// where unknown) within +-kZ90 std (their 0.9 Quantile, metrics.h),
+// clamped to [0.1, 10]; 1 for a parameter with fewer than 20 known values.
+// The ensemble must read parameters (physics).
 std::vector<double> CalibrateParameterStd(const LearnedEnsemble& ensemble,
                                           const torch::Tensor& history_states,
                                           const torch::Tensor& history_actions,

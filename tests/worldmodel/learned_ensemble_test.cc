@@ -10,11 +10,10 @@
 #include <cmath>
 
 #include "tests/worldmodel/test_manifests.h"
+#include "worldmodel/metrics.h"
 
 namespace wm::worldmodel {
 namespace {
-
-constexpr double kZ90 = 1.6448536269514722;
 
 struct Histories {
   torch::Tensor states, actions;  // [B, L + 1, 4], [B, L, 1]
