@@ -23,7 +23,8 @@ LearnedEnsemble BuildEnsemble(const v1::CheckpointManifest& manifest) {
   }
   ensemble.ops = std::make_unique<StateOps>(
       manifest.spec(), manifest.normalization(), manifest.dt(),
-      std::max(1, manifest.frame_skip()), parameter_names);
+      std::max(1, manifest.frame_skip()), parameter_names,
+      manifest.horizontal_invariance());
   std::vector<int> hidden(manifest.training().hidden().begin(),
                           manifest.training().hidden().end());
   if (hidden.empty()) hidden = DefaultHidden(manifest.kind());

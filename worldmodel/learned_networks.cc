@@ -92,7 +92,8 @@ class PhysicsMember : public MemberNetwork {
     // Transition features: state and state change (z-scores and their
     // stretched asinh), the bodies' relative geometry, action.
     const int geometry = ops.num_geometry_features();
-    const int transition = 2 * ops.nx() + geometry + ops.nu() + 4 * ops.nv();
+    const int transition =
+        2 * ops.num_state_features() + geometry + ops.nu() + 4 * ops.nv();
     constexpr int kEncoderWidth = 64;
     // Per transition: each parameter's evidence (value, log-precision).
     encoder_ = register_module(
@@ -108,7 +109,8 @@ class PhysicsMember : public MemberNetwork {
         nv * (PassiveFeatures(ops) + 1) + nv * nu * ControlFeatures(ops) + nv;
     dynamics_ = register_module(
         "dynamics",
-        std::make_shared<Mlp>(2 * ops.nx() + geometry + nu, hidden, outputs));
+        std::make_shared<Mlp>(2 * ops.num_state_features() + geometry + nu,
+                              hidden, outputs));
     dynamics_->ZeroOutputs(outputs - nv, nv);
     RegisterBounds(nv);
   }
@@ -316,8 +318,8 @@ class BlackboxMember : public MemberNetwork {
  public:
   BlackboxMember(const StateOps& ops, const std::vector<int>& hidden) {
     network_ = register_module(
-        "network",
-        std::make_shared<Mlp>(ops.nx() + ops.nu(), hidden, 4 * ops.nv()));
+        "network", std::make_shared<Mlp>(ops.num_state_features() + ops.nu(),
+                                         hidden, 4 * ops.nv()));
     RegisterBounds(2 * ops.nv());
   }
 
@@ -372,8 +374,9 @@ class HybridMember : public MemberNetwork {
  public:
   HybridMember(const StateOps& ops, const std::vector<int>& hidden) {
     network_ = register_module(
-        "network", std::make_shared<Mlp>(ops.nx() + ops.nu() + 2 * ops.nv(),
-                                         hidden, 4 * ops.nv()));
+        "network", std::make_shared<Mlp>(
+                       ops.num_state_features() + ops.nu() + 2 * ops.nv(),
+                       hidden, 4 * ops.nv()));
     // The correction starts at zero: an untrained member is its MuJoCo base,
     // which early stopping can then keep (hybrid_trainer.cc).
     network_->ZeroOutputs(0, 2 * ops.nv());

@@ -96,13 +96,15 @@ torch::Tensor QuatRotateInverse(const torch::Tensor& q,
 StateOps::StateOps(const v1::StateSpec& spec,
                    const v1::NormalizationStats& stats, double dt,
                    int frame_skip,
-                   const std::vector<std::string>& parameter_names)
+                   const std::vector<std::string>& parameter_names,
+                   bool horizontal_invariance)
     : nq_(spec.nq()),
       nv_(spec.nv()),
       nu_(spec.nu()),
       num_parameters_(stats.param_mean_size()),
       dt_(dt),
-      substep_factor_((frame_skip + 1.0) / (2.0 * frame_skip)) {
+      substep_factor_((frame_skip + 1.0) / (2.0 * frame_skip)),
+      horizontal_invariance_(horizontal_invariance) {
   const int nx = nq_ + nv_;
   state_mean_ = VectorTensor(stats.state_mean(), nx, 0.0);
   state_std_ = StdTensor(stats.state_std(), nx);
@@ -166,6 +168,28 @@ StateOps::StateOps(const v1::StateSpec& spec,
   linear_qpos_ = torch::tensor(linear_qpos, torch::kLong);
   linear_qvel_ = torch::tensor(linear_qvel, torch::kLong);
   DescribeBodies(spec, stats);
+  if (horizontal_invariance) {
+    // Plus each other body's world-frame relative position and velocity.
+    num_geometry_features_ +=
+        static_cast<int>(free_bodies_.size()) * 6 * (num_tracked_bodies_ - 1);
+    std::vector<bool> hidden(nx, false);
+    for (const v1::Joint& joint : spec.joints()) {
+      if (joint.type() == v1::Joint::FREE) {
+        hidden[joint.qpos_offset()] = hidden[joint.qpos_offset() + 1] = true;
+      } else if (joint.type() == v1::Joint::SLIDE &&
+                 joint.world_axis_size() == 3 && joint.world_axis(2) == 0) {
+        hidden[joint.qpos_offset()] = true;
+      }
+    }
+    std::vector<int64_t> visible;
+    for (int i = 0; i < nx; ++i) {
+      if (!hidden[i]) visible.push_back(i);
+    }
+    visible_state_entries_ = torch::tensor(visible, torch::kLong);
+  }
+  num_state_features_ = horizontal_invariance_
+                            ? static_cast<int>(visible_state_entries_.numel())
+                            : nx;
 }
 
 void StateOps::DescribeBodies(const v1::StateSpec& spec,
@@ -269,8 +293,18 @@ torch::Tensor StateOps::GeometryFeatures(const torch::Tensor& states) const {
     auto v = velocities.narrow(-2, free.tracked_index, 1);
     // [up, v, p_o - x, v_o - v per other body o], rotated at once and
     // scaled per vector (relative_scales_[f]).
+    auto offsets = positions - x;
+    if (horizontal_invariance_) {
+      // Contact is local: beyond a few position stds, how far another body
+      // is tells nothing, and a network would extrapolate from the data's
+      // largest distances. Lengths saturate smoothly at kReach stds.
+      constexpr double kReach = 2.0;
+      const double reach = kReach * free.position_scale;
+      offsets = offsets / torch::sqrt(1.0 + offsets.pow(2).sum(-1, true) /
+                                                (reach * reach));
+    }
     auto relative =
-        torch::stack({positions - x, velocities - v}, -2);  // [..., N, 2, 3]
+        torch::stack({offsets, velocities - v}, -2);  // [..., N, 2, 3]
     auto others = relative.index_select(-3, other_indices_[f])
                       .flatten(-3, -2);  // [..., 2 (N - 1), 3]
     auto up = torch::zeros_like(v);
@@ -278,6 +312,13 @@ torch::Tensor StateOps::GeometryFeatures(const torch::Tensor& states) const {
     auto vectors = torch::cat({up, v, others}, -2);
     features.push_back(
         (QuatRotateInverse(q, vectors) / relative_scales_[f]).flatten(-2));
+    if (horizontal_invariance_ && others.size(-2) > 0) {
+      // The world-frame view, which hidden world positions no longer give:
+      // a push moves the box along the world-frame line between the bodies.
+      features.push_back(
+          (others / relative_scales_[f].narrow(0, 2, others.size(-2)))
+              .flatten(-2));
+    }
   }
   return features.size() == 1 ? features.front() : torch::cat(features, -1);
 }
@@ -293,7 +334,10 @@ torch::Tensor StateOps::StateFeatures(const torch::Tensor& states) const {
     }
   }
   auto z = (canonical - state_mean_) / state_std_;
-  return torch::where(quaternion_mask_ > 0, canonical, z);
+  auto features = torch::where(quaternion_mask_ > 0, canonical, z);
+  return horizontal_invariance_
+             ? features.index_select(-1, visible_state_entries_)
+             : features;
 }
 
 torch::Tensor StateOps::NormalizeActions(const torch::Tensor& actions) const {

@@ -23,10 +23,13 @@ class StateOps {
  public:
   // `frame_skip` MuJoCo substeps per dt, for the position update.
   // `parameter_names` (`<element>/<quantity>`, in the order of the stats'
-  // parameters; may be empty) mark which parameters are masses.
+  // parameters; may be empty) mark which parameters are masses. With
+  // `horizontal_invariance`, StateFeatures hides world horizontal positions
+  // (see CheckpointManifest.horizontal_invariance).
   StateOps(const v1::StateSpec& spec, const v1::NormalizationStats& stats,
            double dt, int frame_skip,
-           const std::vector<std::string>& parameter_names = {});
+           const std::vector<std::string>& parameter_names = {},
+           bool horizontal_invariance = false);
 
   int nq() const { return nq_; }
   int nv() const { return nv_; }
@@ -38,8 +41,12 @@ class StateOps {
   double dt() const { return dt_; }
 
   // Network input features of states [..., nx]: z-scored entries, with
-  // quaternions sign-canonicalised (w >= 0) and left unscaled. [..., nx].
+  // quaternions sign-canonicalised (w >= 0) and left unscaled,
+  // [..., num_state_features()]. Under horizontal invariance, world
+  // horizontal positions (free bodies' x, y; world slide joints along a
+  // horizontal axis) are left out; else num_state_features() == nx().
   torch::Tensor StateFeatures(const torch::Tensor& states) const;
+  int num_state_features() const { return num_state_features_; }
   // How the bodies sit relative to each free body, [..., G] for states
   // [..., nx]: contacts with the floor and between bodies depend on this,
   // not on world coordinates. Per free body (quaternion q, position x,
@@ -48,7 +55,12 @@ class StateOps {
   // world slide bodies, see Joint.body in state_spec.proto) its position
   // and velocity relative to x and v. Lengths and speeds are divided by the
   // free body's training std of position and linear velocity (RMS over x,
-  // y, z). G = num_geometry_features(): 0 without free joints.
+  // y, z). Under horizontal invariance, relative positions saturate
+  // smoothly at 2 stds (contact is local: a network must not extrapolate
+  // from the data's largest distances), and each other body's relative
+  // position and velocity follow once more in the world frame (the view the
+  // hidden world positions gave). G = num_geometry_features(): 0 without
+  // free joints.
   torch::Tensor GeometryFeatures(const torch::Tensor& states) const;
   int num_geometry_features() const { return num_geometry_features_; }
   // z-scored actions [..., nu] and parameters [..., P].
@@ -129,6 +141,11 @@ class StateOps {
   double dt_;
   double substep_factor_;
   torch::Tensor state_mean_, state_std_, quaternion_mask_;
+  // The state entries StateFeatures keeps under horizontal invariance
+  // (undefined without it), and how many it returns.
+  bool horizontal_invariance_;
+  torch::Tensor visible_state_entries_;
+  int num_state_features_ = 0;
   torch::Tensor action_mean_, action_std_;
   torch::Tensor param_mean_, param_std_;
   torch::Tensor param_unit_;  // per-parameter divisor of ParameterRatios

@@ -494,6 +494,7 @@ absl::Status AdoptPretrained(const std::string& init_dir,
   manifest->set_kind(pretrained.kind());
   *manifest->mutable_training() = config;
   manifest->set_history_steps(pretrained.history_steps());
+  manifest->set_horizontal_invariance(pretrained.horizontal_invariance());
   *manifest->mutable_normalization() = pretrained.normalization();
   (*manifest->mutable_metrics())["fine_tuned_from_version"] =
       static_cast<double>(pretrained.version());
@@ -521,6 +522,8 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   v1::CheckpointManifest& manifest = setup.manifest;
   manifest.set_name(fs::path(request.model_dir).filename().string());
   manifest.set_kind(config.model());
+  manifest.set_horizontal_invariance(config.model() == "physics" &&
+                                     !config.absolute_horizontal_positions());
   *manifest.mutable_training() = config;
   *manifest.mutable_spec() = data.spec();
   manifest.set_dt(data.dt());

@@ -78,6 +78,19 @@ out="$(train "$WORK/models/tuned" --init "$WORK/models/straight" --max_steps 40 
   fail "fine-tuning: $out"
 grep -q 'key: "fine_tuned_from_version"' "$WORK/models/tuned/1/manifest.pbtxt" ||
   fail "fine-tuned manifest does not name its pretrained version"
+# Physics hides world horizontal positions by default, and a fine-tune keeps
+# what its pretrained model saw: a manifest without the field (older
+# models) stays without it.
+for m in straight tuned; do
+  grep -q '^horizontal_invariance: true$' "$WORK/models/$m/1/manifest.pbtxt" ||
+    fail "$m: physics manifest lacks horizontal_invariance: true"
+done
+cp -r "$WORK/models/straight" "$WORK/models/older"
+sed -i '/^horizontal_invariance:/d' "$WORK/models/older/1/manifest.pbtxt"
+out="$(train "$WORK/models/tuned_older" --init "$WORK/models/older" --max_steps 40 2>&1)" ||
+  fail "fine-tuning an older model: $out"
+grep -q '^horizontal_invariance:' "$WORK/models/tuned_older/1/manifest.pbtxt" &&
+  fail "fine-tuning an older model turned horizontal invariance on"
 normalization() { sed -n '/^normalization {/,/^}/p' "$1/1/manifest.pbtxt"; }
 [ -n "$(normalization "$WORK/models/straight")" ] &&
   [ "$(normalization "$WORK/models/straight")" = "$(normalization "$WORK/models/tuned")" ] ||

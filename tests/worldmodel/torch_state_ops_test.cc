@@ -30,9 +30,8 @@ torch::Tensor RandomFreeBodyStates(int64_t rows) {
 }
 
 // A free box (qpos 0-6, qvel 0-5) and a pusher on two world slide joints
-// (qpos 7-8, qvel 6-7) whose origin is (0, 0, 0.05), as in the push scene;
-// state stds of 1, so the features are in metres and m/s.
-TEST(TorchStateOpsTest, GeometryFeaturesAreInTheFreeBodysFrame) {
+// (qpos 7-8, qvel 6-7) whose origin is (0, 0, 0.05), as in the push scene.
+v1::StateSpec BoxAndPusherSpec() {
   v1::StateSpec spec = FreeBodySpec();
   spec.set_nq(9);
   spec.set_nv(8);
@@ -48,6 +47,12 @@ TEST(TorchStateOpsTest, GeometryFeaturesAreInTheFreeBodysFrame) {
       joint->add_body_origin(i == 2 ? 0.05 : 0.0);
     }
   }
+  return spec;
+}
+
+// State stds of 1, so the features are in metres and m/s.
+TEST(TorchStateOpsTest, GeometryFeaturesAreInTheFreeBodysFrame) {
+  const v1::StateSpec spec = BoxAndPusherSpec();
   StateOps ops(spec, v1::NormalizationStats(), 0.05, 25);
   ASSERT_EQ(ops.num_geometry_features(), 12);
   // Box at (1, 2, 0.05) turned 90 degrees about z, moving along world +x;
@@ -75,6 +80,67 @@ TEST(TorchStateOpsTest, GeometryFeaturesAreInTheFreeBodysFrame) {
   StateOps hinge_ops(hinge, v1::NormalizationStats(), 0.01, 1);
   EXPECT_EQ(hinge_ops.num_geometry_features(), 0);
   EXPECT_EQ(hinge_ops.GeometryFeatures(torch::zeros({3, 2})).size(1), 0);
+}
+
+TEST(TorchStateOpsTest, HorizontalInvarianceHidesOnlyWorldHorizontalPositions) {
+  const v1::StateSpec spec = BoxAndPusherSpec();
+  StateOps invariant(spec, v1::NormalizationStats(), 0.05, 25, {}, true);
+  StateOps plain(spec, v1::NormalizationStats(), 0.05, 25);
+  torch::manual_seed(3);
+  auto box = RandomFreeBodyStates(4);
+  auto states = torch::cat({box.narrow(1, 0, 7), torch::randn({4, 2}),
+                            box.narrow(1, 7, 6), torch::randn({4, 2})},
+                           1);
+  // Box and pusher moved together across the floor.
+  auto moved = states.clone();
+  for (int x : {0, 7}) moved.select(1, x).add_(0.7);
+  for (int y : {1, 8}) moved.select(1, y).add_(-0.4);
+  EXPECT_TRUE(torch::equal(invariant.StateFeatures(states),
+                           invariant.StateFeatures(moved)));
+  EXPECT_TRUE(torch::allclose(invariant.GeometryFeatures(states),
+                              invariant.GeometryFeatures(moved), 1e-5, 1e-5));
+  // The world-frame view of the pusher follows the body-frame one: for the
+  // box at (1, 2) turned 90 degrees, moving along world +x, and the pusher
+  // at world (1.2, 2) moving along world +y, its position and velocity
+  // relative to the box.
+  ASSERT_EQ(invariant.num_geometry_features(),
+            plain.num_geometry_features() + 6);
+  const double h = std::sqrt(0.5);
+  std::vector<float> state = {1,   2, 0.05, h, 0, 0, h, 1.2, 2,
+                              0.3, 0, 0,    0, 0, 0, 0, 0.4};
+  auto world = invariant.GeometryFeatures(torch::tensor(state).unsqueeze(0))
+                   .squeeze(0)
+                   .narrow(0, 12, 6);
+  // Lengths saturate at 2 position stds (here 2 m): 0.2 m reads as
+  // 0.2 / sqrt(1 + 0.01).
+  const float near = 0.2 / std::sqrt(1.01);
+  const std::vector<float> expected = {near, 0, 0, -0.3, 0.4, 0};
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_NEAR(world[i].item<float>(), expected[i], 1e-6) << i;
+  }
+  // So a pusher 50 or 100 m away reads alike (about 2 m), where the plain
+  // features tell the two apart by 50 m.
+  auto pusher_at = [&](const StateOps& ops, float x) {
+    std::vector<float> far = state;
+    far[7] = x;
+    return ops.GeometryFeatures(torch::tensor(far).unsqueeze(0)).squeeze(0);
+  };
+  EXPECT_LT((pusher_at(invariant, 51) - pusher_at(invariant, 101))
+                .abs()
+                .max()
+                .item<float>(),
+            0.01);
+  EXPECT_NEAR(
+      (pusher_at(plain, 51) - pusher_at(plain, 101)).abs().max().item<float>(),
+      50, 1e-3);
+  // Left out: box x, y and the pusher's x, y; everything else as without
+  // invariance (the box's height, quaternion and all velocities).
+  ASSERT_EQ(invariant.num_state_features(), 13);
+  ASSERT_EQ(plain.num_state_features(), 17);
+  auto kept = torch::tensor(
+      std::vector<int64_t>{2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16});
+  EXPECT_TRUE(torch::equal(invariant.StateFeatures(states),
+                           plain.StateFeatures(states).index_select(1, kept)));
 }
 
 TEST(TorchStateOpsTest, ConstantBodyRateMatchesClosedFormRotation) {
