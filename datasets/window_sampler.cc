@@ -94,6 +94,29 @@ absl::Status WindowSampler::Refill() {
   return absl::OkStatus();
 }
 
+Window CutWindow(const Episode& episode, int64_t start_step, int history,
+                 int horizon) {
+  const int length = history + horizon;
+  const int nq = episode.nq, nv = episode.nv, nu = episode.nu;
+  Window window;
+  window.episode_index = episode.index;
+  window.start_step = start_step;
+  window.history = history;
+  window.horizon = horizon;
+  window.states.reserve(static_cast<size_t>(length + 1) * (nq + nv));
+  for (int i = 0; i <= length; ++i) {
+    const int64_t t = start_step + i;
+    window.states.insert(window.states.end(), &episode.qpos[t * nq],
+                         &episode.qpos[t * nq] + nq);
+    window.states.insert(window.states.end(), &episode.qvel[t * nv],
+                         &episode.qvel[t * nv] + nv);
+  }
+  const double* ctrl = episode.ctrl.data() + start_step * nu;
+  window.actions.assign(ctrl, ctrl + static_cast<int64_t>(length) * nu);
+  window.params.assign(episode.params.begin(), episode.params.end());
+  return window;
+}
+
 absl::StatusOr<Window> WindowSampler::Draw() {
   WM_RETURN_IF_ERROR(Refill());
   // A resident shard with probability proportional to its unserved
@@ -110,26 +133,9 @@ absl::StatusOr<Window> WindowSampler::Draw() {
   const Episode& episode = shard.episodes[shard.remaining.back()];
   shard.remaining.pop_back();
 
-  const int length = history_ + horizon_;
-  const int nq = episode.nq, nv = episode.nv, nu = episode.nu;
-  Window window;
-  window.episode_index = episode.index;
-  window.start_step = static_cast<int64_t>(
-      UniformBelow(static_cast<uint64_t>(episode.num_steps() - length + 1)));
-  window.history = history_;
-  window.horizon = horizon_;
-  window.states.reserve(static_cast<size_t>(length + 1) * (nq + nv));
-  for (int i = 0; i <= length; ++i) {
-    const int64_t t = window.start_step + i;
-    window.states.insert(window.states.end(), &episode.qpos[t * nq],
-                         &episode.qpos[t * nq] + nq);
-    window.states.insert(window.states.end(), &episode.qvel[t * nv],
-                         &episode.qvel[t * nv] + nv);
-  }
-  const double* ctrl = episode.ctrl.data() + window.start_step * nu;
-  window.actions.assign(ctrl, ctrl + static_cast<int64_t>(length) * nu);
-  window.params.assign(episode.params.begin(), episode.params.end());
-
+  const int64_t start_step = static_cast<int64_t>(UniformBelow(
+      static_cast<uint64_t>(episode.num_steps() - history_ - horizon_ + 1)));
+  Window window = CutWindow(episode, start_step, history_, horizon_);
   if (shard.remaining.empty()) resident_.erase(resident_.begin() + s);
   return window;
 }

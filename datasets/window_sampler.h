@@ -28,6 +28,12 @@ struct Window {
   std::vector<float> params;   // [P], NaN where unknown
 };
 
+// The window of `episode` starting at step `start_step`, with `history` +
+// `horizon` transitions. The caller keeps it inside the episode:
+// 0 <= start_step and start_step + history + horizon <= num_steps().
+Window CutWindow(const Episode& episode, int64_t start_step, int history,
+                 int horizon);
+
 // Draws random windows from the episodes of one split, streaming over the
 // shards: each epoch visits the shards in a seeded random order with at most
 // `shards_in_memory` shards loaded, and within them serves every usable

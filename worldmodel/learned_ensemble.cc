@@ -51,10 +51,9 @@ std::pair<torch::Tensor, torch::Tensor> MixParameterEstimates(
   return {means.mean(0), variances.mean(0) + means.var(0, /*unbiased=*/false)};
 }
 
-std::vector<double> CalibrateParameterStd(const LearnedEnsemble& ensemble,
-                                          const torch::Tensor& history_states,
-                                          const torch::Tensor& history_actions,
-                                          const torch::Tensor& truth) {
+std::vector<double> CalibrateParameterStd(
+    const LearnedEnsemble& ensemble,
+    const std::vector<LabelledHistories>& sets) {
   constexpr int kMinimumKnown = 20;
   c10::InferenceMode inference;
   const int64_t k = ensemble.members.size();
@@ -62,23 +61,30 @@ std::vector<double> CalibrateParameterStd(const LearnedEnsemble& ensemble,
                               ensemble.members);
   CHECK(stacked->uses_parameters()) << "calibrating a " << ensemble.kind
                                     << " ensemble, which infers no parameters";
-  auto [normalized, log_variance] =
-      stacked->Identify(*ensemble.ops, history_states.repeat({k, 1, 1}),
-                        history_actions.repeat({k, 1, 1}));
-  auto [mean, variance] =
-      MixParameterEstimates(*ensemble.ops, normalized, log_variance, k);
-  const torch::Tensor z =
-      ((mean - truth).abs() / variance.sqrt()).to(torch::kFloat64);
-  const auto z_of = z.accessor<double, 2>();
-  std::vector<double> scales;
-  for (int64_t p = 0; p < z.size(1); ++p) {
-    std::vector<double> known;
-    for (int64_t b = 0; b < z.size(0); ++b) {
-      if (std::isfinite(z_of[b][p])) known.push_back(z_of[b][p]);
+  const int64_t p_count = ensemble.ops->num_parameters();
+  std::vector<double> largest(p_count, -1.0);  // -1: no set counts
+  for (const LabelledHistories& set : sets) {
+    auto [normalized, log_variance] =
+        stacked->Identify(*ensemble.ops, set.states.repeat({k, 1, 1}),
+                          set.actions.repeat({k, 1, 1}));
+    auto [mean, variance] =
+        MixParameterEstimates(*ensemble.ops, normalized, log_variance, k);
+    const torch::Tensor z =
+        ((mean - set.truth).abs() / variance.sqrt()).to(torch::kFloat64);
+    const auto z_of = z.accessor<double, 2>();
+    for (int64_t p = 0; p < p_count; ++p) {
+      std::vector<double> known;
+      for (int64_t b = 0; b < z.size(0); ++b) {
+        if (std::isfinite(z_of[b][p])) known.push_back(z_of[b][p]);
+      }
+      if (static_cast<int>(known.size()) >= kMinimumKnown) {
+        largest[p] = std::max(largest[p], Quantile(known, 0.9) / kZ90);
+      }
     }
-    scales.push_back(static_cast<int>(known.size()) < kMinimumKnown
-                         ? 1.0
-                         : std::clamp(Quantile(known, 0.9) / kZ90, 0.1, 10.0));
+  }
+  std::vector<double> scales;
+  for (double factor : largest) {
+    scales.push_back(factor >= 0 ? std::clamp(factor, 0.1, 10.0) : 1.0);
   }
   return scales;
 }

@@ -43,16 +43,22 @@ std::pair<torch::Tensor, torch::Tensor> MixParameterEstimates(
     const StateOps& ops, const torch::Tensor& normalized,
     const torch::Tensor& log_variance, int64_t members);
 
-// Per parameter, the factor on the std of the ensemble's posterior (from
-// each history: `history_states` [B, L + 1, nx], `history_actions`
-// [B, L, nu]) that puts 90% of the known true values (`truth` [B, P], NaN
-// where unknown) within +-kZ90 std (their 0.9 Quantile, metrics.h),
-// clamped to [0.1, 10]; 1 for a parameter with fewer than 20 known values.
-// The ensemble must read parameters (physics).
-std::vector<double> CalibrateParameterStd(const LearnedEnsemble& ensemble,
-                                          const torch::Tensor& history_states,
-                                          const torch::Tensor& history_actions,
-                                          const torch::Tensor& truth);
+// Histories with the true parameters of the episodes they come from.
+struct LabelledHistories {
+  torch::Tensor states;   // [B, L + 1, nx]
+  torch::Tensor actions;  // [B, L, nu]
+  torch::Tensor truth;    // [B, P], NaN where unknown
+};
+
+// Per parameter, the smallest factor on the std of the ensemble's posterior
+// that puts 90% of the known true values within +-kZ90 std in each of
+// `sets` (the largest over the sets of the 0.9 Quantile of |error| / std,
+// metrics.h, divided by kZ90), clamped to [0.1, 10]. A set with fewer than
+// 20 known values of a parameter does not count for it; 1 where no set
+// counts. The ensemble must read parameters (physics).
+std::vector<double> CalibrateParameterStd(
+    const LearnedEnsemble& ensemble,
+    const std::vector<LabelledHistories>& sets);
 
 }  // namespace wm::worldmodel
 

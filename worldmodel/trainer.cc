@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "datasets/dataset.h"
 #include "datasets/normalizer.h"
+#include "datasets/split.h"
 #include "sim/random.h"
 #include "util/file_util.h"
 #include "util/logging.h"
@@ -397,6 +398,25 @@ void ForEachOnWorkers(int workers, int count,
   for (auto& thread : threads) thread.join();
 }
 
+// The first `history` transitions of each validation episode that has them,
+// with its true parameters: the histories wm eval and wm plan infer the
+// parameters from. Empty when no validation episode is that long.
+absl::StatusOr<LabelledHistories> EpisodeStartHistories(
+    const datasets::Dataset& dataset, int history, const StateOps& ops) {
+  std::vector<datasets::Window> windows;
+  WM_RETURN_IF_ERROR(dataset.ForEachEpisode([&](const datasets::Episode& e) {
+    if (datasets::SplitOf(e.index, {}) == datasets::Split::kValidation &&
+        e.num_steps() >= history) {
+      windows.push_back(datasets::CutWindow(e, 0, history, 0));
+    }
+    return absl::OkStatus();
+  }));
+  if (windows.empty()) return LabelledHistories{};
+  WindowBatch batch =
+      ToBatch(windows, ops.nx(), ops.nu(), ops.num_parameters());
+  return LabelledHistories{batch.states, batch.actions, batch.parameters};
+}
+
 }  // namespace
 
 absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
@@ -660,17 +680,26 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   }
   (*manifest.mutable_metrics())["validation_loss"] = validation_sum / members;
   if (ensemble.members.front()->uses_parameters()) {
-    // Calibrate the inferred parameters' std on the validation histories.
+    // Calibrate the inferred parameters' std on the validation histories:
+    // random windows, and each episode's start (the history of wm eval and
+    // wm plan, often before any contact has revealed a parameter).
     const WindowBatch& validation = setup.validation;
-    const std::vector<double> scales = CalibrateParameterStd(
-        ensemble, validation.states.narrow(1, 0, validation.history + 1),
-        validation.actions.narrow(1, 0, validation.history),
-        validation.parameters);
+    std::vector<LabelledHistories> sets = {
+        {validation.states.narrow(1, 0, validation.history + 1),
+         validation.actions.narrow(1, 0, validation.history),
+         validation.parameters}};
+    WM_ASSIGN_OR_RETURN(
+        LabelledHistories starts,
+        EpisodeStartHistories(*dataset, validation.history, *setup.ops));
+    if (starts.states.defined()) sets.push_back(std::move(starts));
+    const std::vector<double> scales = CalibrateParameterStd(ensemble, sets);
     manifest.clear_parameter_std_scale();
     for (size_t p = 0; p < scales.size(); ++p) {
       manifest.add_parameter_std_scale(scales[p]);
       LOG(INFO) << manifest.parameters(p).name() << ": inferred std x "
-                << scales[p] << " for 90% coverage on validation";
+                << scales[p]
+                << " for 90% coverage on validation (random windows and "
+                   "episode starts)";
     }
   }
 

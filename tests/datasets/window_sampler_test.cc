@@ -103,6 +103,26 @@ TEST_F(WindowSamplerTest, WindowsMatchTheirSourceEpisode) {
   }
 }
 
+TEST(CutWindowTest, HistoryOnlyWindowAtTheEpisodeStart) {
+  // The first 3 transitions of a 7-step episode, no horizon (the history
+  // that calibration reads at each episode's start).
+  const Episode source = MakeEpisode(5, 7);
+  const Window window = CutWindow(source, 0, 3, 0);
+  constexpr int kNx = 8 + 7;
+  EXPECT_EQ(window.episode_index, 5);
+  EXPECT_EQ(window.start_step, 0);
+  EXPECT_EQ(window.history, 3);
+  EXPECT_EQ(window.horizon, 0);
+  ASSERT_EQ(window.states.size(), size_t{4 * kNx});
+  ASSERT_EQ(window.actions.size(), size_t{3 * 2});
+  EXPECT_EQ(window.states[3 * kNx + 2],
+            static_cast<float>(source.qpos[3 * 8 + 2]));
+  EXPECT_EQ(window.states[3 * kNx + 8 + 6],
+            static_cast<float>(source.qvel[3 * 7 + 6]));
+  EXPECT_EQ(window.actions[5], static_cast<float>(source.ctrl[5]));
+  EXPECT_EQ(window.params[0], static_cast<float>(source.params[0]));
+}
+
 TEST_F(WindowSamplerTest, EachEpochServesEveryUsableEpisodeOnce) {
   int usable = 0;
   for (int64_t index = 0; index < kNumEpisodes; ++index)

@@ -47,20 +47,39 @@ TEST(CalibrateParameterStdTest, ScalesTheStdToCoverNinetyPercent) {
   torch::Tensor side = torch::ones({count, 1});
   side.narrow(0, 0, count / 2).fill_(-1.0);
   std::vector<double> scales = CalibrateParameterStd(
-      ensemble, h.states, h.actions, h.mean + 2 * side * h.std);
+      ensemble, {{h.states, h.actions, h.mean + 2 * side * h.std}});
   ASSERT_EQ(scales.size(), 1u);
   EXPECT_NEAR(scales[0], 2 / kZ90, 1e-3);
   // 91 of 101 at 0.5 std, 10 far out: the 90% quantile (the 91st
   // smallest) is 0.5 std, so the std may shrink to 0.5 / 1.645 of itself.
   torch::Tensor z = torch::full({count, 1}, 0.5);
   z.narrow(0, 91, 10).fill_(50.0);
-  scales =
-      CalibrateParameterStd(ensemble, h.states, h.actions, h.mean + z * h.std);
+  const LabelledHistories half_std_away{h.states, h.actions,
+                                        h.mean + z * h.std};
+  scales = CalibrateParameterStd(ensemble, {half_std_away});
   EXPECT_NEAR(scales[0], 0.5 / kZ90, 1e-3);
-  // Unknown true values (real logs): no evidence, factor 1.
-  scales = CalibrateParameterStd(ensemble, h.states, h.actions,
-                                 torch::full({count, 1}, NAN));
+  // Two sets: the factor must cover 90% of each, so the wider one decides,
+  // in either order.
+  const LabelledHistories two_std_away{h.states, h.actions,
+                                       h.mean + 2 * side * h.std};
+  scales = CalibrateParameterStd(ensemble, {half_std_away, two_std_away});
+  EXPECT_NEAR(scales[0], 2 / kZ90, 1e-3);
+  scales = CalibrateParameterStd(ensemble, {two_std_away, half_std_away});
+  EXPECT_NEAR(scales[0], 2 / kZ90, 1e-3);
+  // Unknown true values (real logs): no evidence, factor 1, and such a set
+  // does not count beside one with evidence.
+  const LabelledHistories unknown{h.states, h.actions,
+                                  torch::full({count, 1}, NAN)};
+  scales = CalibrateParameterStd(ensemble, {unknown});
   EXPECT_EQ(scales[0], 1.0);
+  scales = CalibrateParameterStd(ensemble, {unknown, half_std_away});
+  EXPECT_NEAR(scales[0], 0.5 / kZ90, 1e-3);
+  // Fewer than 20 known values do not count either.
+  const LabelledHistories few{h.states.narrow(0, 0, 19),
+                              h.actions.narrow(0, 0, 19),
+                              (h.mean + 2 * side * h.std).narrow(0, 0, 19)};
+  scales = CalibrateParameterStd(ensemble, {few, half_std_away});
+  EXPECT_NEAR(scales[0], 0.5 / kZ90, 1e-3);
 }
 
 }  // namespace
