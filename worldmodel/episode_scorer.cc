@@ -5,6 +5,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "datasets/normalizer.h"
 #include "datasets/state_layout.h"
 #include "util/status_macros.h"
 
@@ -45,14 +46,18 @@ absl::Status CheckShape(const char* what, const Tensor& tensor,
   return absl::OkStatus();
 }
 
-// RMS over dimensions of values[i] / scale[i].
+// RMS of values[i] / scale[i] over the dimensions whose scale is above the
+// normaliser's floor (0 when none is).
 double ScaledRms(const double* values, const std::vector<double>& scale) {
   double sum = 0;
+  int count = 0;
   for (size_t i = 0; i < scale.size(); ++i) {
+    if (scale[i] <= datasets::kMinNormalizationStd) continue;
     const double z = values[i] / scale[i];
     sum += z * z;
+    count += 1;
   }
-  return std::sqrt(sum / scale.size());
+  return count > 0 ? std::sqrt(sum / count) : 0.0;
 }
 
 // One-step predictions for the transitions after the history of one
@@ -90,6 +95,7 @@ absl::Status ScoreOneStep(const WorldModel& model, const Episode& episode,
       datasets::TangentDelta(spec, truth.data(), predicted.data(),
                              delta.data());
       double spread = 0;
+      int varying = 0;
       for (int i = 0; i < nd; ++i) {
         const double scale = plan.delta_std[i];
         const double error = delta[i] / scale;
@@ -97,15 +103,21 @@ absl::Status ScoreOneStep(const WorldModel& model, const Episode& episode,
         const double aleatoric = prediction.aleatoric_std.data[row * nd + i];
         const double total =
             std::sqrt(epistemic * epistemic + aleatoric * aleatoric) / scale;
-        score->one_step_squared_error += error * error;
-        spread += epistemic / scale;
+        // A dimension the training data never change (its std at the
+        // normaliser's floor) would turn a 1e-5 error into 100 std.
+        if (scale > datasets::kMinNormalizationStd) {
+          score->one_step_squared_error += error * error;
+          score->one_step_terms += 1;
+          spread += epistemic / scale;
+          varying += 1;
+        }
         if (total > 0 && std::isfinite(total)) {
           calibration->nll += GaussianNll(error, total);
           calibration->count += 1;
           calibration->covered += std::abs(error) <= kZ90 * total ? 1 : 0;
         }
       }
-      score->one_step_spread += spread / nd;
+      if (varying > 0) score->one_step_spread += spread / varying;
     }
     score->one_step_rows += rows;
   }

@@ -38,14 +38,20 @@ struct ScoringPlan {
 struct EpisodeScore {
   // One step, over the transitions after the history.
   int64_t one_step_rows = 0;
-  double one_step_squared_error = 0;  // sum of (error / delta_std)^2
-  double one_step_spread = 0;  // sum over rows of mean(epistemic / delta_std)
+  // Over the tangent dimensions whose delta_std is above the normaliser's
+  // floor (datasets::kMinNormalizationStd; the others never change in the
+  // training data): the sum of (error / delta_std)^2, its number of terms,
+  // and the sum over rows of the mean of epistemic / delta_std.
+  double one_step_squared_error = 0;
+  int64_t one_step_terms = 0;
+  double one_step_spread = 0;
   // The rollout from the state after the history: as long as the largest
   // horizon that fits (0: none fits).
   int64_t rollout_steps = 0;
   // At plan.horizons[i] for each horizon <= rollout_steps.
   std::vector<StateError> horizon_errors;
-  // Means over the rollout's steps of the RMS over tangent dimensions of
+  // Means over the rollout's steps of the RMS over tangent dimensions (those
+  // with a state_scale above the normaliser's floor) of
   // error / state_scale and epistemic std / state_scale.
   double rollout_error = 0;
   double rollout_spread = 0;

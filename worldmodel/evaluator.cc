@@ -254,13 +254,12 @@ absl::StatusOr<EvalReport> Evaluate(const WorldModel& model,
   if (options.all_episodes) report.split = "all";
   report.episodes = episodes.size();
   double squared = 0;
-  int64_t rows = 0;
+  int64_t terms = 0;
   for (const EpisodeScore& score : scored.episodes) {
     squared += score.one_step_squared_error;
-    rows += score.one_step_rows;
+    terms += score.one_step_terms;
   }
-  if (rows > 0)
-    report.one_step_nmse = squared / (rows * 2.0 * model.spec().nv());
+  if (terms > 0) report.one_step_nmse = squared / terms;
   report.rollout = AggregateRollouts(scored.episodes, plan, model.spec(),
                                      dataset.manifest().dt());
   if (scored.calibration.count > 0) {

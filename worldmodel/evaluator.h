@@ -36,7 +36,8 @@ struct EvalOptions {
 //   one_step_nmse: Predict on every transition after the history (true
 //     states and actions), squared tangent error / delta_std^2 of the
 //     training split (datasets::ComputeNormalization), mean over transitions
-//     and the 2 nv dimensions;
+//     and the 2 nv dimensions, less those the training split never changes
+//     (delta_std at the normaliser's floor);
 //   rollout: one open-loop Rollout per episode from the state after the
 //     history under the true actions; at each horizon (horizons_seconds / dt
 //     rounded, default 10, 50 and 100 steps) the StateError kinds the spec

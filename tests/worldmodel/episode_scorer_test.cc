@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "datasets/normalizer.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/worldmodel/test_datasets.h"
 #include "worldmodel/constant_velocity_model.h"
@@ -159,6 +160,32 @@ TEST(EpisodeScorerTest, ConstantVelocityErrorsMatchTheClosedForm) {
   }
   EXPECT_EQ(scored->calibration.count, 0);  // no spread
   EXPECT_EQ(scores[0].one_step_spread, 0.0);
+}
+
+TEST(EpisodeScorerTest, DimensionsTheDataNeverChangeAreLeftOut) {
+  // The velocity's scales at the normaliser's floor, as for a joint that
+  // never moves in the training split: its error (a dt per step, 4e4 floor
+  // units) must not swamp the scores.
+  ScoringPlan plan = Plan();
+  plan.delta_std[1] = datasets::kMinNormalizationStd;
+  plan.state_scale[1] = datasets::kMinNormalizationStd;
+  auto model =
+      SpreadModel(*ConstantVelocityModel::Create(RailSpec(), kDt), 0.1f);
+  auto scored =
+      ScoreEpisodes(model, {Accelerating(0, 14, kAcceleration)}, plan, nullptr);
+  ASSERT_THAT(scored, IsOk());
+  const EpisodeScore& score = scored->episodes[0];
+  const double position = 0.5 * kAcceleration * kDt * kDt / 0.5;
+  EXPECT_EQ(score.one_step_terms, 10);
+  EXPECT_NEAR(score.one_step_squared_error, 10 * position * position,
+              kTolerance);
+  EXPECT_NEAR(score.one_step_spread / 10, 0.1 / 0.5, kTolerance);
+  // Rollout: the mean over steps 1..5 of the position error alone,
+  // a (h dt)^2 / 2 at step h.
+  double mean_error = 0;
+  for (int h = 1; h <= 5; ++h)
+    mean_error += 0.5 * kAcceleration * h * h * kDt * kDt / 5;
+  EXPECT_NEAR(score.rollout_error, mean_error, kTolerance);
 }
 
 TEST(EpisodeScorerTest, CalibrationUsesTheSpreadOverTheDeltaStd) {
