@@ -69,6 +69,12 @@ absl::Status ScoreOneStep(const WorldModel& model, const Episode& episode,
   const int nx = episode.nq + episode.nv, nu = episode.nu, nd = 2 * episode.nv;
   WM_ASSIGN_OR_RETURN(const Context context, ContextFor({&episode}, plan));
   std::vector<double> delta(nd);
+  // A dimension the training data never change (its std at the normaliser's
+  // floor) would read a 1e-5 error as 10 std: it is left out of the error
+  // and spread.
+  const int varying = static_cast<int>(std::count_if(
+      plan.delta_std.begin(), plan.delta_std.end(),
+      [](double std) { return std > datasets::kMinNormalizationStd; }));
   for (int64_t begin = plan.history_steps; begin < episode.num_steps();
        begin += plan.max_batch) {
     const int64_t end = std::min(episode.num_steps(), begin + plan.max_batch);
@@ -95,7 +101,6 @@ absl::Status ScoreOneStep(const WorldModel& model, const Episode& episode,
       datasets::TangentDelta(spec, truth.data(), predicted.data(),
                              delta.data());
       double spread = 0;
-      int varying = 0;
       for (int i = 0; i < nd; ++i) {
         const double scale = plan.delta_std[i];
         const double error = delta[i] / scale;
@@ -103,13 +108,9 @@ absl::Status ScoreOneStep(const WorldModel& model, const Episode& episode,
         const double aleatoric = prediction.aleatoric_std.data[row * nd + i];
         const double total =
             std::sqrt(epistemic * epistemic + aleatoric * aleatoric) / scale;
-        // A dimension the training data never change (its std at the
-        // normaliser's floor) would turn a 1e-5 error into 100 std.
         if (scale > datasets::kMinNormalizationStd) {
           score->one_step_squared_error += error * error;
-          score->one_step_terms += 1;
           spread += epistemic / scale;
-          varying += 1;
         }
         if (total > 0 && std::isfinite(total)) {
           calibration->nll += GaussianNll(error, total);
@@ -120,6 +121,7 @@ absl::Status ScoreOneStep(const WorldModel& model, const Episode& episode,
       if (varying > 0) score->one_step_spread += spread / varying;
     }
     score->one_step_rows += rows;
+    score->one_step_terms += rows * varying;
   }
   return absl::OkStatus();
 }
