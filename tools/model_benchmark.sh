@@ -33,12 +33,9 @@ OUT="$(cd "$OUT" && pwd)"
 
 # Episodes and steps per scene: each episode covers the evaluation's history
 # (1 s, at most 100 steps) and a 50-step horizon. Each episode gives the
-# parameter encoder one label, so more, shorter episodes teach it more: on
-# slide, 4000 episodes in place of 1000 took friction from 4.7% to 2.0% and
-# mass from 5.4% to 4.9% median error; on double_pendulum, 800 of 500 steps
-# in place of 200 of 2000 took the 50-step error from 0.153 to 0.093 rad; on
-# toss, 4000 in place of 1000 took it from 1.01 to 0.43 mm; on push, 4000
-# in place of 2000 from 25.9 to 24.4 mm.
+# parameter encoder one label, so many shorter episodes beat few long ones:
+# with 1000 toss episodes the encoder overfit and early stopping cut the
+# dynamics short (the commits that set these sizes give the numbers).
 size() {
   case "$1" in
     slide) echo "4000 200" ;;

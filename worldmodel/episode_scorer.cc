@@ -46,13 +46,18 @@ absl::Status CheckShape(const char* what, const Tensor& tensor,
   return absl::OkStatus();
 }
 
-// RMS of values[i] / scale[i] over the dimensions whose scale is above the
-// normaliser's floor (0 when none is).
+// Whether the training data change a dimension of this scale: one at the
+// normaliser's floor never changes there, and would read a 1e-5 error as
+// 10 std, so the scores leave it out.
+bool Varies(double scale) { return scale > datasets::kMinNormalizationStd; }
+
+// RMS of values[i] / scale[i] over the dimensions that vary (0 when none
+// does).
 double ScaledRms(const double* values, const std::vector<double>& scale) {
   double sum = 0;
   int count = 0;
   for (size_t i = 0; i < scale.size(); ++i) {
-    if (scale[i] <= datasets::kMinNormalizationStd) continue;
+    if (!Varies(scale[i])) continue;
     const double z = values[i] / scale[i];
     sum += z * z;
     count += 1;
@@ -69,12 +74,8 @@ absl::Status ScoreOneStep(const WorldModel& model, const Episode& episode,
   const int nx = episode.nq + episode.nv, nu = episode.nu, nd = 2 * episode.nv;
   WM_ASSIGN_OR_RETURN(const Context context, ContextFor({&episode}, plan));
   std::vector<double> delta(nd);
-  // A dimension the training data never change (its std at the normaliser's
-  // floor) would read a 1e-5 error as 10 std: it is left out of the error
-  // and spread.
-  const int varying = static_cast<int>(std::count_if(
-      plan.delta_std.begin(), plan.delta_std.end(),
-      [](double std) { return std > datasets::kMinNormalizationStd; }));
+  const int varying = static_cast<int>(
+      std::count_if(plan.delta_std.begin(), plan.delta_std.end(), Varies));
   for (int64_t begin = plan.history_steps; begin < episode.num_steps();
        begin += plan.max_batch) {
     const int64_t end = std::min(episode.num_steps(), begin + plan.max_batch);
@@ -108,7 +109,7 @@ absl::Status ScoreOneStep(const WorldModel& model, const Episode& episode,
         const double aleatoric = prediction.aleatoric_std.data[row * nd + i];
         const double total =
             std::sqrt(epistemic * epistemic + aleatoric * aleatoric) / scale;
-        if (scale > datasets::kMinNormalizationStd) {
+        if (Varies(scale)) {
           score->one_step_squared_error += error * error;
           spread += epistemic / scale;
         }
