@@ -56,6 +56,15 @@ void AddParameters(
 }
 
 // Constant-time comparison of two strings of equal length.
+// Members of the served model's ensemble: a learned model's K, a mujoco
+// model's simulation ensemble size (1 without one).
+int EnsembleSize(const v1::CheckpointManifest& manifest) {
+  const int members = manifest.kind() == "mujoco"
+                          ? manifest.simulation_ensemble().members()
+                          : manifest.training().ensemble_size();
+  return std::max(1, members);
+}
+
 bool SameSecret(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
   unsigned char difference = 0;
@@ -135,9 +144,7 @@ grpc::Status WorldModelServiceImpl::GetModelInfo(
     }
     response->mutable_metrics()->insert(served->manifest.metrics().begin(),
                                         served->manifest.metrics().end());
-    const int members = served->manifest.training().ensemble_size();
-    response->set_ensemble_size(
-        model.kind() == "mujoco" || members == 0 ? 1 : members);
+    response->set_ensemble_size(EnsembleSize(served->manifest));
     return absl::OkStatus();
   });
 }
@@ -276,9 +283,7 @@ grpc::Status WorldModelServiceImpl::Rollout(grpc::ServerContext* context,
     // two spreads, and each member's trajectory when asked.
     const int64_t nx = model.spec().nq() + model.spec().nv();
     const int64_t members =
-        request->per_member()
-            ? std::max(1, served->manifest.training().ensemble_size())
-            : 0;
+        request->per_member() ? EnsembleSize(served->manifest) : 0;
     const int64_t answer_bytes = 4 * actions.shape[0] * (actions.shape[1] + 1) *
                                  (nx * (1 + members) + 4 * model.spec().nv());
     if (answer_bytes > limits_.max_message_bytes) {

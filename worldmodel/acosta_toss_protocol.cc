@@ -155,35 +155,42 @@ absl::StatusOr<TossScore> ScoreTossPoses(absl::Span<const double> predicted,
   return score;
 }
 
+absl::StatusOr<TossScore> ScoreTossRollout(const WorldModel& model,
+                                           const datasets::Episode& toss,
+                                           const TossStart& start) {
+  const int64_t steps = toss.num_steps() - start.start_index;
+  Tensor initial = Tensor::Filled({1, kNq + kNv});
+  std::copy(start.state.begin(), start.state.end(), initial.data.begin());
+  const Tensor actions = Tensor::Filled({1, steps, model.spec().nu()});
+  WM_ASSIGN_OR_RETURN(const Trajectory rollout,
+                      model.Rollout(initial, actions, {}));
+  std::vector<double> predicted, measured;
+  for (int64_t i = 0; i <= steps; ++i) {
+    const float* row = rollout.mean.data.data() + i * (kNq + kNv);
+    predicted.insert(predicted.end(), row, row + kNq);
+    const double* truth = toss.qpos.data() + (start.start_index + i) * kNq;
+    measured.insert(measured.end(), truth, truth + kNq);
+  }
+  WM_ASSIGN_OR_RETURN(TossScore score, ScoreTossPoses(predicted, measured));
+  score.episode = toss.index;
+  score.start_index = start.start_index;
+  return score;
+}
+
 absl::StatusOr<std::vector<TossScore>> ScoreTosses(
     const WorldModel& model, const std::vector<datasets::Episode>& tosses,
     double gravity) {
-  const int nu = model.spec().nu();
   std::vector<TossScore> scores;
   scores.reserve(tosses.size());
   for (const datasets::Episode& toss : tosses) {
-    WM_ASSIGN_OR_RETURN(TossStart start, FindTossStart(toss, gravity));
-    const int64_t steps = toss.num_steps() - start.start_index;
-    Tensor initial = Tensor::Filled({1, kNq + kNv});
-    std::copy(start.state.begin(), start.state.end(), initial.data.begin());
-    const Tensor actions = Tensor::Filled({1, steps, nu});
-    absl::StatusOr<Trajectory> rollout = model.Rollout(initial, actions, {});
-    if (!rollout.ok()) {
-      return absl::Status(rollout.status().code(),
-                          absl::StrCat("episode ", toss.index, ": ",
-                                       rollout.status().message()));
+    WM_ASSIGN_OR_RETURN(const TossStart start, FindTossStart(toss, gravity));
+    absl::StatusOr<TossScore> score = ScoreTossRollout(model, toss, start);
+    if (!score.ok()) {
+      return absl::Status(
+          score.status().code(),
+          absl::StrCat("episode ", toss.index, ": ", score.status().message()));
     }
-    std::vector<double> predicted, measured;
-    for (int64_t i = 0; i <= steps; ++i) {
-      const float* row = rollout->mean.data.data() + i * (kNq + kNv);
-      predicted.insert(predicted.end(), row, row + kNq);
-      const double* truth = toss.qpos.data() + (start.start_index + i) * kNq;
-      measured.insert(measured.end(), truth, truth + kNq);
-    }
-    WM_ASSIGN_OR_RETURN(TossScore score, ScoreTossPoses(predicted, measured));
-    score.episode = toss.index;
-    score.start_index = start.start_index;
-    scores.push_back(score);
+    scores.push_back(*score);
   }
   return scores;
 }

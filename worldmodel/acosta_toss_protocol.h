@@ -75,6 +75,13 @@ struct TossScore {
 absl::StatusOr<TossScore> ScoreTossPoses(absl::Span<const double> predicted,
                                          absl::Span<const double> measured);
 
+// Rolls `model` out open loop (no context) from `start` to the end of
+// `toss` and scores the predicted poses with ScoreTossPoses. Errors from the
+// model and ScoreTossPoses.
+absl::StatusOr<TossScore> ScoreTossRollout(const WorldModel& model,
+                                           const datasets::Episode& toss,
+                                           const TossStart& start);
+
 // Runs the protocol on each toss: one open-loop Rollout of `model` per toss
 // (no context), scored with ScoreTossPoses. Tosses are scored in order;
 // `gravity` is the scene's (9.81 for the built-in toss scene). Errors from

@@ -50,7 +50,8 @@ absl::StatusOr<std::unique_ptr<WorldModel>> LoadMujoco(
   std::vector<double> values(manifest.parameter_values().begin(),
                              manifest.parameter_values().end());
   absl::StatusOr<std::unique_ptr<MujocoModel>> model =
-      MujocoModel::Create(manifest.scene(), std::move(values));
+      MujocoModel::Create(manifest.scene(), std::move(values),
+                          manifest.simulation_ensemble());
   if (!model.ok()) {
     return absl::Status(
         model.status().code(),

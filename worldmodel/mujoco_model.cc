@@ -1,5 +1,6 @@
 #include "worldmodel/mujoco_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -13,25 +14,20 @@ namespace {
 // Idle simulators kept for reuse; more are made when calls overlap.
 constexpr size_t kMaxPooledSimulators = 8;
 
-// `mean` as the only member of a one-member ensemble: a leading 1 in shape.
-Tensor AsOneMember(const Tensor& mean) {
-  Tensor member = mean;
-  member.shape.insert(member.shape.begin(), 1);
-  return member;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MujocoModel>> MujocoModel::Create(
-    const v1::SceneConfig& scene, std::vector<double> parameter_values) {
+    const v1::SceneConfig& scene, std::vector<double> parameter_values,
+    const v1::SimulationEnsemble& ensemble) {
   WM_ASSIGN_OR_RETURN(std::shared_ptr<const sim::Scene> compiled,
                       sim::Scene::Create(scene));
-  return Create(std::move(compiled), std::move(parameter_values));
+  return Create(std::move(compiled), std::move(parameter_values), ensemble);
 }
 
 absl::StatusOr<std::unique_ptr<MujocoModel>> MujocoModel::Create(
     std::shared_ptr<const sim::Scene> scene,
-    std::vector<double> parameter_values) {
+    std::vector<double> parameter_values,
+    const v1::SimulationEnsemble& ensemble) {
   const size_t count = scene->parameters().size();
   if (parameter_values.empty()) {
     parameter_values = scene->NominalParameters();
@@ -47,13 +43,18 @@ absl::StatusOr<std::unique_ptr<MujocoModel>> MujocoModel::Create(
                        " is not finite: ", parameter_values[i]));
     }
   }
-  return std::unique_ptr<MujocoModel>(
-      new MujocoModel(std::move(scene), std::move(parameter_values)));
+  WM_ASSIGN_OR_RETURN(
+      SimulationMembers members,
+      SimulationMembers::Create(ensemble, scene->spec(), count));
+  return std::unique_ptr<MujocoModel>(new MujocoModel(
+      std::move(scene), std::move(parameter_values), std::move(members)));
 }
 
 MujocoModel::MujocoModel(std::shared_ptr<const sim::Scene> scene,
-                         std::vector<double> values)
-    : scene_(std::move(scene)), values_(std::move(values)) {
+                         std::vector<double> values, SimulationMembers members)
+    : scene_(std::move(scene)),
+      values_(std::move(values)),
+      members_(std::move(members)) {
   for (const sim::PhysicalParameter& parameter : scene_->parameters()) {
     v1::ParameterInfo info;
     info.set_name(parameter.name);
@@ -97,6 +98,49 @@ absl::Status MujocoModel::RunRow(sim::Simulator* simulator,
   return absl::OkStatus();
 }
 
+absl::Status MujocoModel::SimulateRow(
+    sim::Simulator* simulator, const std::vector<double>& parameters,
+    const float* state, const float* actions, int64_t steps, float* mean,
+    float* spread, std::vector<std::vector<float>>* member_states) const {
+  const int nx = scene_->nx(), nd = 2 * scene_->nv();
+  const int k = members_.size();
+  std::vector<std::vector<float>> own_runs;
+  std::vector<std::vector<float>>& runs =
+      member_states != nullptr ? *member_states : own_runs;
+  runs.assign(k, std::vector<float>(steps * nx));
+  if (k == 1) {
+    std::fill(spread, spread + steps * nd, 0.0f);
+    WM_RETURN_IF_ERROR(
+        RunRow(simulator, parameters, state, actions, steps, mean));
+    std::copy_n(mean, steps * nx, runs[0].begin());
+    return absl::OkStatus();
+  }
+  const std::vector<double> start(state, state + nx);
+  std::vector<double> perturbed(nx);
+  for (int m = 0; m < k; ++m) {
+    members_.PerturbState(m, start.data(), perturbed.data());
+    const std::vector<float> member_start(perturbed.begin(), perturbed.end());
+    absl::Status status =
+        RunRow(simulator, members_.Parameters(m, parameters),
+               member_start.data(), actions, steps, runs[m].data());
+    if (!status.ok()) {
+      return absl::Status(status.code(), absl::StrCat("ensemble member ", m,
+                                                      ": ", status.message()));
+    }
+  }
+  std::vector<std::vector<double>> states(k, std::vector<double>(nx));
+  std::vector<double> average(nx), deviation(nd);
+  for (int64_t t = 0; t < steps; ++t) {
+    for (int m = 0; m < k; ++m) {
+      std::copy_n(&runs[m][t * nx], nx, states[m].begin());
+    }
+    AverageStates(scene_->spec(), states, average.data(), deviation.data());
+    std::copy(average.begin(), average.end(), mean + t * nx);
+    std::copy(deviation.begin(), deviation.end(), spread + t * nd);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Prediction> MujocoModel::Predict(const Tensor& states,
                                                 const Tensor& actions,
                                                 const Context& context) const {
@@ -108,12 +152,21 @@ absl::StatusOr<Prediction> MujocoModel::Predict(const Tensor& states,
   prediction.mean = Tensor::Filled({batch, nx});
   prediction.epistemic_std = Tensor::Filled({batch, 2 * nv});
   prediction.aleatoric_std = Tensor::Filled({batch, 2 * nv});
+  const int k = members_.size();
+  if (context.per_member)
+    prediction.member_mean = Tensor::Filled({k, batch, nx});
+  std::vector<std::vector<float>> runs;
   std::unique_ptr<sim::Simulator> simulator = AcquireSimulator();
   absl::Status status;
   for (int64_t row = 0; row < batch && status.ok(); ++row) {
-    status = RunRow(simulator.get(), RowParameters(context, row),
-                    &states.data[row * nx], &actions.data[row * nu], 1,
-                    &prediction.mean.data[row * nx]);
+    status = SimulateRow(simulator.get(), RowParameters(context, row),
+                         &states.data[row * nx], &actions.data[row * nu], 1,
+                         &prediction.mean.data[row * nx],
+                         &prediction.epistemic_std.data[row * 2 * nv], &runs);
+    for (int m = 0; m < k && status.ok() && context.per_member; ++m) {
+      std::copy_n(runs[m].begin(), nx,
+                  &prediction.member_mean.data[(m * batch + row) * nx]);
+    }
     if (!status.ok()) {
       status = absl::Status(status.code(),
                             absl::StrCat("row ", row, ": ", status.message()));
@@ -121,7 +174,6 @@ absl::StatusOr<Prediction> MujocoModel::Predict(const Tensor& states,
   }
   ReleaseSimulator(std::move(simulator));
   WM_RETURN_IF_ERROR(status);
-  if (context.per_member) prediction.member_mean = AsOneMember(prediction.mean);
   return prediction;
 }
 
@@ -136,14 +188,28 @@ absl::StatusOr<Trajectory> MujocoModel::Rollout(const Tensor& initial,
   trajectory.mean = Tensor::Filled({n, horizon + 1, nx});
   trajectory.epistemic_std = Tensor::Filled({n, horizon + 1, 2 * nv});
   trajectory.aleatoric_std = Tensor::Filled({n, horizon + 1, 2 * nv});
+  const int k = members_.size();
+  if (context.per_member) {
+    trajectory.member_mean = Tensor::Filled({k, n, horizon + 1, nx});
+  }
+  std::vector<std::vector<float>> runs;
   std::unique_ptr<sim::Simulator> simulator = AcquireSimulator();
   absl::Status status;
   for (int64_t row = 0; row < n && status.ok(); ++row) {
     const float* start = &initial.data[(initial.shape[0] == 1 ? 0 : row) * nx];
     float* out = &trajectory.mean.data[row * (horizon + 1) * nx];
     std::copy(start, start + nx, out);
-    status = RunRow(simulator.get(), RowParameters(context, row), start,
-                    &actions.data[row * horizon * nu], horizon, out + nx);
+    status = SimulateRow(
+        simulator.get(), RowParameters(context, row), start,
+        &actions.data[row * horizon * nu], horizon, out + nx,
+        &trajectory.epistemic_std.data[(row * (horizon + 1) + 1) * 2 * nv],
+        &runs);
+    for (int m = 0; m < k && status.ok() && context.per_member; ++m) {
+      float* member =
+          &trajectory.member_mean.data[(m * n + row) * (horizon + 1) * nx];
+      std::copy(start, start + nx, member);
+      std::copy(runs[m].begin(), runs[m].end(), member + nx);
+    }
     if (!status.ok()) {
       status = absl::Status(status.code(),
                             absl::StrCat("row ", row, ": ", status.message()));
@@ -151,7 +217,6 @@ absl::StatusOr<Trajectory> MujocoModel::Rollout(const Tensor& initial,
   }
   ReleaseSimulator(std::move(simulator));
   WM_RETURN_IF_ERROR(status);
-  if (context.per_member) trajectory.member_mean = AsOneMember(trajectory.mean);
   return trajectory;
 }
 

@@ -18,6 +18,7 @@ namespace wm::worldmodel {
 namespace {
 
 constexpr int kDefaultMaxGenerations = 120;
+constexpr int kDefaultEnsembleGenerations = 6;
 constexpr double kDefaultSigma0 = 0.2;
 constexpr double kDefaultHorizonSeconds = 0.5;
 constexpr int kDefaultBootstrap = 8;
@@ -143,10 +144,21 @@ absl::StatusOr<v1::SysidConfig> ResolveSysidConfig(v1::SysidConfig config,
                                                    double dt) {
   if (config.population() < 0 || config.max_generations() < 0 ||
       config.bootstrap() < -1 || config.bootstrap_generations() < 0 ||
-      config.workers() < 0 || config.max_episodes() < 0) {
+      config.workers() < 0 || config.max_episodes() < 0 ||
+      config.ensemble_generations() < 0) {
     return absl::InvalidArgumentError(
         "sysid config: population, max_generations, bootstrap_generations, "
-        "workers and max_episodes must be >= 0 (bootstrap >= -1)");
+        "workers, max_episodes and ensemble_generations must be >= 0 "
+        "(bootstrap >= -1)");
+  }
+  if (config.ensemble_members() < 0 || config.ensemble_members() == 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sysid config: ensemble_members must be 0 (none) or >= "
+                     "2, got ",
+                     config.ensemble_members()));
+  }
+  if (config.ensemble_generations() == 0) {
+    config.set_ensemble_generations(kDefaultEnsembleGenerations);
   }
   if (config.sigma0() < 0 || config.horizon_seconds() < 0 ||
       config.window_stride_seconds() < 0) {

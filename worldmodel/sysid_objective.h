@@ -5,6 +5,7 @@
 
 #include "absl/types/span.h"
 #include "sim/simulator.h"
+#include "worldmodel/world_model.h"
 
 namespace wm::worldmodel {
 
@@ -38,6 +39,15 @@ class SysidObjective {
   virtual std::vector<EpisodeError> Evaluate(
       sim::Simulator* simulator, absl::Span<const double> params,
       absl::Span<const double> weights) const = 0;
+
+  // Each episode's error ([num_episodes()]) when `model` predicts instead of
+  // a simulator: the mean of model.Rollout from the same start states and
+  // actions Evaluate uses. A Rollout error (an unstable simulation) charges
+  // the episode the penalty Evaluate charges an unstable one, over all its
+  // steps. `model`'s spec must match the episodes. Thread-safe when the
+  // model is.
+  virtual std::vector<EpisodeError> EvaluateModel(
+      const WorldModel& model) const = 0;
 };
 
 // The weighted mean error sum_e w_e sum_e / sum_e w_e count_e over episodes

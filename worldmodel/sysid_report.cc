@@ -165,6 +165,10 @@ v1::CheckpointManifest SysidManifest(const SysidSetup& setup,
   if (report.has_holdout_objective()) {
     metrics["sysid_holdout_objective"] = report.holdout_objective().value();
   }
+  if (report.ensemble().members() >= 2) {
+    *manifest.mutable_simulation_ensemble() = report.ensemble();
+    metrics["sysid_ensemble_objective"] = report.ensemble_objective();
+  }
   return manifest;
 }
 

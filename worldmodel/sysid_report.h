@@ -41,8 +41,9 @@ absl::Status WriteSysidReportJson(const std::string& path,
 // A servable "mujoco" checkpoint manifest of the fit: the fitted scene
 // (MJCF inline; its randomize list is the fitted parameters, so the model's
 // parameters are exactly those) with parameter_values = the estimate, the
-// StateSpec, dt, timestep, frame skip, and the report's objectives as
-// metrics. Name and version are set when published.
+// StateSpec, dt, timestep, frame skip, the report's fitted ensemble when it
+// has >= 2 members, and the report's objectives as metrics. Name and
+// version are set when published.
 v1::CheckpointManifest SysidManifest(const SysidSetup& setup,
                                      const v1::SysidReport& report);
 

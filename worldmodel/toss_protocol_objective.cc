@@ -48,4 +48,15 @@ std::vector<EpisodeError> TossProtocolObjective::Evaluate(
   return errors;
 }
 
+std::vector<EpisodeError> TossProtocolObjective::EvaluateModel(
+    const WorldModel& model) const {
+  std::vector<EpisodeError> errors(tosses_.size());
+  for (size_t e = 0; e < tosses_.size(); ++e) {
+    absl::StatusOr<TossScore> score =
+        ScoreTossRollout(model, tosses_[e], starts_[e]);
+    errors[e] = {score.ok() ? score->e_q : kUnstableTossEq, 1.0};
+  }
+  return errors;
+}
+
 }  // namespace wm::worldmodel

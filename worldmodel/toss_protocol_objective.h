@@ -31,6 +31,9 @@ class TossProtocolObjective : public SysidObjective {
   std::vector<EpisodeError> Evaluate(
       sim::Simulator* simulator, absl::Span<const double> params,
       absl::Span<const double> weights) const override;
+  // See SysidObjective: {e_q, 1} per toss (ScoreTossRollout).
+  std::vector<EpisodeError> EvaluateModel(
+      const WorldModel& model) const override;
 
  private:
   TossProtocolObjective(std::vector<datasets::Episode> tosses,

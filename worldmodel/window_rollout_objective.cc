@@ -123,11 +123,7 @@ WindowRolloutObjective::WindowRolloutObjective(
 int WindowRolloutObjective::num_windows() const {
   int windows = 0;
   for (const datasets::Episode& episode : episodes_) {
-    const int64_t steps = episode.num_steps();
-    windows +=
-        steps <= horizon_steps_
-            ? 1
-            : static_cast<int>((steps - horizon_steps_) / stride_steps_) + 1;
+    windows += static_cast<int>(WindowStarts(episode).size());
   }
   return windows;
 }
@@ -169,6 +165,23 @@ void WindowRolloutObjective::ScoreWindow(sim::Simulator* simulator,
   }
 }
 
+std::vector<int64_t> WindowRolloutObjective::WindowStarts(
+    const datasets::Episode& episode) const {
+  const int64_t steps = episode.num_steps();
+  if (steps <= horizon_steps_) return {0};
+  std::vector<int64_t> starts;
+  for (int64_t start = 0; start + horizon_steps_ <= steps;
+       start += stride_steps_) {
+    starts.push_back(start);
+  }
+  return starts;
+}
+
+int64_t WindowRolloutObjective::WindowSteps(
+    const datasets::Episode& episode) const {
+  return std::min<int64_t>(episode.num_steps(), horizon_steps_);
+}
+
 std::vector<EpisodeError> WindowRolloutObjective::Evaluate(
     sim::Simulator* simulator, absl::Span<const double> params,
     absl::Span<const double> weights) const {
@@ -177,15 +190,55 @@ std::vector<EpisodeError> WindowRolloutObjective::Evaluate(
   for (size_t e = 0; e < episodes_.size(); ++e) {
     if (!weights.empty() && weights[e] == 0) continue;
     const datasets::Episode& episode = episodes_[e];
-    const int64_t steps = episode.num_steps();
-    if (steps <= horizon_steps_) {
-      ScoreWindow(simulator, params, episode, 0, steps, &errors[e]);
+    for (int64_t start : WindowStarts(episode)) {
+      ScoreWindow(simulator, params, episode, start, WindowSteps(episode),
+                  &errors[e]);
+    }
+  }
+  return errors;
+}
+
+std::vector<EpisodeError> WindowRolloutObjective::EvaluateModel(
+    const WorldModel& model) const {
+  const int nq = spec_.nq(), nv = spec_.nv(), nu = spec_.nu();
+  const int nx = nq + nv;
+  std::vector<EpisodeError> errors(episodes_.size());
+  std::vector<double> logged(nx), predicted(nx), delta(2 * nv);
+  for (size_t e = 0; e < episodes_.size(); ++e) {
+    const datasets::Episode& episode = episodes_[e];
+    const std::vector<int64_t> starts = WindowStarts(episode);
+    const int64_t windows = static_cast<int64_t>(starts.size());
+    const int64_t steps = WindowSteps(episode);
+    Tensor initial = Tensor::Filled({windows, nx});
+    Tensor actions = Tensor::Filled({windows, steps, nu});
+    for (int64_t w = 0; w < windows; ++w) {
+      const int64_t t = starts[w];
+      std::copy_n(episode.qpos.begin() + t * nq, nq, &initial.data[w * nx]);
+      std::copy_n(episode.qvel.begin() + t * nv, nv,
+                  &initial.data[w * nx + nq]);
+      std::copy_n(episode.ctrl.begin() + t * nu, steps * nu,
+                  &actions.data[w * steps * nu]);
+    }
+    errors[e].count = static_cast<double>(windows * steps) * 2 * nv;
+    absl::StatusOr<Trajectory> rollout = model.Rollout(initial, actions, {});
+    if (!rollout.ok()) {
+      errors[e].sum = kUnstableWindowPenalty * errors[e].count;
       continue;
     }
-    for (int64_t start = 0; start + horizon_steps_ <= steps;
-         start += stride_steps_) {
-      ScoreWindow(simulator, params, episode, start, horizon_steps_,
-                  &errors[e]);
+    for (int64_t w = 0; w < windows; ++w) {
+      for (int64_t h = 1; h <= steps; ++h) {
+        const int64_t t = starts[w] + h;
+        std::copy_n(episode.qpos.begin() + t * nq, nq, logged.begin());
+        std::copy_n(episode.qvel.begin() + t * nv, nv, logged.begin() + nq);
+        const float* row = &rollout->mean.data[(w * (steps + 1) + h) * nx];
+        std::copy_n(row, nx, predicted.begin());
+        datasets::TangentDelta(spec_, logged.data(), predicted.data(),
+                               delta.data());
+        for (int i = 0; i < 2 * nv; ++i) {
+          const double scaled = delta[i] * inverse_scale_[i];
+          errors[e].sum += scaled * scaled;
+        }
+      }
     }
   }
   return errors;

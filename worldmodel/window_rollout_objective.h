@@ -42,6 +42,9 @@ class WindowRolloutObjective : public SysidObjective {
   std::vector<EpisodeError> Evaluate(
       sim::Simulator* simulator, absl::Span<const double> params,
       absl::Span<const double> weights) const override;
+  // See SysidObjective: the episode's windows in one Rollout call.
+  std::vector<EpisodeError> EvaluateModel(
+      const WorldModel& model) const override;
 
   // Windows over all episodes, and the episodes (in the order given).
   int num_windows() const;
@@ -52,6 +55,9 @@ class WindowRolloutObjective : public SysidObjective {
                          v1::StateSpec spec, int horizon_steps,
                          int stride_steps, std::vector<double> scale);
 
+  // The window starts of `episode` and the steps each window runs.
+  std::vector<int64_t> WindowStarts(const datasets::Episode& episode) const;
+  int64_t WindowSteps(const datasets::Episode& episode) const;
   // Adds one window's squared errors to `error`.
   void ScoreWindow(sim::Simulator* simulator, absl::Span<const double> params,
                    const datasets::Episode& episode, int64_t start,

@@ -92,5 +92,39 @@ a, b = (json.load(open(path)) for path in sys.argv[1:])
 assert a["parameters"] == b["parameters"], (a["parameters"], b["parameters"])
 PY
 
+# A simulation ensemble: boxes whose friction differs per episode, fitted
+# with one friction; averaging over frictions beats any single one, so the
+# published model keeps the ensemble and `wm eval` runs it.
+"$WM" gen --scene slide --episodes 8 --steps 60 --seed 3 --workers 1 \
+  --out "$WORK/slides" >/dev/null 2>&1 || fail "gen slides"
+cat >"$WORK/ensemble.pbtxt" <<'PB'
+max_generations: 2
+bootstrap: -1
+horizon_seconds: 1.2
+ensemble_members: 4
+ensemble_generations: 2
+PB
+if ! "$WM" sysid --data "$WORK/slides" --params box_floor/friction \
+    --config "$WORK/ensemble.pbtxt" --holdout none --json "$WORK/ens.json" \
+    --out "$WORK/models/slide" >"$WORK/stdout" 2>"$WORK/stderr"; then
+  fail "sysid with an ensemble exited non-zero: $(cat "$WORK/stderr")"
+fi
+grep -q "ensemble of 4: objective" "$WORK/stdout" \
+  || fail "no ensemble line: $(cat "$WORK/stdout")"
+/usr/bin/python3 - "$WORK/ens.json" <<'PY' || fail "ensemble JSON"
+import json, sys
+report = json.load(open(sys.argv[1]))
+assert report["ensemble"]["members"] == 4, report["ensemble"]
+assert report["ensemble_objective"] < report["objective"], report
+PY
+grep -q "simulation_ensemble" "$WORK/models/slide/1/manifest.pbtxt" \
+  || fail "the published manifest lacks its simulation_ensemble"
+"$WM" eval --model "$WORK/models/slide" --data "$WORK/slides" --split all \
+  --json "$WORK/ens_eval.json" >/dev/null 2>&1 || fail "eval of the ensemble"
+sed -i "s/ensemble_members: 4/ensemble_members: 1/" "$WORK/ensemble.pbtxt"
+expect_error "one-member ensemble" "ensemble_members must be 0 (none) or >= 2" -- \
+  "$WM" sysid --data "$WORK/slides" --params box_floor/friction \
+  --config "$WORK/ensemble.pbtxt" --holdout none --json "$WORK/x.json"
+
 [ "$failures" -eq 0 ] && echo "sysid CLI: all checks passed"
 exit "$failures"

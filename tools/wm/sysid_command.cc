@@ -21,7 +21,9 @@
 #include "tools/wm/subcommand.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
+#include "worldmodel/ensemble_fit.h"
 #include "worldmodel/model_factory.h"
+#include "worldmodel/mujoco_model.h"
 #include "worldmodel/sysid.h"
 #include "worldmodel/sysid_data.h"
 #include "worldmodel/sysid_report.h"
@@ -171,6 +173,42 @@ absl::StatusOr<Objective> MakeObjective(const v1::SysidConfig& config,
   return made;
 }
 
+// Fits a SimulationEnsemble at `estimate` (SysidConfig.ensemble_members)
+// and records it, its objective and its evaluations in `report`.
+absl::Status FitEnsemble(const worldmodel::SysidSetup& setup,
+                         const std::vector<double>& estimate,
+                         const v1::SysidConfig& config, const Objective& fit,
+                         const Objective& holdout, v1::SysidReport* report) {
+  worldmodel::EnsembleFitOptions options;
+  options.members = config.ensemble_members();
+  options.seed = config.seed();
+  options.generations = config.ensemble_generations();
+  options.workers = config.workers();
+  std::cerr << "wm sysid: fitting an ensemble of " << options.members
+            << " simulations (perturbed parameters and start states)\n";
+  ProgressBar bar("ensemble generations", options.generations);
+  WM_ASSIGN_OR_RETURN(const worldmodel::EnsembleFitResult fitted,
+                      worldmodel::FitSimulationEnsemble(
+                          setup.scene, estimate, *fit.objective, options,
+                          [&](int generation, double best) {
+                            bar.Update(generation,
+                                       absl::StrFormat("best %.4g", best));
+                          }));
+  bar.Finish();
+  *report->mutable_ensemble() = fitted.ensemble;
+  report->set_ensemble_objective(fitted.objective);
+  report->set_evaluations(report->evaluations() + fitted.evaluations);
+  if (holdout.objective != nullptr && fitted.ensemble.members() >= 2) {
+    WM_ASSIGN_OR_RETURN(auto model,
+                        worldmodel::MujocoModel::Create(setup.scene, estimate,
+                                                        fitted.ensemble));
+    report->mutable_ensemble_holdout_objective()->set_value(
+        worldmodel::CombineEpisodeErrors(
+            holdout.objective->EvaluateModel(*model), {}));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Sysid(v1::SysidConfig config) {
   const auto start = std::chrono::steady_clock::now();
   WM_ASSIGN_OR_RETURN(auto dataset,
@@ -224,6 +262,10 @@ absl::Status Sysid(v1::SysidConfig config) {
   report.set_dataset(dataset->directory());
   report.set_windows(fit.windows);
   report.set_horizon_steps(horizon);
+  if (config.ensemble_members() >= 2) {
+    WM_RETURN_IF_ERROR(
+        FitEnsemble(setup, result->estimate, config, fit, holdout, &report));
+  }
 
   if (!absl::GetFlag(FLAGS_out).empty()) {
     v1::CheckpointManifest manifest = worldmodel::SysidManifest(setup, report);
@@ -252,6 +294,25 @@ absl::Status Sysid(v1::SysidConfig config) {
                             report.holdout_objective().value())
           : std::string(", no held-out episodes"),
       report.evaluations(), report.generations(), report.seconds());
+  if (config.ensemble_members() >= 2) {
+    const v1::SimulationEnsemble& ensemble = report.ensemble();
+    if (ensemble.members() >= 2) {
+      std::cout << absl::StrFormat(
+          "ensemble of %d: objective %.4g%s; stds: parameters x exp(%.3g), "
+          "angle %.3g rad, linear velocity %.3g m/s, angular velocity %.3g "
+          "rad/s\n",
+          ensemble.members(), report.ensemble_objective(),
+          report.has_ensemble_holdout_objective()
+              ? absl::StrFormat(", held out %.4g",
+                                report.ensemble_holdout_objective().value())
+              : std::string(),
+          ensemble.parameter_log_std(), ensemble.angle_std(),
+          ensemble.linear_velocity_std(), ensemble.angular_velocity_std());
+    } else {
+      std::cout << "ensemble: none beat the single simulation; the model "
+                   "keeps one\n";
+    }
+  }
   if (!report.model_version().empty()) {
     std::cout << "published " << report.model_version() << "\n";
   }
