@@ -49,7 +49,8 @@ if [ "$QUICK" -eq 1 ]; then
   for config in TOSS_SYSID PENDULUM_SYSID; do
     quick="$OUT/$(basename "${!config}" .pbtxt)_quick.pbtxt"
     sed -E 's/^(max_generations:).*/\1 6/; s/^(bootstrap:).*/\1 2/;
-            s/^(bootstrap_generations:).*/\1 3/' "${!config}" > "$quick"
+            s/^(bootstrap_generations:).*/\1 3/;
+            s/^(ensemble_generations:).*/\1 1/' "${!config}" > "$quick"
     printf -v "$config" '%s' "$quick"
   done
 else
@@ -123,6 +124,18 @@ cached "$MODELS/toss_sysid" "$WM" sysid --scene toss --data "$DATA/tosses_train"
   --params cube_ground/friction,cube_ground/solref_stiffness,cube_ground/solref_damping \
   --config "$TOSS_SYSID" --holdout none \
   --json "$REPORTS/toss_sysid.json" --out "$MODELS/toss_sysid"
+# The same identified parameters simulated once, without the ensemble.
+if [ ! -f "$MODELS/toss_sysid_single/1/manifest.pbtxt" ]; then
+  mkdir -p "$MODELS/toss_sysid_single/1"
+  /usr/bin/python3 - "$MODELS/toss_sysid" "$MODELS/toss_sysid_single/1" <<'EOF'
+import os, re, sys
+source, target = sys.argv[1:]
+latest = max((v for v in os.listdir(source) if v.isdigit()), key=int)
+text = open(os.path.join(source, latest, "manifest.pbtxt")).read()
+text = re.sub(r"simulation_ensemble \{[^}]*\}\n", "", text)
+open(os.path.join(target, "manifest.pbtxt"), "w").write(text)
+EOF
+fi
 PENDULUM_PARAMS=upper/mass,lower/mass,upper/com_z,lower/com_z,upper/inertia_y,lower/inertia_y
 PENDULUM_PARAMS=$PENDULUM_PARAMS,shoulder/damping,elbow/damping,shoulder/frictionloss,elbow/frictionloss
 PENDULUM_PARAMS=$PENDULUM_PARAMS,shoulder/armature,elbow/armature
@@ -162,7 +175,7 @@ cached "$MODELS/pendulum_hybrid" "$WM" train --model hybrid \
 echo
 echo "== 6. cube tosses 300-399: each model against MuJoCo with the paper's parameters"
 PAPER="mujoco:$DATA/tosses_test"
-for model in toss_sysid toss_physics toss_hybrid; do
+for model in toss_sysid_single toss_sysid toss_physics toss_hybrid; do
   "$WM" eval --protocol acosta_toss --model "$MODELS/$model" --baseline "$PAPER" \
     --data "$DATA/tosses_test" --json "$REPORTS/tosses_test_$model.json" \
     | tee "$REPORTS/tosses_test_$model.txt"

@@ -9,7 +9,7 @@ import os
 import shutil
 import sys
 
-TOSS_MODELS = ["toss_sysid", "toss_physics", "toss_hybrid"]
+TOSS_MODELS = ["toss_sysid_single", "toss_sysid", "toss_physics", "toss_hybrid"]
 PENDULUM_MODELS = ["pendulum_sysid", "pendulum_physics", "pendulum_hybrid"]
 
 
@@ -87,6 +87,15 @@ def main():
                             report["parameters"])
             if report.get("base_parameters"):
                 print_estimates("  base parameters:", report["base_parameters"])
+            ensemble = report.get("ensemble", {})
+            if ensemble.get("members", 0) >= 2:
+                print(f"  ensemble of {ensemble['members']} (objective "
+                      f"{report['ensemble_objective']:.4g}): parameters x "
+                      f"exp({ensemble.get('parameter_log_std', 0):.3g} z), "
+                      f"angle {ensemble.get('angle_std', 0):.3g} rad, linear "
+                      f"velocity {ensemble.get('linear_velocity_std', 0):.3g} "
+                      f"m/s, angular velocity "
+                      f"{ensemble.get('angular_velocity_std', 0):.3g} rad/s")
 
     for run, label in [("04", "run 04 (held out)"),
                        ("12", "run 12 (swing-up, extrapolation)")]:
