@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "util/status_macros.h"
 #include "worldmodel/learned_ensemble.h"
@@ -13,7 +15,9 @@ namespace {
 
 // An ensemble of learned members behind WorldModel. Members' predictions are
 // averaged (quaternions sign-aligned, then normalised); their spread is the
-// epistemic std, their own predicted noise the aleatoric std. All K members
+// epistemic std (with, for parameters beyond the training data's range, what
+// the prediction owes to that extrapolation: AddExtrapolation), their own
+// predicted noise the aleatoric std. All K members
 // run stacked in one network (StackMembers): tensors carry K blocks of rows,
 // block k for member k, so a call costs one set of LibTorch operations.
 class LearnedModel : public WorldModel {
@@ -33,6 +37,7 @@ class LearnedModel : public WorldModel {
         quaternion_offsets_.push_back(joint.quaternion_offset());
       }
     }
+    SetTrainingRange();
   }
 
   std::string kind() const override { return manifest_.kind(); }
@@ -51,14 +56,21 @@ class LearnedModel : public WorldModel {
         CheckContext(spec(), parameters_.size(), batch, context));
     c10::InferenceMode inference;
     const int64_t k = members();
-    MemberStep step = stacked_->Step(ops(), ToTorch(states).repeat({k, 1}),
-                                     ToTorch(actions).repeat({k, 1}),
-                                     StackedParameters(context, batch));
+    const torch::Tensor start = ToTorch(states).repeat({k, 1});
+    const torch::Tensor a = ToTorch(actions).repeat({k, 1});
+    const torch::Tensor parameters = StackedParameters(context, batch);
+    MemberStep step = stacked_->Step(ops(), start, a, parameters);
     torch::Tensor next = step.next_state.view({k, batch, -1});
     torch::Tensor mean = EnsembleMean(next);
+    torch::Tensor spread = EnsembleSpread(mean, next);
+    if (std::optional<torch::Tensor> in_range = InRange(parameters)) {
+      spread = AddExtrapolation(
+          spread, step.next_state,
+          stacked_->Step(ops(), start, a, *in_range).next_state, batch);
+    }
     Prediction prediction;
     prediction.mean = FromTorch(mean);
-    prediction.epistemic_std = FromTorch(EnsembleSpread(mean, next));
+    prediction.epistemic_std = FromTorch(spread);
     prediction.aleatoric_std = FromTorch(RootMeanSquare(
         stacked_->AleatoricStd(ops(), step).view({k, batch, -1})));
     if (context.per_member) prediction.member_mean = FromTorch(next);
@@ -76,7 +88,9 @@ class LearnedModel : public WorldModel {
     torch::Tensor start = ToTorch(initial).expand({n, ops().nx()});
     torch::Tensor a = ToTorch(actions).repeat({k, 1, 1});
     torch::Tensor parameters = StackedParameters(context, n);
+    const std::optional<torch::Tensor> in_range = InRange(parameters);
     torch::Tensor state = start.repeat({k, 1});
+    torch::Tensor in_range_state = state;
     std::vector<torch::Tensor> means = {start}, members_states = {state},
                                epistemic = {torch::zeros({n, 2 * ops().nv()})},
                                aleatoric = {torch::zeros({n, 2 * ops().nv()})};
@@ -88,7 +102,14 @@ class LearnedModel : public WorldModel {
       torch::Tensor mean = EnsembleMean(next);
       means.push_back(mean);
       if (context.per_member) members_states.push_back(state);
-      epistemic.push_back(EnsembleSpread(mean, next));
+      torch::Tensor spread = EnsembleSpread(mean, next);
+      if (in_range) {
+        in_range_state =
+            stacked_->Step(ops(), in_range_state, a.select(1, t), *in_range)
+                .next_state;
+        spread = AddExtrapolation(spread, state, in_range_state, n);
+      }
+      epistemic.push_back(spread);
       aleatoric.push_back(
           RootMeanSquare(stacked_->AleatoricStd(ops(), step).view({k, n, -1})));
     }
@@ -163,6 +184,55 @@ class LearnedModel : public WorldModel {
     return torch::zeros({k * batch, p});
   }
 
+  // The normalised training range of each parameter, from the randomize
+  // list of the scene the model was trained on (none when a parameter is
+  // not listed there, as for real logs' scenes).
+  void SetTrainingRange() {
+    if (!stacked_->uses_parameters() || parameters_.empty()) return;
+    std::vector<float> low, high;
+    for (const v1::ParameterInfo& parameter : parameters_) {
+      bool found = false;
+      for (const v1::ParameterRange& range : manifest_.scene().randomize()) {
+        if (absl::StrCat(range.element(), "/", range.quantity()) ==
+            parameter.name()) {
+          low.push_back(range.min());
+          high.push_back(range.max());
+          found = true;
+        }
+      }
+      if (!found) return;
+    }
+    const int64_t p = static_cast<int64_t>(low.size());
+    range_low_ = ops().NormalizeParameters(torch::tensor(low).view({1, p}));
+    range_high_ = ops().NormalizeParameters(torch::tensor(high).view({1, p}));
+  }
+
+  // Normalised parameters [K * B, P] clamped into the training range, when
+  // any lies outside it; nullopt when all lie inside (or no range is known).
+  std::optional<torch::Tensor> InRange(const torch::Tensor& parameters) const {
+    if (!range_low_.defined() || parameters.size(1) == 0) return std::nullopt;
+    torch::Tensor clamped =
+        torch::max(torch::min(parameters, range_high_), range_low_);
+    if (torch::equal(clamped, parameters)) return std::nullopt;
+    return clamped;
+  }
+
+  // `spread` [B, 2 nv] with each member's tangent difference between its
+  // states at the given parameters and at the parameters clamped into the
+  // training range ([K * B, nx] each) added in quadrature (root mean square
+  // over members): what the prediction owes to extrapolating a parameter
+  // beyond the data counts as epistemic uncertainty.
+  torch::Tensor AddExtrapolation(const torch::Tensor& spread,
+                                 const torch::Tensor& states,
+                                 const torch::Tensor& in_range_states,
+                                 int64_t batch) const {
+    torch::Tensor extrapolation =
+        RootMeanSquare(ops()
+                           .TangentDelta(in_range_states, states)
+                           .view({members(), batch, -1}));
+    return torch::sqrt(spread.pow(2) + extrapolation.pow(2));
+  }
+
   // Average of member states [K, B, nx] -> [B, nx]; quaternions sign-aligned
   // to member 0, averaged, normalised.
   torch::Tensor EnsembleMean(const torch::Tensor& states) const {
@@ -202,6 +272,8 @@ class LearnedModel : public WorldModel {
   std::shared_ptr<MemberNetwork> stacked_;  // all members, for inference
   std::vector<v1::ParameterInfo> parameters_;
   std::vector<int> quaternion_offsets_;  // qpos offsets of quaternion w
+  // Normalised training range [1, P] of the parameters (undefined: none).
+  torch::Tensor range_low_, range_high_;
 };
 
 }  // namespace

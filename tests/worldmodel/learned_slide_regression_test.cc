@@ -203,6 +203,23 @@ TEST(LearnedSlideRegressionTest, TrainedModelsBehaveLikePhysics) {
     }
     EXPECT_GT(outside, 2 * inside);
   }
+  {
+    SCOPED_TRACE("what an extrapolated parameter changes counts as spread");
+    // The same coasting box at friction 1 (the range's top) and 2: row 1's
+    // epistemic std on vx is at least the change friction 2 makes, since
+    // each member adds its own change in quadrature.
+    Tensor states = Tensor::Filled({2, 8});
+    states.data[4] = states.data[8 + 4] = 1.0;
+    Context context;
+    context.parameters = Tensor{{2, 2}, {1.0f, 1.0f, 2.0f, 1.0f}};
+    auto prediction =
+        physics->Predict(states, Tensor::Filled({2, 2}), context);
+    ASSERT_THAT(prediction, IsOk());
+    const double change =
+        std::abs(prediction->mean.data[8 + 4] - prediction->mean.data[4]);
+    EXPECT_GT(change, 0.05) << "friction 2 decelerates no more than 1";
+    EXPECT_GE(prediction->epistemic_std.data[8 + 4], 0.99 * change);
+  }
 }
 
 }  // namespace
