@@ -55,7 +55,6 @@ void AddParameters(
   }
 }
 
-// Constant-time comparison of two strings of equal length.
 // Members of the served model's ensemble: a learned model's K, a mujoco
 // model's simulation ensemble size (1 without one).
 int EnsembleSize(const v1::CheckpointManifest& manifest) {
@@ -65,6 +64,7 @@ int EnsembleSize(const v1::CheckpointManifest& manifest) {
   return std::max(1, members);
 }
 
+// Constant-time comparison of two strings of equal length.
 bool SameSecret(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
   unsigned char difference = 0;

@@ -61,7 +61,7 @@ absl::StatusOr<EnsembleFitResult> FitSimulationEnsemble(
       [&](const v1::SimulationEnsemble& ensemble) -> absl::StatusOr<double> {
     WM_ASSIGN_OR_RETURN(std::unique_ptr<MujocoModel> model,
                         MujocoModel::Create(scene, values, ensemble));
-    return CombineEpisodeErrors(objective.EvaluateModel(*model), {});
+    return CombineEpisodeErrors(objective.Evaluate(*model, {}), {});
   };
   WM_ASSIGN_OR_RETURN(result.single_objective, score({}));
   result.objective = result.single_objective;

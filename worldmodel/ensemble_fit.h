@@ -36,7 +36,7 @@ struct EnsembleFitResult {
 // CMA-ES, each in log space between fixed bounds (parameter_log_std [1e-3,
 // 1], angle_std [1e-4, 0.3] rad, linear_velocity_std [1e-4, 1] m/s,
 // angular_velocity_std [1e-4, 3] rad/s), scoring a candidate by
-// `objective`.EvaluateModel of MujocoModel(scene, values, candidate),
+// `objective`.Evaluate of MujocoModel(scene, values, candidate),
 // combined over episodes. Deterministic for given options, whatever the
 // worker count. `progress` (may be empty) gets each generation's number and
 // best value so far, on the calling thread. INVALID_ARGUMENT for fewer than

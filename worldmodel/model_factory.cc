@@ -49,9 +49,8 @@ absl::StatusOr<std::unique_ptr<WorldModel>> LoadMujoco(
     const std::string& version_dir, const v1::CheckpointManifest& manifest) {
   std::vector<double> values(manifest.parameter_values().begin(),
                              manifest.parameter_values().end());
-  absl::StatusOr<std::unique_ptr<MujocoModel>> model =
-      MujocoModel::Create(manifest.scene(), std::move(values),
-                          manifest.simulation_ensemble());
+  absl::StatusOr<std::unique_ptr<MujocoModel>> model = MujocoModel::Create(
+      manifest.scene(), std::move(values), manifest.simulation_ensemble());
   if (!model.ok()) {
     return absl::Status(
         model.status().code(),

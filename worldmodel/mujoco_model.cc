@@ -104,9 +104,7 @@ absl::Status MujocoModel::SimulateRow(
     float* spread, std::vector<std::vector<float>>* member_states) const {
   const int nx = scene_->nx(), nd = 2 * scene_->nv();
   const int k = members_.size();
-  std::vector<std::vector<float>> own_runs;
-  std::vector<std::vector<float>>& runs =
-      member_states != nullptr ? *member_states : own_runs;
+  std::vector<std::vector<float>>& runs = *member_states;
   runs.assign(k, std::vector<float>(steps * nx));
   if (k == 1) {
     std::fill(spread, spread + steps * nd, 0.0f);

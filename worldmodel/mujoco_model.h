@@ -88,8 +88,8 @@ class MujocoModel : public WorldModel {
   // Simulates one row from `state` through `steps` actions: once, or once
   // per ensemble member and averaged. Writes each next state (nx floats) to
   // `mean` + step * nx and its spread (2 nv floats; zero for one
-  // simulation) to `spread` + step * 2 nv. With `member_states` (may be
-  // null), member m's next states go to (*member_states)[m] (steps * nx).
+  // simulation) to `spread` + step * 2 nv, and member m's next states to
+  // (*member_states)[m] (steps * nx).
   absl::Status SimulateRow(
       sim::Simulator* simulator, const std::vector<double>& parameters,
       const float* state, const float* actions, int64_t steps, float* mean,

@@ -10,9 +10,10 @@
 #include "absl/strings/str_split.h"
 #include "sim/physical_parameter.h"
 #include "sim/random.h"
-#include "sim/simulator.h"
+#include "util/logging.h"
 #include "util/status_macros.h"
 #include "worldmodel/cma_es.h"
+#include "worldmodel/mujoco_model.h"
 
 namespace wm::worldmodel {
 namespace {
@@ -219,29 +220,32 @@ absl::StatusOr<SysidResult> RunSysid(
         parameters[i].min, parameters[i].max, setup.log_scale[i]);
   }
 
-  // One simulator per worker; candidate k's value lands in slot k, so the
-  // thread that computed it does not matter.
+  // Each candidate is a MujocoModel with its values; candidate k's value
+  // lands in slot k, so the thread that computed it does not matter.
   const int workers = std::max(1, config.workers());
-  std::vector<std::unique_ptr<sim::Simulator>> simulators;
-  for (int w = 0; w < workers; ++w) {
-    simulators.push_back(std::make_unique<sim::Simulator>(setup.scene));
-  }
+  auto errors_at = [&](const SysidObjective& objective,
+                       const std::vector<double>& values,
+                       const std::vector<double>& weights) {
+    absl::StatusOr<std::unique_ptr<MujocoModel>> model =
+        MujocoModel::Create(setup.scene, values);
+    CHECK(model.ok()) << model.status();  // values are finite, in bounds
+    return objective.Evaluate(**model, weights);
+  };
   SysidResult result;
   auto evaluate_all = [&](const std::vector<std::vector<double>>& units,
                           const std::vector<double>& weights) {
     std::vector<double> values(units.size());
     std::atomic<size_t> next{0};
-    auto work = [&](int w) {
+    auto work = [&] {
       for (size_t k = next++; k < units.size(); k = next++) {
         values[k] = CombineEpisodeErrors(
-            fit.Evaluate(simulators[w].get(), to_values(units[k]), weights),
-            weights);
+            errors_at(fit, to_values(units[k]), weights), weights);
       }
     };
     std::vector<std::thread> threads;
     const int count = std::min<int>(workers, units.size());
-    for (int w = 1; w < count; ++w) threads.emplace_back(work, w);
-    work(0);
+    for (int w = 1; w < count; ++w) threads.emplace_back(work);
+    work();
     for (std::thread& thread : threads) thread.join();
     result.evaluations += units.size();
     return values;
@@ -301,12 +305,11 @@ absl::StatusOr<SysidResult> RunSysid(
                       run_fit(0, initial, config.sigma0(), {},
                               config.max_generations(), config.seed(), {}));
   result.estimate = to_values(best);
-  result.fit_errors = fit.Evaluate(simulators[0].get(), result.estimate, {});
+  result.fit_errors = errors_at(fit, result.estimate, {});
   result.objective = CombineEpisodeErrors(result.fit_errors, {});
   ++result.evaluations;
   if (holdout != nullptr && holdout->num_episodes() > 0) {
-    result.holdout_errors =
-        holdout->Evaluate(simulators[0].get(), result.estimate, {});
+    result.holdout_errors = errors_at(*holdout, result.estimate, {});
     ++result.evaluations;
   }
 

@@ -85,10 +85,10 @@ struct SysidResult {
 // estimate with the main fit's final covariance and step size (each
 // refit's best counts, so directions the data do not pin down widen the
 // intervals; the main fit never returns a point worse than the nominal
-// start). Candidates of a
-// generation are simulated on config.workers() threads, each with its own
-// Simulator; the result depends only on the config (seed included) and the
-// data, not on the thread count. `config` must be resolved
+// start). Each candidate is scored as a MujocoModel with its values
+// (SysidObjective::Evaluate); a generation's candidates run on
+// config.workers() threads, and the result depends only on the config (seed
+// included) and the data, not on the thread count. `config` must be resolved
 // (ResolveSysidConfig). `holdout` may be null. `progress` (may be empty) runs
 // on the calling thread. Errors: INVALID_ARGUMENT for an objective without
 // episodes.

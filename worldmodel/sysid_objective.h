@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "absl/types/span.h"
-#include "sim/simulator.h"
 #include "worldmodel/world_model.h"
 
 namespace wm::worldmodel {
@@ -29,25 +28,16 @@ class SysidObjective {
   // The number of episodes scored.
   virtual int num_episodes() const = 0;
 
-  // Each episode's error ([num_episodes()]) when `simulator`'s scene is
-  // simulated with `params` (in the order of its Scene::parameters(), the
-  // fitted parameters). Episodes whose weight is 0 are skipped (entry {0,
-  // 0}); `weights` is empty (all episodes) or [num_episodes()]. Must be
-  // deterministic: the same params give the same errors whatever the
-  // simulator did before. Const and thread-safe given one simulator per
-  // thread.
+  // Each episode's error ([num_episodes()]) when `model` predicts it: the
+  // mean of model.Rollout from the episode's start states and logged
+  // actions (sysid scores a MujocoModel with the candidate parameters). A
+  // Rollout error (an unstable simulation) charges the episode a penalty far
+  // above any stable error. Episodes whose weight is 0 are skipped (entry
+  // {0, 0}); `weights` is empty (all episodes) or [num_episodes()].
+  // `model`'s spec must match the episodes. Deterministic when the model
+  // is; const and thread-safe when the model is.
   virtual std::vector<EpisodeError> Evaluate(
-      sim::Simulator* simulator, absl::Span<const double> params,
-      absl::Span<const double> weights) const = 0;
-
-  // Each episode's error ([num_episodes()]) when `model` predicts instead of
-  // a simulator: the mean of model.Rollout from the same start states and
-  // actions Evaluate uses. A Rollout error (an unstable simulation) charges
-  // the episode the penalty Evaluate charges an unstable one, over all its
-  // steps. `model`'s spec must match the episodes. Thread-safe when the
-  // model is.
-  virtual std::vector<EpisodeError> EvaluateModel(
-      const WorldModel& model) const = 0;
+      const WorldModel& model, absl::Span<const double> weights) const = 0;
 };
 
 // The weighted mean error sum_e w_e sum_e / sum_e w_e count_e over episodes

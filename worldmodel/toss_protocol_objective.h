@@ -27,13 +27,10 @@ class TossProtocolObjective : public SysidObjective {
 
   int num_episodes() const override { return static_cast<int>(tosses_.size()); }
   // See SysidObjective: one EpisodeError {e_q, 1} per toss with a non-zero
-  // weight. The simulator's scene must be a free-joint cube (nq 7, nv 6).
+  // weight (ScoreTossRollout; kUnstableTossEq when the rollout fails). The
+  // model must be a free-joint cube (nq 7, nv 6).
   std::vector<EpisodeError> Evaluate(
-      sim::Simulator* simulator, absl::Span<const double> params,
-      absl::Span<const double> weights) const override;
-  // See SysidObjective: {e_q, 1} per toss (ScoreTossRollout).
-  std::vector<EpisodeError> EvaluateModel(
-      const WorldModel& model) const override;
+      const WorldModel& model, absl::Span<const double> weights) const override;
 
  private:
   TossProtocolObjective(std::vector<datasets::Episode> tosses,

@@ -128,43 +128,6 @@ int WindowRolloutObjective::num_windows() const {
   return windows;
 }
 
-void WindowRolloutObjective::ScoreWindow(sim::Simulator* simulator,
-                                         absl::Span<const double> params,
-                                         const datasets::Episode& episode,
-                                         int64_t start, int64_t steps,
-                                         EpisodeError* error) const {
-  const int nq = spec_.nq(), nv = spec_.nv(), nu = spec_.nu();
-  const int nx = nq + nv;
-  std::vector<double> logged(nx), simulated(nx), delta(2 * nv);
-  auto logged_state = [&](int64_t t) {
-    std::copy_n(episode.qpos.begin() + t * nq, nq, logged.begin());
-    std::copy_n(episode.qvel.begin() + t * nv, nv, logged.begin() + nq);
-  };
-  error->count += static_cast<double>(steps) * 2 * nv;
-  // A fresh simulation per window: parameters, then the logged state.
-  absl::Status status = simulator->SetParameters(params);
-  logged_state(start);
-  if (status.ok()) status = simulator->SetState(logged);
-  for (int64_t h = 0; h < steps; ++h) {
-    if (status.ok()) {
-      status = simulator->Step(
-          absl::MakeConstSpan(episode.ctrl.data() + (start + h) * nu, nu));
-    }
-    if (!status.ok()) {
-      error->sum += kUnstableWindowPenalty * (steps - h) * 2 * nv;
-      return;
-    }
-    simulator->GetState(absl::MakeSpan(simulated));
-    logged_state(start + h + 1);
-    datasets::TangentDelta(spec_, logged.data(), simulated.data(),
-                           delta.data());
-    for (int i = 0; i < 2 * nv; ++i) {
-      const double e = delta[i] * inverse_scale_[i];
-      error->sum += e * e;
-    }
-  }
-}
-
 std::vector<int64_t> WindowRolloutObjective::WindowStarts(
     const datasets::Episode& episode) const {
   const int64_t steps = episode.num_steps();
@@ -183,28 +146,14 @@ int64_t WindowRolloutObjective::WindowSteps(
 }
 
 std::vector<EpisodeError> WindowRolloutObjective::Evaluate(
-    sim::Simulator* simulator, absl::Span<const double> params,
-    absl::Span<const double> weights) const {
+    const WorldModel& model, absl::Span<const double> weights) const {
   CHECK(weights.empty() || weights.size() == episodes_.size());
-  std::vector<EpisodeError> errors(episodes_.size());
-  for (size_t e = 0; e < episodes_.size(); ++e) {
-    if (!weights.empty() && weights[e] == 0) continue;
-    const datasets::Episode& episode = episodes_[e];
-    for (int64_t start : WindowStarts(episode)) {
-      ScoreWindow(simulator, params, episode, start, WindowSteps(episode),
-                  &errors[e]);
-    }
-  }
-  return errors;
-}
-
-std::vector<EpisodeError> WindowRolloutObjective::EvaluateModel(
-    const WorldModel& model) const {
   const int nq = spec_.nq(), nv = spec_.nv(), nu = spec_.nu();
   const int nx = nq + nv;
   std::vector<EpisodeError> errors(episodes_.size());
   std::vector<double> logged(nx), predicted(nx), delta(2 * nv);
   for (size_t e = 0; e < episodes_.size(); ++e) {
+    if (!weights.empty() && weights[e] == 0) continue;
     const datasets::Episode& episode = episodes_[e];
     const std::vector<int64_t> starts = WindowStarts(episode);
     const int64_t windows = static_cast<int64_t>(starts.size());

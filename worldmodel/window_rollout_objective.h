@@ -11,21 +11,21 @@
 
 namespace wm::worldmodel {
 
-// Squared error added per tangent entry and remaining step when a window's
-// simulation goes unstable (normalised units: far above any stable error).
+// Squared error charged per tangent entry and step of an episode whose
+// rollout fails (an unstable simulation; normalised units: far above any
+// stable error).
 inline constexpr double kUnstableWindowPenalty = 1e4;
 
 // The default sysid objective: multi-step open-loop simulation error over
 // windows. From the logged state at each window start t0 (t0 = 0, stride,
 // 2 stride, ... while t0 + horizon <= T; an episode shorter than the
-// horizon gives one window over all of it) the simulator runs `horizon`
-// steps applying the logged actions; at each step the tangent-space
-// difference to the logged state (datasets::TangentDelta: nv position
-// entries, quaternions as rotation vectors, then nv velocity entries) is
-// divided entry-wise by `scale` and squared. An episode's error is the mean
-// over its windows, steps and the 2 nv entries. Each window starts from a
-// fresh simulation (SetParameters, then SetState: no solver warm start
-// carried over), so results do not depend on evaluation order or thread.
+// horizon gives one window over all of it) the model rolls out `horizon`
+// steps of the logged actions (all of an episode's windows in one Rollout
+// call); at each step the tangent-space difference to the logged state
+// (datasets::TangentDelta: nv position entries, quaternions as rotation
+// vectors, then nv velocity entries) is divided entry-wise by `scale` and
+// squared. An episode's error is the mean over its windows, steps and the
+// 2 nv entries.
 class WindowRolloutObjective : public SysidObjective {
  public:
   // INVALID_ARGUMENT for no episodes, an episode that fails Validate() or
@@ -38,13 +38,9 @@ class WindowRolloutObjective : public SysidObjective {
   int num_episodes() const override {
     return static_cast<int>(episodes_.size());
   }
-  // See SysidObjective. The simulator's scene must have the spec's layout.
+  // See SysidObjective.
   std::vector<EpisodeError> Evaluate(
-      sim::Simulator* simulator, absl::Span<const double> params,
-      absl::Span<const double> weights) const override;
-  // See SysidObjective: the episode's windows in one Rollout call.
-  std::vector<EpisodeError> EvaluateModel(
-      const WorldModel& model) const override;
+      const WorldModel& model, absl::Span<const double> weights) const override;
 
   // Windows over all episodes, and the episodes (in the order given).
   int num_windows() const;
@@ -58,11 +54,6 @@ class WindowRolloutObjective : public SysidObjective {
   // The window starts of `episode` and the steps each window runs.
   std::vector<int64_t> WindowStarts(const datasets::Episode& episode) const;
   int64_t WindowSteps(const datasets::Episode& episode) const;
-  // Adds one window's squared errors to `error`.
-  void ScoreWindow(sim::Simulator* simulator, absl::Span<const double> params,
-                   const datasets::Episode& episode, int64_t start,
-                   int64_t steps, EpisodeError* error) const;
-
   std::vector<datasets::Episode> episodes_;
   v1::StateSpec spec_;
   int horizon_steps_;

@@ -212,25 +212,58 @@ std::vector<datasets::Episode> RandomEpisodes(
   return episodes;
 }
 
-TEST(EnsembleFitTest, ModelPathOfTheWindowObjectiveMatchesTheSimulatorPath) {
+TEST(WindowRolloutObjectiveTest, ScoresEachWindowOpenLoopFromItsLoggedStart) {
+  // Episode 0 simulated with its own parameters, scored at the nominal
+  // ones: the error is what a direct simulator run of each window (0, 30
+  // and 60 of 120 steps; horizon 50) gives against the log.
   auto scene = Scene("double_pendulum");
-  std::vector<datasets::Episode> episodes = RandomEpisodes(scene, 3, 120);
-  auto objective = WindowRolloutObjective::Create(
-      episodes, scene->spec(), 50, 30, TangentScales(scene->spec(), episodes));
+  std::vector<datasets::Episode> episodes = RandomEpisodes(scene, 1, 120);
+  const std::vector<double> scale = TangentScales(scene->spec(), episodes);
+  auto objective =
+      WindowRolloutObjective::Create(episodes, scene->spec(), 50, 30, scale);
   ASSERT_THAT(objective, IsOk());
+  EXPECT_EQ((*objective)->num_windows(), 3);
   const std::vector<double> values = scene->NominalParameters();
+  const datasets::Episode& episode = episodes[0];
   sim::Simulator simulator(scene);
-  const std::vector<EpisodeError> direct =
-      (*objective)->Evaluate(&simulator, values, {});
-  const std::vector<EpisodeError> modelled =
-      (*objective)->EvaluateModel(**MujocoModel::Create(scene, values));
-  ASSERT_EQ(direct.size(), modelled.size());
-  for (size_t e = 0; e < direct.size(); ++e) {
-    EXPECT_EQ(direct[e].count, modelled[e].count);
-    EXPECT_GT(direct[e].sum, 0);
-    // The model path runs from float32 states.
-    EXPECT_NEAR(modelled[e].sum, direct[e].sum, 1e-3 * direct[e].sum) << e;
+  double expected = 0;
+  std::vector<double> state(4), logged(4), delta(4);
+  const std::vector<double> action(scene->nu(), 0.0);
+  for (int start : {0, 30, 60}) {
+    ASSERT_THAT(simulator.SetParameters(values), IsOk());
+    for (int i = 0; i < 2; ++i) {
+      // The model path starts from float32 states.
+      state[i] = static_cast<float>(episode.qpos[start * 2 + i]);
+      state[2 + i] = static_cast<float>(episode.qvel[start * 2 + i]);
+    }
+    ASSERT_THAT(simulator.SetState(state), IsOk());
+    for (int t = start + 1; t <= start + 50; ++t) {
+      ASSERT_THAT(simulator.Step(action), IsOk());
+      simulator.GetState(absl::MakeSpan(state));
+      for (int i = 0; i < 2; ++i) {
+        logged[i] = episode.qpos[t * 2 + i];
+        logged[2 + i] = episode.qvel[t * 2 + i];
+      }
+      datasets::TangentDelta(scene->spec(), logged.data(), state.data(),
+                             delta.data());
+      for (int i = 0; i < 4; ++i) {
+        expected += delta[i] * delta[i] / (scale[i] * scale[i]);
+      }
+    }
   }
+  const std::vector<EpisodeError> errors =
+      (*objective)->Evaluate(**MujocoModel::Create(scene, values), {});
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].count, 3 * 50 * 4);
+  EXPECT_GT(errors[0].sum, 0);
+  // The model returns float32 states.
+  EXPECT_NEAR(errors[0].sum, expected, 1e-3 * expected);
+  // A zero weight skips the episode.
+  const std::vector<double> zero = {0.0};
+  EXPECT_EQ((*objective)
+                ->Evaluate(**MujocoModel::Create(scene, values), zero)[0]
+                .count,
+            0);
 }
 
 TEST(EnsembleFitTest, AnEnsembleHedgesWhereTheParametersAreUncertain) {
@@ -259,7 +292,7 @@ TEST(EnsembleFitTest, AnEnsembleHedgesWhereTheParametersAreUncertain) {
       MujocoModel::Create(scene, scene->NominalParameters(), fit->ensemble);
   ASSERT_THAT(model, IsOk());
   EXPECT_DOUBLE_EQ(
-      CombineEpisodeErrors((*objective)->EvaluateModel(**model), {}),
+      CombineEpisodeErrors((*objective)->Evaluate(**model, {}), {}),
       fit->objective);
 }
 

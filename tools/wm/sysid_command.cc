@@ -204,7 +204,7 @@ absl::Status FitEnsemble(const worldmodel::SysidSetup& setup,
                                                         fitted.ensemble));
     report->mutable_ensemble_holdout_objective()->set_value(
         worldmodel::CombineEpisodeErrors(
-            holdout.objective->EvaluateModel(*model), {}));
+            holdout.objective->Evaluate(*model, {}), {}));
   }
   return absl::OkStatus();
 }
