@@ -212,8 +212,7 @@ TEST(LearnedSlideRegressionTest, TrainedModelsBehaveLikePhysics) {
     states.data[4] = states.data[8 + 4] = 1.0;
     Context context;
     context.parameters = Tensor{{2, 2}, {1.0f, 1.0f, 2.0f, 1.0f}};
-    auto prediction =
-        physics->Predict(states, Tensor::Filled({2, 2}), context);
+    auto prediction = physics->Predict(states, Tensor::Filled({2, 2}), context);
     ASSERT_THAT(prediction, IsOk());
     const double change =
         std::abs(prediction->mean.data[8 + 4] - prediction->mean.data[4]);
