@@ -78,12 +78,14 @@ import() {
 }
 # cached DIR COMMAND...: runs COMMAND unless DIR already holds a version.
 cached() {
-  local dir="$1"; shift
-  if ls "$dir" 2>/dev/null | grep -qE '^[0-9]+$'; then
-    echo "(cached: $dir)"
-  else
-    "$@"
-  fi
+  local dir="$1" version; shift
+  for version in "$dir"/[0-9]*; do
+    if [[ "$(basename "$version")" =~ ^[0-9]+$ ]]; then
+      echo "(cached: $dir)"
+      return
+    fi
+  done
+  "$@"
 }
 
 echo "== 1. import the real logs"
