@@ -1,10 +1,9 @@
 #include "worldmodel/ensemble_fit.h"
 
-#include <atomic>
 #include <cmath>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "util/parallel.h"
 #include "util/status_macros.h"
 #include "worldmodel/cma_es.h"
 #include "worldmodel/mujoco_model.h"
@@ -48,7 +47,8 @@ v1::SimulationEnsemble EnsembleAt(const std::vector<double>& unit,
 
 absl::StatusOr<EnsembleFitResult> FitSimulationEnsemble(
     std::shared_ptr<const sim::Scene> scene, const std::vector<double>& values,
-    const SysidObjective& objective, const EnsembleFitOptions& options,
+    const SysidObjective& objective, const SysidObjective* holdout,
+    const EnsembleFitOptions& options,
     const std::function<void(int generation, double best)>& progress) {
   if (options.members < 2 || options.generations < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -58,12 +58,13 @@ absl::StatusOr<EnsembleFitResult> FitSimulationEnsemble(
   EnsembleFitResult result;
   // The objective of one ensemble (members 0: the single simulation).
   auto score =
-      [&](const v1::SimulationEnsemble& ensemble) -> absl::StatusOr<double> {
+      [&](const SysidObjective& scored,
+          const v1::SimulationEnsemble& ensemble) -> absl::StatusOr<double> {
     WM_ASSIGN_OR_RETURN(std::unique_ptr<MujocoModel> model,
                         MujocoModel::Create(scene, values, ensemble));
-    return CombineEpisodeErrors(objective.Evaluate(*model, {}), {});
+    return CombineEpisodeErrors(scored.Evaluate(*model, {}), {});
   };
-  WM_ASSIGN_OR_RETURN(result.single_objective, score({}));
+  WM_ASSIGN_OR_RETURN(result.single_objective, score(objective, {}));
   result.objective = result.single_objective;
   result.evaluations = 1;
 
@@ -75,34 +76,28 @@ absl::StatusOr<EnsembleFitResult> FitSimulationEnsemble(
   cma_options.population = kPopulation;
   cma_options.seed = options.seed;
   WM_ASSIGN_OR_RETURN(std::unique_ptr<CmaEs> cma, CmaEs::Create(cma_options));
-  const int workers = std::max(1, options.workers);
   while (cma->generation() < options.generations && !cma->Converged()) {
     const std::vector<std::vector<double>>& candidates = cma->Ask();
-    std::vector<absl::StatusOr<double>> values_told(candidates.size(), 0.0);
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-      for (size_t k = next++; k < candidates.size(); k = next++) {
-        values_told[k] = score(EnsembleAt(candidates[k], options));
-      }
-    };
-    std::vector<std::thread> threads;
-    for (int w = 1; w < std::min<int>(workers, candidates.size()); ++w) {
-      threads.emplace_back(work);
-    }
-    work();
-    for (std::thread& thread : threads) thread.join();
-    std::vector<double> told;
-    for (const absl::StatusOr<double>& value : values_told) {
+    std::vector<absl::StatusOr<double>> scores(candidates.size(), 0.0);
+    ForEachOnWorkers(options.workers, candidates.size(), [&](int k) {
+      scores[k] = score(objective, EnsembleAt(candidates[k], options));
+    });
+    std::vector<double> values;
+    for (const absl::StatusOr<double>& value : scores) {
       WM_RETURN_IF_ERROR(value.status());
-      told.push_back(*value);
+      values.push_back(*value);
     }
-    cma->Tell(told);
-    result.evaluations += static_cast<int64_t>(told.size());
+    cma->Tell(values);
+    result.evaluations += static_cast<int64_t>(values.size());
     if (progress) progress(cma->generation(), cma->best_value());
   }
   if (cma->best_value() < result.single_objective) {
     result.ensemble = EnsembleAt(cma->best(), options);
     result.objective = cma->best_value();
+    if (holdout != nullptr && holdout->num_episodes() > 0) {
+      WM_ASSIGN_OR_RETURN(result.holdout_objective,
+                          score(*holdout, result.ensemble));
+    }
   }
   return result;
 }

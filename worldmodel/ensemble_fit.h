@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -29,6 +30,9 @@ struct EnsembleFitResult {
   v1::SimulationEnsemble ensemble;
   double objective = 0;         // of `ensemble` (single: when members 0)
   double single_objective = 0;  // of the single, unperturbed simulation
+  // Of `ensemble` on the held-out objective, when one was given and an
+  // ensemble was kept.
+  std::optional<double> holdout_objective;
   int64_t evaluations = 0;
 };
 
@@ -37,13 +41,15 @@ struct EnsembleFitResult {
 // 1], angle_std [1e-4, 0.3] rad, linear_velocity_std [1e-4, 1] m/s,
 // angular_velocity_std [1e-4, 3] rad/s), scoring a candidate by
 // `objective`.Evaluate of MujocoModel(scene, values, candidate),
-// combined over episodes. Deterministic for given options, whatever the
-// worker count. `progress` (may be empty) gets each generation's number and
+// combined over episodes; the kept ensemble is also scored on `holdout`
+// (may be null). Deterministic for given options, whatever the worker
+// count. `progress` (may be empty) gets each generation's number and
 // best value so far, on the calling thread. INVALID_ARGUMENT for fewer than
 // 2 members or generations < 1; MujocoModel::Create errors for `values`.
 absl::StatusOr<EnsembleFitResult> FitSimulationEnsemble(
     std::shared_ptr<const sim::Scene> scene, const std::vector<double>& values,
-    const SysidObjective& objective, const EnsembleFitOptions& options,
+    const SysidObjective& objective, const SysidObjective* holdout,
+    const EnsembleFitOptions& options,
     const std::function<void(int generation, double best)>& progress);
 
 }  // namespace wm::worldmodel

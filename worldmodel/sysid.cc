@@ -1,7 +1,6 @@
 #include "worldmodel/sysid.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <thread>
 #include <utility>
@@ -11,6 +10,7 @@
 #include "sim/physical_parameter.h"
 #include "sim/random.h"
 #include "util/logging.h"
+#include "util/parallel.h"
 #include "util/status_macros.h"
 #include "worldmodel/cma_es.h"
 #include "worldmodel/mujoco_model.h"
@@ -235,18 +235,10 @@ absl::StatusOr<SysidResult> RunSysid(
   auto evaluate_all = [&](const std::vector<std::vector<double>>& units,
                           const std::vector<double>& weights) {
     std::vector<double> values(units.size());
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-      for (size_t k = next++; k < units.size(); k = next++) {
-        values[k] = CombineEpisodeErrors(
-            errors_at(fit, to_values(units[k]), weights), weights);
-      }
-    };
-    std::vector<std::thread> threads;
-    const int count = std::min<int>(workers, units.size());
-    for (int w = 1; w < count; ++w) threads.emplace_back(work);
-    work();
-    for (std::thread& thread : threads) thread.join();
+    ForEachOnWorkers(workers, units.size(), [&](int k) {
+      values[k] = CombineEpisodeErrors(
+          errors_at(fit, to_values(units[k]), weights), weights);
+    });
     result.evaluations += units.size();
     return values;
   };

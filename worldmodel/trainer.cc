@@ -4,7 +4,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -21,6 +20,7 @@
 #include "sim/random.h"
 #include "util/file_util.h"
 #include "util/logging.h"
+#include "util/parallel.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "worldmodel/hybrid_trainer.h"
@@ -381,21 +381,6 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
   }
   CopyParameters(*best, member);
   return state.best_validation;
-}
-
-// Calls work(i) for every i in [0, count) on up to `workers` threads (at
-// least one, at most count), each thread taking the next index; returns
-// when all are done.
-void ForEachOnWorkers(int workers, int count,
-                      const std::function<void(int)>& work) {
-  std::atomic<int> next{0};
-  std::vector<std::thread> threads;
-  for (int w = 0; w < std::clamp(workers, 1, std::max(1, count)); ++w) {
-    threads.emplace_back([&] {
-      for (int i = next++; i < count; i = next++) work(i);
-    });
-  }
-  for (auto& thread : threads) thread.join();
 }
 
 // The first `history` transitions of each validation episode that has them,

@@ -23,7 +23,6 @@
 #include "util/text_proto.h"
 #include "worldmodel/ensemble_fit.h"
 #include "worldmodel/model_factory.h"
-#include "worldmodel/mujoco_model.h"
 #include "worldmodel/sysid.h"
 #include "worldmodel/sysid_data.h"
 #include "worldmodel/sysid_report.h"
@@ -187,24 +186,20 @@ absl::Status FitEnsemble(const worldmodel::SysidSetup& setup,
   std::cerr << "wm sysid: fitting an ensemble of " << options.members
             << " simulations (perturbed parameters and start states)\n";
   ProgressBar bar("ensemble generations", options.generations);
-  WM_ASSIGN_OR_RETURN(const worldmodel::EnsembleFitResult fitted,
-                      worldmodel::FitSimulationEnsemble(
-                          setup.scene, estimate, *fit.objective, options,
-                          [&](int generation, double best) {
-                            bar.Update(generation,
-                                       absl::StrFormat("best %.4g", best));
-                          }));
+  WM_ASSIGN_OR_RETURN(
+      const worldmodel::EnsembleFitResult fitted,
+      worldmodel::FitSimulationEnsemble(
+          setup.scene, estimate, *fit.objective, holdout.objective.get(),
+          options, [&](int generation, double best) {
+            bar.Update(generation, absl::StrFormat("best %.4g", best));
+          }));
   bar.Finish();
   *report->mutable_ensemble() = fitted.ensemble;
   report->set_ensemble_objective(fitted.objective);
   report->set_evaluations(report->evaluations() + fitted.evaluations);
-  if (holdout.objective != nullptr && fitted.ensemble.members() >= 2) {
-    WM_ASSIGN_OR_RETURN(auto model,
-                        worldmodel::MujocoModel::Create(setup.scene, estimate,
-                                                        fitted.ensemble));
+  if (fitted.holdout_objective.has_value()) {
     report->mutable_ensemble_holdout_objective()->set_value(
-        worldmodel::CombineEpisodeErrors(
-            holdout.objective->Evaluate(*model, {}), {}));
+        *fitted.holdout_objective);
   }
   return absl::OkStatus();
 }
