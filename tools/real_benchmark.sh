@@ -172,7 +172,7 @@ cached "$MODELS/toss_hybrid" "$WM" train --model hybrid --data "$DATA/tosses_tra
   --base "$MODELS/toss_sysid" --out "$MODELS/toss_hybrid"
 cached "$MODELS/pendulum_hybrid" "$WM" train --model hybrid \
   --data "$DATA/pendulum_fit" --base "$MODELS/pendulum_sysid" \
-  --out "$MODELS/pendulum_hybrid"
+  --config configs/train/pendulum_hybrid.pbtxt --out "$MODELS/pendulum_hybrid"
 
 echo
 echo "== 6. cube tosses 300-399: each model against MuJoCo with the paper's parameters"

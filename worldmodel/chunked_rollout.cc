@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <optional>
-#include <thread>
 #include <vector>
 
+#include "util/parallel.h"
 #include "util/tensor_rows.h"
 
 namespace wm::worldmodel {
@@ -45,10 +45,7 @@ absl::StatusOr<Trajectory> ChunkedRollout(const WorldModel& model,
     parts[c] = model.Rollout(SampleRows(initial, n, begin, rows[c]),
                              SliceRows(actions, 0, begin, rows[c]), share);
   };
-  std::vector<std::thread> threads;
-  for (int c = 1; c < chunks; ++c) threads.emplace_back(run_chunk, c);
-  run_chunk(0);
-  for (std::thread& thread : threads) thread.join();
+  ForEachOnWorkers(chunks, chunks, run_chunk);
 
   std::vector<const Tensor*> means, epistemic, aleatoric;
   for (const auto& part : parts) {

@@ -3,14 +3,12 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <mutex>
 #include <random>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -21,6 +19,7 @@
 #include "sim/random.h"
 #include "util/file_util.h"
 #include "util/logging.h"
+#include "util/parallel.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "worldmodel/learned_ensemble.h"
@@ -166,7 +165,6 @@ absl::StatusOr<std::vector<float>> BasePredictions(const MujocoModel& base,
   std::vector<float> predicted(data.size * nx, 0.0f);
   ok->assign(data.size, 1);
   const int64_t chunks = (data.size + kBaseChunk - 1) / kBaseChunk;
-  std::atomic<int64_t> next_chunk{0};
   auto predict = [&](int64_t begin, int64_t rows) -> absl::Status {
     Tensor states{{rows, nx},
                   {data.states.begin() + begin * nx,
@@ -180,26 +178,20 @@ absl::StatusOr<std::vector<float>> BasePredictions(const MujocoModel& base,
               predicted.begin() + begin * nx);
     return absl::OkStatus();
   };
-  std::vector<absl::Status> results(workers);
-  auto worker = [&](int w) {
-    for (int64_t c = next_chunk++; c < chunks; c = next_chunk++) {
-      const int64_t begin = c * kBaseChunk;
-      const int64_t rows = std::min(kBaseChunk, data.size - begin);
-      absl::Status status = predict(begin, rows);
-      if (status.code() == absl::StatusCode::kFailedPrecondition) {
-        // An unstable row: step the chunk row by row, dropping failures.
-        for (int64_t r = begin; r < begin + rows; ++r) {
-          if (!predict(r, 1).ok()) (*ok)[r] = 0;
-        }
-      } else if (!status.ok()) {
-        results[w] = status;
-        return;
+  std::vector<absl::Status> results(chunks);
+  ForEachOnWorkers(workers, static_cast<int>(chunks), [&](int c) {
+    const int64_t begin = c * kBaseChunk;
+    const int64_t rows = std::min(kBaseChunk, data.size - begin);
+    absl::Status status = predict(begin, rows);
+    if (status.code() == absl::StatusCode::kFailedPrecondition) {
+      // An unstable row: step the chunk row by row, dropping failures.
+      for (int64_t r = begin; r < begin + rows; ++r) {
+        if (!predict(r, 1).ok()) (*ok)[r] = 0;
       }
+    } else {
+      results[c] = status;
     }
-  };
-  std::vector<std::thread> threads;
-  for (int w = 0; w < workers; ++w) threads.emplace_back(worker, w);
-  for (auto& thread : threads) thread.join();
+  });
   for (const absl::Status& status : results) WM_RETURN_IF_ERROR(status);
   return predicted;
 }
@@ -550,19 +542,10 @@ absl::StatusOr<v1::CheckpointManifest> TrainHybridAndPublish(
   const int members = config.ensemble_size();
   Progress log(members * config.max_steps(), progress);
   std::vector<double> results(members, 0.0);
-  std::atomic<int> next_member{0};
-  auto worker = [&] {
-    for (int k = next_member++; k < members; k = next_member++) {
-      results[k] =
-          TrainMember(config, ops, ensemble.hidden, train, *base.model, windows,
-                      k, deadline, *ensemble.members[k], &log);
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int w = 0; w < std::min(workers, members); ++w) {
-    threads.emplace_back(worker);
-  }
-  for (auto& thread : threads) thread.join();
+  ForEachOnWorkers(workers, members, [&](int k) {
+    results[k] = TrainMember(config, ops, ensemble.hidden, train, *base.model,
+                             windows, k, deadline, *ensemble.members[k], &log);
+  });
 
   auto& metrics = *manifest.mutable_metrics();
   double validation_sum = 0;
