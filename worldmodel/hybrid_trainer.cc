@@ -336,7 +336,8 @@ class Progress {
 // Trains member k on the one-step NLL; its weights end as the best on the
 // validation windows' open-loop rollout error (RolloutError), the untrained
 // zero correction included, which is returned. Minibatches from a generator
-// seeded by (seed, k).
+// seeded by (seed, k). Steps with a non-finite loss or gradient are skipped;
+// 100 in a row end the member's training (it keeps its best weights).
 double TrainMember(const v1::TrainingConfig& config, const StateOps& ops,
                    const std::vector<int>& hidden, const ResidualData& train,
                    const MujocoModel& base, const Windows& windows, int k,
@@ -353,6 +354,7 @@ double TrainMember(const v1::TrainingConfig& config, const StateOps& ops,
   // not kept.
   double best_validation = RolloutError(member, ops, base, windows);
   int stale = 0;
+  int non_finite = 0;  // consecutive steps skipped for a non-finite loss
   double train_loss = 0;
   int64_t since_report = 0;
   std::vector<int64_t> rows(config.batch_size());
@@ -368,8 +370,16 @@ double TrainMember(const v1::TrainingConfig& config, const StateOps& ops,
                          member.BoundPenalty();
     optimizer.zero_grad();
     loss.backward();
-    optimizer.step();
     train_loss = loss.item<double>();
+    if (std::isfinite(train_loss) && GradientsFinite(member)) {
+      optimizer.step();
+      non_finite = 0;
+    } else if (++non_finite >= kMaxConsecutiveNonFiniteSteps) {
+      LOG(WARNING) << "hybrid member " << k << " diverged at step " << step
+                   << " (" << non_finite
+                   << " non-finite steps in a row); it keeps its best weights";
+      step = config.max_steps();
+    }
     ++since_report;
     double validation_loss = std::numeric_limits<double>::quiet_NaN();
     const bool validate =

@@ -509,6 +509,16 @@ void SetHybridCorrectionStd(MemberNetwork& member,
   hybrid->set_correction_std(correction_std);
 }
 
+bool GradientsFinite(const MemberNetwork& member) {
+  for (const auto& parameter : member.parameters()) {
+    const torch::Tensor& gradient = parameter.grad();
+    if (gradient.defined() && !torch::isfinite(gradient).all().item<bool>()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void CopyParameters(const MemberNetwork& from, MemberNetwork& to) {
   torch::NoGradGuard no_grad;
   auto source = from.parameters();

@@ -80,6 +80,15 @@ class MemberNetwork : public torch::nn::Module {
 // kind and sizes (early stopping keeps the best weights this way).
 void CopyParameters(const MemberNetwork& from, MemberNetwork& to);
 
+// Whether every gradient of `member` is finite (undefined ones count as
+// such). A training step with a non-finite loss or gradient is skipped:
+// applied, it would turn every weight to NaN.
+bool GradientsFinite(const MemberNetwork& member);
+
+// Consecutive non-finite training steps after which a member counts as
+// diverged.
+constexpr int kMaxConsecutiveNonFiniteSteps = 100;
+
 // Creates a member of `kind` ("physics", "blackbox" or "hybrid") with the given
 // hidden widths for `ops`. Weights are initialised from torch's generator: seed
 // it first (torch::manual_seed) for reproducible members.

@@ -224,20 +224,6 @@ void ClipGradients(MemberNetwork& member) {
   torch::nn::utils::clip_grad_norm_(clipped, kMaxGradientNorm);
 }
 
-// Whether every gradient of `member` is finite (undefined ones count as such).
-bool GradientsFinite(const MemberNetwork& member) {
-  for (const auto& parameter : member.parameters()) {
-    const torch::Tensor& gradient = parameter.grad();
-    if (gradient.defined() && !torch::isfinite(gradient).all().item<bool>()) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Consecutive non-finite steps after which a member counts as diverged.
-constexpr int kMaxConsecutiveNonFiniteSteps = 100;
-
 LossTerms Validate(MemberNetwork& member, const TrainingSetup& setup) {
   torch::NoGradGuard no_grad;
   return MemberLoss(member, *setup.ops, setup.validation,

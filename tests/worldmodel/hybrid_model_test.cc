@@ -302,6 +302,35 @@ TEST_F(HybridModelTest, SavedWeightsRoundTripAndZeroResidualIsTheBase) {
   for (float v : z->epistemic_std.data) EXPECT_EQ(v, 0.0f);
 }
 
+// A learning rate that blows the residual up (non-finite losses, skipped
+// steps) publishes the base alone: every member keeps its zero correction,
+// the best on validation rollouts.
+TEST_F(HybridModelTest, DivergingResidualKeepsTheBase) {
+  TrainingRequest request;
+  request.config.set_model("hybrid");
+  request.config.set_ensemble_size(1);
+  request.config.add_hidden(16);
+  request.config.set_learning_rate(1e9);
+  request.config.set_max_steps(300);
+  request.config.set_eval_every(50);
+  request.config.set_seed(7);
+  request.data_dir = dir_->Join("data");
+  request.model_dir = dir_->Join("models/diverged");
+  request.base = dir_->Join("models/base");
+  ASSERT_THAT(TrainAndPublish(request, {}), IsOk());
+  auto diverged = Load(dir_->Join("models/diverged"));
+  auto base = Load(dir_->Join("models/base"));
+  ASSERT_TRUE(diverged && base);
+  HeldOut held_out = ReadTestSplit(dir_->Join("data"));
+  auto d = diverged->Predict(held_out.states, held_out.actions, {});
+  auto m = base->Predict(held_out.states, held_out.actions, {});
+  ASSERT_TRUE(d.ok() && m.ok());
+  ASSERT_EQ(d->mean.data.size(), m->mean.data.size());
+  for (size_t i = 0; i < d->mean.data.size(); ++i) {
+    ASSERT_NEAR(d->mean.data[i], m->mean.data[i], 1e-5) << "entry " << i;
+  }
+}
+
 // Needs no training: the base is checked first.
 TEST(HybridBaseTest, RefusesBadBase) {
   ::wm::testing::TempDir dir;
