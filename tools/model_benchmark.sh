@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 4's accuracy measurement in one command. For each scene: simulated
-# data, a second set with every randomised parameter beyond its training
-# range (for the spread comparison), `physics` and `blackbox` trained with
+# data, two sets with every randomised parameter beyond its training range
+# (below it and above it, for the spread comparison), `physics` and `blackbox` trained with
 # `wm train`'s defaults (timed), and `wm eval` of physics beside blackbox,
 # constant velocity and MuJoCo-nominal on the test split; then one summary
 # table (summary.txt). Data and models are cached under --out and reused.
@@ -48,19 +48,34 @@ size() {
 TRAIN_FLAGS=()
 [ "$QUICK" -eq 1 ] && TRAIN_FLAGS=(--max_steps 30 --ensemble_size 2)
 
-# The scene with every randomised range [a, b] moved to [b, b + (b - a) / 2].
+# write_ood_scene SCENE SIDE: the scene with every randomised range [a, b]
+# moved beyond it. above: [b, b + (b - a) / 2]. below: [a - (b - a) / 2, a],
+# or [a / 2, a] where that would cross zero from a positive a; a range from
+# 0 has no below and stays. Both sides count: above, the dissipative scenes'
+# boxes are heavier and grip harder (on push they never move, so there is
+# nothing to be unsure about); below, they are lighter and slide further
+# than any training episode.
 write_ood_scene() {
-  local scene="$1"
+  local scene="$1" side="$2"
   cp "configs/scenes/$scene.xml" "$OUT/scenes/"
-  python3 - "configs/scenes/$scene.pbtxt" "$OUT/scenes/${scene}_ood.pbtxt" <<'EOF'
+  python3 - "configs/scenes/$scene.pbtxt" "$OUT/scenes/${scene}_ood_$side.pbtxt" \
+    "$side" <<'EOF'
 import re, sys
-text = open(sys.argv[1]).read()
+source, target, side = sys.argv[1:]
+text = open(source).read()
 def beyond(match):
     low, high = float(match.group(2)), float(match.group(3))
-    return f"{match.group(1)}min: {high!r} max: {high + (high - low) / 2!r}"
+    width = high - low
+    if side == "above":
+        low, high = high, high + width / 2
+    elif low != 0:
+        low, high = low - width / 2, low
+        if high > 0 and low <= 0:
+            low = high / 2
+    return f"{match.group(1)}min: {low!r} max: {high!r}"
 text = re.sub(r"(randomize \{[^}]*?)min: (\S+) max: (\S+)", beyond, text)
-text = re.sub(r'name: "(\w+)"', r'name: "\1_ood"', text, count=1)
-open(sys.argv[2], "w").write(text)
+text = re.sub(r'name: "(\w+)"', rf'name: "\1_ood_{side}"', text, count=1)
+open(target, "w").write(text)
 EOF
 }
 
@@ -73,12 +88,14 @@ for scene in $SCENES; do
     "$WM" gen --scene "$scene" --episodes "$EPISODES" --steps "$STEPS" \
       --seed 1 --out "$DATA" --overwrite
   fi
-  if [ ! -f "$DATA-ood/manifest.pbtxt" ]; then
-    write_ood_scene "$scene"
-    "$WM" gen --scene "$OUT/scenes/${scene}_ood.pbtxt" \
-      --episodes $((EPISODES / 5 > 10 ? EPISODES / 5 : 10)) --steps "$STEPS" \
-      --seed 2 --out "$DATA-ood" --overwrite
-  fi
+  for side in above below; do
+    if [ ! -f "$DATA-ood-$side/manifest.pbtxt" ]; then
+      write_ood_scene "$scene" "$side"
+      "$WM" gen --scene "$OUT/scenes/${scene}_ood_$side.pbtxt" \
+        --episodes $((EPISODES / 5 > 10 ? EPISODES / 5 : 10)) \
+        --steps "$STEPS" --seed 2 --out "$DATA-ood-$side" --overwrite
+    fi
+  done
   for kind in physics blackbox; do
     MODEL="$OUT/models/${scene}_$kind"
     if [ ! -d "$MODEL/1" ]; then
@@ -91,8 +108,12 @@ for scene in $SCENES; do
   done
   echo "== $scene: evaluate ($(date +%T))"
   "$WM" eval --model "$OUT/models/${scene}_physics" --data "$DATA" \
-    --baseline "$OUT/models/${scene}_blackbox" --ood_data "$DATA-ood" \
+    --baseline "$OUT/models/${scene}_blackbox" --ood_data "$DATA-ood-below" \
     --json "$OUT/eval_$scene.json" | tee "$OUT/eval_$scene.txt"
+  # The same test split against the other side (for its ood block only).
+  "$WM" eval --model "$OUT/models/${scene}_physics" --data "$DATA" \
+    --ood_data "$DATA-ood-above" --json "$OUT/eval_${scene}_ood_above.json" \
+    > "$OUT/eval_${scene}_ood_above.txt"
 done
 # shellcheck disable=SC2086  # one argument per scene
 python3 - "$OUT" $SCENES <<'EOF' | tee "$OUT/summary.txt"
@@ -114,9 +135,12 @@ for scene in scenes:
               f"{median(baselines.get('mujoco_nominal', {}), key):10.4g}")
     minutes = [int(open(f"{out}/models/{scene}_{kind}/train_seconds").read()) / 60
                for kind in ("physics", "blackbox")]
+    above = json.load(open(f"{out}/eval_{scene}_ood_above.json"))
+    def spread_ratio(r):
+        return r.get("ood", {}).get("spread_ratio", nan)
     print(f"    training minutes: physics {minutes[0]:.1f}, blackbox "
-          f"{minutes[1]:.1f}; out-of-range spread ratio "
-          f"{report.get('ood', {}).get('spread_ratio', nan):.2f}; "
+          f"{minutes[1]:.1f}; out-of-range spread ratio below "
+          f"{spread_ratio(report):.2f}, above {spread_ratio(above):.2f}; "
           f"one-step NMSE {report.get('one_step_nmse', nan):.3g}")
     for name, value in report.get("params", {}).items():
         print(f"    {name:32} median rel err "

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "datasets/normalizer.h"
 #include "util/logging.h"
 #include "worldmodel/metrics.h"
 
@@ -87,6 +88,56 @@ std::vector<double> CalibrateParameterStd(
     scales.push_back(factor >= 0 ? std::clamp(factor, 0.1, 10.0) : 1.0);
   }
   return scales;
+}
+
+torch::Tensor HistorySurprise(const StateOps& ops, MemberNetwork& stacked,
+                              int64_t members, const torch::Tensor& states,
+                              const torch::Tensor& actions,
+                              const torch::Tensor& parameters) {
+  const int64_t h = states.size(0), l = actions.size(1), k = members;
+  const int64_t rows = h * l;
+  const torch::Tensor from = states.narrow(1, 0, l).reshape({rows, -1});
+  const torch::Tensor to = states.narrow(1, 1, l).reshape({rows, -1});
+  const torch::Tensor a = actions.reshape({rows, -1});
+  MemberStep step = stacked.Step(ops, from.repeat({k, 1}), a.repeat({k, 1}),
+                                 parameters.repeat_interleave(l, 0));
+  const torch::Tensor errors =
+      ops.TangentDelta(to.repeat({k, 1}), step.next_state).view({k, rows, -1});
+  const torch::Tensor mean_error = errors.mean(0);
+  const torch::Tensor variance =
+      (errors - mean_error).pow(2).mean(0) +
+      stacked.AleatoricStd(ops, step).view({k, rows, -1}).pow(2).mean(0);
+  const torch::Tensor varies =
+      (ops.delta_std() > datasets::kMinNormalizationStd).to(torch::kFloat64);
+  const torch::Tensor z2 =
+      (mean_error.pow(2) / variance.clamp_min(1e-30)).to(torch::kFloat64) *
+      varies;
+  return z2.view({h, l, -1}).sum({1, 2}) /
+         (static_cast<double>(l) * varies.sum().clamp_min(1.0));
+}
+
+double HistorySurpriseReference(const LearnedEnsemble& ensemble,
+                                const LabelledHistories& histories) {
+  c10::InferenceMode inference;
+  const int64_t k = ensemble.members.size();
+  auto stacked = StackMembers(ensemble.kind, *ensemble.ops, ensemble.hidden,
+                              ensemble.members);
+  CHECK(stacked->uses_parameters())
+      << "calibrating the surprise of a " << ensemble.kind
+      << " ensemble, which infers no parameters";
+  const torch::Tensor parameters =
+      stacked
+          ->Identify(*ensemble.ops, histories.states.repeat({k, 1, 1}),
+                     histories.actions.repeat({k, 1, 1}))
+          .first;
+  const torch::Tensor surprise =
+      HistorySurprise(*ensemble.ops, *stacked, k, histories.states,
+                      histories.actions, parameters)
+          .contiguous();
+  return Quantile(
+      std::vector<double>(surprise.data_ptr<double>(),
+                          surprise.data_ptr<double>() + surprise.numel()),
+      0.9);
 }
 
 }  // namespace wm::worldmodel

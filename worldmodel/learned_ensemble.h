@@ -60,6 +60,29 @@ std::vector<double> CalibrateParameterStd(
     const LearnedEnsemble& ensemble,
     const std::vector<LabelledHistories>& sets);
 
+// How surprised the ensemble is by H context histories: per history, the
+// mean over its L transitions and over the tangent entries that vary in the
+// data (delta std above the normaliser's floor) of the squared z-score of
+// the ensemble's one-step prediction, (mean error)^2 / (epistemic^2 +
+// aleatoric^2), where the mean error is the members' average tangent error
+// and epistemic their spread around it. About 1 where the model is
+// calibrated; large where the history does what the model cannot predict
+// (parameters or states its data did not cover). `stacked` holds `members`
+// members (StackMembers); states [H, L + 1, nx], actions [H, L, nu];
+// `parameters` the normalised parameters the members read, [K * H, P] in
+// member blocks. Returns [H] (float64). Call under InferenceMode.
+torch::Tensor HistorySurprise(const StateOps& ops, MemberNetwork& stacked,
+                              int64_t members, const torch::Tensor& states,
+                              const torch::Tensor& actions,
+                              const torch::Tensor& parameters);
+
+// The 0.9 quantile of HistorySurprise over `histories` (labels unused), each
+// scored at the parameters the members infer from it: the manifest's
+// history_surprise_reference. The ensemble must read parameters (physics)
+// and `histories` hold at least one.
+double HistorySurpriseReference(const LearnedEnsemble& ensemble,
+                                const LabelledHistories& histories);
+
 }  // namespace wm::worldmodel
 
 #endif  // WM_WORLDMODEL_LEARNED_ENSEMBLE_H_

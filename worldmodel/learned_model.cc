@@ -16,8 +16,9 @@ namespace {
 // An ensemble of learned members behind WorldModel. Members' predictions are
 // averaged (quaternions sign-aligned, then normalised); their spread is the
 // epistemic std (with, for parameters beyond the training data's range, what
-// the prediction owes to that extrapolation: AddExtrapolation), their own
-// predicted noise the aleatoric std. All K members
+// the prediction owes to that extrapolation: AddExtrapolation; and, for a
+// context history more surprising than the validation data's, the excess:
+// AddSurprise), their own predicted noise the aleatoric std. All K members
 // run stacked in one network (StackMembers): tensors carry K blocks of rows,
 // block k for member k, so a call costs one set of LibTorch operations.
 class LearnedModel : public WorldModel {
@@ -68,11 +69,16 @@ class LearnedModel : public WorldModel {
           spread, step.next_state,
           stacked_->Step(ops(), start, a, *in_range).next_state, batch);
     }
+    const torch::Tensor aleatoric = RootMeanSquare(
+        stacked_->AleatoricStd(ops(), step).view({k, batch, -1}));
+    if (std::optional<torch::Tensor> surprise =
+            SurpriseFactor(context, parameters, batch)) {
+      spread = AddSurprise(spread, aleatoric, *surprise);
+    }
     Prediction prediction;
     prediction.mean = FromTorch(mean);
     prediction.epistemic_std = FromTorch(spread);
-    prediction.aleatoric_std = FromTorch(RootMeanSquare(
-        stacked_->AleatoricStd(ops(), step).view({k, batch, -1})));
+    prediction.aleatoric_std = FromTorch(aleatoric);
     if (context.per_member) prediction.member_mean = FromTorch(next);
     return prediction;
   }
@@ -89,6 +95,8 @@ class LearnedModel : public WorldModel {
     torch::Tensor a = ToTorch(actions).repeat({k, 1, 1});
     torch::Tensor parameters = StackedParameters(context, n);
     const std::optional<torch::Tensor> in_range = InRange(parameters);
+    const std::optional<torch::Tensor> surprise =
+        SurpriseFactor(context, parameters, n);
     torch::Tensor state = start.repeat({k, 1});
     torch::Tensor in_range_state = state;
     std::vector<torch::Tensor> means = {start}, members_states = {state},
@@ -109,9 +117,11 @@ class LearnedModel : public WorldModel {
                 .next_state;
         spread = AddExtrapolation(spread, state, in_range_state, n);
       }
+      torch::Tensor noise =
+          RootMeanSquare(stacked_->AleatoricStd(ops(), step).view({k, n, -1}));
+      if (surprise) spread = AddSurprise(spread, noise, *surprise);
       epistemic.push_back(spread);
-      aleatoric.push_back(
-          RootMeanSquare(stacked_->AleatoricStd(ops(), step).view({k, n, -1})));
+      aleatoric.push_back(noise);
     }
     Trajectory trajectory;
     trajectory.mean = FromTorch(torch::stack(means, 1));
@@ -231,6 +241,43 @@ class LearnedModel : public WorldModel {
                            .TangentDelta(in_range_states, states)
                            .view({members(), batch, -1}));
     return torch::sqrt(spread.pow(2) + extrapolation.pow(2));
+  }
+
+  // Per row [B, 1], the factor (> 1) by which the context history's
+  // surprise (HistorySurprise, at the members' `parameters` [K * B, P])
+  // exceeds the manifest's history_surprise_reference; nullopt when it does
+  // not, or without a history or a reference. One history for all rows is
+  // scored at row 0's parameters.
+  std::optional<torch::Tensor> SurpriseFactor(const Context& context,
+                                              const torch::Tensor& parameters,
+                                              int64_t batch) const {
+    const double reference = manifest_.history_surprise_reference();
+    if (reference <= 0 || !context.has_history()) return std::nullopt;
+    const torch::Tensor states = ToTorch(context.history_states);
+    const int64_t histories = states.size(0);
+    const torch::Tensor per_history =
+        histories == batch
+            ? parameters
+            : parameters.view({members(), batch, -1}).select(1, 0);
+    const torch::Tensor factor =
+        (HistorySurprise(ops(), *stacked_, members(), states,
+                         ToTorch(context.history_actions), per_history) /
+         reference)
+            .clamp_min(1.0)
+            .to(torch::kFloat32)
+            .view({histories, 1});
+    if (!(factor > 1.0).any().item<bool>()) return std::nullopt;
+    return factor.expand({batch, 1});
+  }
+
+  // `spread` [B, d] widened so that the whole predictive variance
+  // (epistemic^2 + aleatoric^2) grows by `factor` [B, 1]: the excess
+  // surprise counts as epistemic, what the model does not know here.
+  static torch::Tensor AddSurprise(const torch::Tensor& spread,
+                                   const torch::Tensor& aleatoric,
+                                   const torch::Tensor& factor) {
+    return torch::sqrt(factor * spread.pow(2) +
+                       (factor - 1.0) * aleatoric.pow(2));
   }
 
   // Average of member states [K, B, nx] -> [B, nx]; quaternions sign-aligned

@@ -662,7 +662,15 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
     WM_ASSIGN_OR_RETURN(
         LabelledHistories starts,
         EpisodeStartHistories(*dataset, validation.history, *setup.ops));
-    if (starts.states.defined()) sets.push_back(std::move(starts));
+    if (starts.states.defined()) {
+      // The surprise of the histories wm eval and wm plan read most.
+      manifest.set_history_surprise_reference(
+          HistorySurpriseReference(ensemble, starts));
+      LOG(INFO) << "history surprise reference "
+                << manifest.history_surprise_reference()
+                << " (90% of validation episode starts)";
+      sets.push_back(std::move(starts));
+    }
     const std::vector<double> scales = CalibrateParameterStd(ensemble, sets);
     manifest.clear_parameter_std_scale();
     for (size_t p = 0; p < scales.size(); ++p) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/worldmodel/test_datasets.h"
+#include "util/text_proto.h"
 #include "worldmodel/model_factory.h"
 #include "worldmodel/model_registry_hooks.h"
 #include "worldmodel/trainer.h"
@@ -122,6 +124,7 @@ TEST(LearnedSlideRegressionTest, TrainedModelsBehaveLikePhysics) {
   constexpr double kPriorFriction = 0.525;  // mean of the scene's range
   double physics_error = 0, blackbox_error = 0;
   int compared = 0;
+  std::vector<Context> histories;  // each compared episode's first second
   ASSERT_THAT(dataset->ForEachEpisode([&](const datasets::Episode& episode) {
     if (datasets::SplitOf(episode.index, datasets::SplitFractions()) ==
         datasets::Split::kTrain) {
@@ -142,6 +145,7 @@ TEST(LearnedSlideRegressionTest, TrainedModelsBehaveLikePhysics) {
     for (int t = 0; t < history * 2; ++t) {
       context.history_actions.data.push_back(episode.ctrl[t]);
     }
+    histories.push_back(context);
     auto estimate = physics->InferParameters(context);
     EXPECT_THAT(estimate, IsOk());
     friction_errors.push_back(
@@ -218,6 +222,70 @@ TEST(LearnedSlideRegressionTest, TrainedModelsBehaveLikePhysics) {
         std::abs(prediction->mean.data[8 + 4] - prediction->mean.data[4]);
     EXPECT_GT(change, 0.05) << "friction 2 decelerates no more than 1";
     EXPECT_GE(prediction->epistemic_std.data[8 + 4], 0.99 * change);
+  }
+  {
+    SCOPED_TRACE("a history the model cannot predict widens the spread");
+    // The same weights without the surprise reference (as models trained
+    // before it) never widen.
+    const std::string aware_dir = dir.Join("models/physics/1");
+    v1::CheckpointManifest manifest;
+    ASSERT_THAT(ReadTextProtoFile(aware_dir + "/manifest.pbtxt", &manifest),
+                IsOk());
+    EXPECT_GT(manifest.history_surprise_reference(), 0);
+    manifest.set_history_surprise_reference(0);
+    std::filesystem::create_directories(dir.Join("models/unaware/1"));
+    ASSERT_THAT(WriteTextProtoFile(dir.Join("models/unaware/1/manifest.pbtxt"),
+                                   manifest),
+                IsOk());
+    std::filesystem::copy_file(aware_dir + "/weights.pt",
+                               dir.Join("models/unaware/1/weights.pt"));
+    ModelFactory factory;
+    RegisterLearnedModels(&factory);
+    auto unaware = factory.Load(dir.Join("models/unaware"));
+    ASSERT_THAT(unaware, IsOk());
+    // Summed one-step epistemic std from the history's last state, no force.
+    auto spread = [](const WorldModel& model, const Context& context) {
+      const int nx = 8;
+      const int64_t last = context.history_states.shape[1] - 1;
+      Tensor state{{1, nx},
+                   {context.history_states.data.begin() + last * nx,
+                    context.history_states.data.begin() + (last + 1) * nx}};
+      auto prediction = model.Predict(state, Tensor::Filled({1, 2}), context);
+      EXPECT_THAT(prediction, IsOk());
+      double sum = 0;
+      for (float v : prediction->epistemic_std.data) sum += v;
+      return sum;
+    };
+    // Test-split histories: the reference is the validation starts' 90%
+    // quantile, so most are not widened at all.
+    int widened = 0;
+    for (const Context& history : histories) {
+      if (spread(*physics, history) > spread(**unaware, history) * 1.0001) {
+        ++widened;
+      }
+    }
+    EXPECT_LE(widened, histories.size() * 0.3)
+        << widened << " of " << histories.size() << " histories widened";
+    // A coasting box that speeds up at 20 m/s^2 with no force.
+    const int history = 50, nx = 8;
+    Context impossible;
+    impossible.history_states = Tensor::Filled({1, history + 1, nx});
+    impossible.history_actions = Tensor::Filled({1, history, 2});
+    double x = 0;
+    for (int t = 0; t <= history; ++t) {
+      const double v = 0.5 + 20 * dt * t;
+      x += v * dt;
+      impossible.history_states.data[t * nx + 0] = x;
+      impossible.history_states.data[t * nx + 2] = kRestingHeight;
+      impossible.history_states.data[t * nx + 4] = v;
+    }
+    const double aware = spread(*physics, impossible);
+    const double plain = spread(**unaware, impossible);
+    std::cout << "epistemic std after an impossible history: " << aware
+              << " (without the surprise reference " << plain << "); "
+              << widened << " of " << histories.size()
+              << " test histories widened\n";
+    EXPECT_GT(aware, 2 * plain);
   }
 }
 
