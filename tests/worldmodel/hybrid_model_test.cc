@@ -1,7 +1,8 @@
 // Tests of the hybrid model kind (MuJoCo base + learned residual) with real
 // MuJoCo and LibTorch: training beats a base with wrong parameters, a zero
-// residual is the base itself, checkpoints round-trip, bad bases are
-// refused. The trained model is shared by the cases (training is the cost).
+// residual is the base itself, a diverging residual publishes the base
+// alone, checkpoints round-trip, bad bases are refused. The trained model is
+// shared by the cases (training is the cost).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
