@@ -19,4 +19,24 @@ void ForEachOnWorkers(int workers, int count,
   for (auto& thread : threads) thread.join();
 }
 
+TurnQueue::Turn::Turn(TurnQueue* queue) : queue_(queue) {
+  if (queue_ == nullptr) return;
+  std::unique_lock<std::mutex> lock(queue_->mutex_);
+  const uint64_t ticket = queue_->next_ticket_++;
+  queue_->changed_.wait(
+      lock, [&] { return ticket == queue_->serving_ && queue_->free_ > 0; });
+  ++queue_->serving_;
+  --queue_->free_;
+  queue_->changed_.notify_all();  // the next ticket may find a free slot
+}
+
+TurnQueue::Turn::~Turn() {
+  if (queue_ == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(queue_->mutex_);
+    ++queue_->free_;
+  }
+  queue_->changed_.notify_all();
+}
+
 }  // namespace wm
