@@ -235,19 +235,19 @@ LossTerms Validate(MemberNetwork& member, const TrainingSetup& setup) {
                     /*training=*/false);
 }
 
-// The steps a member can finish in `budget` at the pace of its first
-// `steps` steps in `spent` (a validation included), rounded down to whole
-// validation intervals, with a 5% margin; at most `max_steps`, at least
-// one more interval than `steps`.
+// The steps a member that has done `steps` can finish in the time `left`
+// at the pace of `interval_steps` steps in `interval_time` (a validation
+// included), rounded down to whole validation intervals, with a 5% margin;
+// at most `max_steps`, at least one more interval than `steps`.
 int64_t AffordableSteps(int64_t steps, int64_t max_steps, int64_t eval_every,
-                        std::chrono::steady_clock::duration spent_time,
-                        std::chrono::steady_clock::duration budget) {
+                        int64_t interval_steps,
+                        std::chrono::steady_clock::duration interval_time,
+                        std::chrono::steady_clock::duration left) {
   constexpr double kMargin = 0.95;
-  const double spent = std::chrono::duration<double>(spent_time).count();
-  const double left =
-      std::chrono::duration<double>(budget - spent_time).count();
-  if (spent <= 0) return max_steps;
-  const double more = kMargin * left * steps / spent;
+  const double seconds = std::chrono::duration<double>(interval_time).count();
+  if (seconds <= 0) return max_steps;
+  const double more = kMargin * std::chrono::duration<double>(left).count() *
+                      interval_steps / seconds;
   if (more >= static_cast<double>(max_steps - steps)) return max_steps;
   const int64_t intervals = static_cast<int64_t>(more) / eval_every;
   return std::min(max_steps,
@@ -256,12 +256,12 @@ int64_t AffordableSteps(int64_t steps, int64_t max_steps, int64_t eval_every,
 
 // Trains member k for up to `max_steps` (its weights end as the best on
 // validation). For physics members, when the time budget cannot fit
-// `max_steps`, the pace of the first validation interval decides how many
-// steps fit, and the learning-rate schedule ends there instead of being cut
-// off undecayed. The member trains while it holds a turn of setup.turns
-// and gives it back at each validation. Deterministic given the setup and
-// a budget that fits `max_steps`: windows come from a seed of (config
-// seed, k).
+// `max_steps`, the pace of its second validation interval decides how many
+// steps fit (the first, provisionally: it carries start-up costs), and the
+// learning-rate schedule ends there instead of being cut off undecayed. The
+// member trains while it holds a turn of setup.turns and gives it back at each
+// validation. Deterministic given the setup and a budget that fits `max_steps`:
+// windows come from a seed of (config seed, k).
 absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
                                    MemberNetwork& member, double learning_rate,
                                    int64_t max_steps, bool resume,
@@ -293,6 +293,11 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
   std::chrono::steady_clock::duration trained{0};
   std::optional<TurnQueue::Turn> turn;
   std::chrono::steady_clock::time_point interval_start;
+  int64_t interval_start_step = 0;
+  // Whether the schedule's length is decided (a resumed member may come
+  // with it), and the intervals timed so far in this run.
+  bool schedule_decided = state.schedule_steps > 0;
+  int timed_intervals = 0;
   double train_loss = 0;
   int64_t since_report = 0;
   int consecutive_non_finite = 0;
@@ -306,6 +311,7 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
     if (!turn) {
       turn.emplace(setup.turns);
       interval_start = std::chrono::steady_clock::now();
+      interval_start_step = state.step;
     }
     WM_ASSIGN_OR_RETURN(auto windows, sampler->NextBatch(config.batch_size()));
     WindowBatch batch = ToBatch(windows, nx, nu, p);
@@ -350,12 +356,15 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
         state.done = true;  // early stopping
       }
       log->Validation(k, state.step, train_loss, step_rate, validation);
-      trained += std::chrono::steady_clock::now() - interval_start;
-      if (physics && state.schedule_steps == 0) {
+      const auto interval = std::chrono::steady_clock::now() - interval_start;
+      trained += interval;
+      if (physics && !schedule_decided) {
         state.schedule_steps =
-            AffordableSteps(state.step, max_steps, config.eval_every(), trained,
-                            setup.member_budget);
-        if (state.schedule_steps < max_steps) {
+            AffordableSteps(state.step, max_steps, config.eval_every(),
+                            state.step - interval_start_step, interval,
+                            setup.member_budget - trained);
+        schedule_decided = ++timed_intervals == 2;
+        if (schedule_decided && state.schedule_steps < max_steps) {
           LOG(INFO) << "member " << k << ": the time budget affords about "
                     << state.schedule_steps << " of " << max_steps
                     << " steps; its schedule ends there";
