@@ -432,6 +432,9 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
       config.add_learning_rate_candidates(1e-3);
     }
     if (config.patience() == 0) config.set_patience(10);
+    // With the encoder reading a quarter of the windows (training_batch.cc)
+    // a toss member affords about 9800 steps in the default 12 minutes.
+    if (config.max_steps() == 0) config.set_max_steps(12000);
   }
   if (config.model() == "hybrid") {
     // One-step residual training: a fixed rate, a shorter default run.

@@ -1,5 +1,7 @@
 #include "worldmodel/training_batch.h"
 
+#include <algorithm>
+
 namespace wm::worldmodel {
 
 WindowBatch ToBatch(const std::vector<datasets::Window>& windows, int nx,
@@ -41,6 +43,10 @@ namespace {
 // gradient.
 constexpr double kMaxRolloutError = 10.0;
 
+// In training on fully labelled batches, the encoder reads one window's
+// history in this many (windows are drawn at random, so the first ones).
+constexpr int64_t kEncodedWindowShare = 4;
+
 // `value` [B, n] held within `truth` +- `bound` [n].
 torch::Tensor ClampAround(const torch::Tensor& value,
                           const torch::Tensor& truth,
@@ -79,21 +85,32 @@ LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
   torch::Tensor dynamics_parameters = torch::zeros({b, 0});
   torch::Tensor parameter_nll = torch::zeros({});
   if (member.uses_parameters()) {
-    auto [mean, log_variance] = member.Encode(
-        ops, batch.states.narrow(1, 0, L + 1), batch.actions.narrow(1, 0, L));
     auto known = ~torch::isnan(batch.parameters);
     auto truth = ops.NormalizeParameters(torch::nan_to_num(batch.parameters));
-    auto known_f = known.to(torch::kFloat32);
-    parameter_nll = (GaussianNll(mean, log_variance, truth) * known_f).sum() /
-                    known_f.sum().clamp_min(1.0);
     // Training: the dynamics sees the true parameters wherever they are
     // known. Fed the encoder's estimates instead (noisy, shrunk towards the
     // mean), it would learn attenuated parameter effects (regression
     // dilution): twice the friction would not brake twice as hard.
     // Validation and unlabelled windows: the estimates, as in use.
     auto all_known = known.all(1, /*keepdim=*/true);
+    // With every window labelled, the estimates only train the encoder,
+    // and the encoder reading the whole history of every window would cost
+    // most of the step: one window in kEncodedWindowShare is enough.
+    const bool fully_labelled = training && all_known.all().item<bool>();
+    const int64_t encoded =
+        fully_labelled ? std::max<int64_t>(1, b / kEncodedWindowShare) : b;
+    auto [mean, log_variance] = member.Encode(
+        ops, batch.states.narrow(0, 0, encoded).narrow(1, 0, L + 1),
+        batch.actions.narrow(0, 0, encoded).narrow(1, 0, L));
+    auto known_f = known.narrow(0, 0, encoded).to(torch::kFloat32);
+    parameter_nll =
+        (GaussianNll(mean, log_variance, truth.narrow(0, 0, encoded)) * known_f)
+            .sum() /
+        known_f.sum().clamp_min(1.0);
     dynamics_parameters =
-        training ? torch::where(all_known, truth, mean) : mean;
+        fully_labelled
+            ? truth
+            : (training ? torch::where(all_known, truth, mean) : mean);
   }
 
   // One step ahead, teacher-forced at every future step.
