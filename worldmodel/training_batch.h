@@ -44,7 +44,9 @@ struct LossTerms {
 // change, `multi_step_weight` x the H-step rollout error, and
 // `parameter_weight` x the NLL of the encoder's parameter estimate. In
 // `training` the dynamics sees the true parameters where they are known;
-// otherwise (validation, unlabelled windows) the encoder's estimates.
+// otherwise (validation, unlabelled windows) the encoder's estimates. A
+// training batch whose windows are all labelled scores the encoder on its
+// first quarter only (the estimates feed nothing else there).
 // Blackbox: one-step NLL of the tangent delta (PETS).
 LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
                      const WindowBatch& batch, double multi_step_weight,
