@@ -294,10 +294,9 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
   std::optional<TurnQueue::Turn> turn;
   std::chrono::steady_clock::time_point interval_start;
   int64_t interval_start_step = 0;
-  // Whether the schedule's length is decided (a resumed member may come
-  // with it), and the intervals timed so far in this run.
-  bool schedule_decided = state.schedule_steps > 0;
-  int timed_intervals = 0;
+  // Validation intervals still to time before the schedule's length is
+  // decided (none when a resumed member comes with it).
+  int intervals_to_time = state.schedule_steps > 0 ? 0 : 2;
   double train_loss = 0;
   int64_t since_report = 0;
   int consecutive_non_finite = 0;
@@ -358,13 +357,12 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
       log->Validation(k, state.step, train_loss, step_rate, validation);
       const auto interval = std::chrono::steady_clock::now() - interval_start;
       trained += interval;
-      if (physics && !schedule_decided) {
+      if (physics && intervals_to_time > 0) {
         state.schedule_steps =
             AffordableSteps(state.step, max_steps, config.eval_every(),
                             state.step - interval_start_step, interval,
                             setup.member_budget - trained);
-        schedule_decided = ++timed_intervals == 2;
-        if (schedule_decided && state.schedule_steps < max_steps) {
+        if (--intervals_to_time == 0 && state.schedule_steps < max_steps) {
           LOG(INFO) << "member " << k << ": the time budget affords about "
                     << state.schedule_steps << " of " << max_steps
                     << " steps; its schedule ends there";

@@ -107,10 +107,12 @@ LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
         (GaussianNll(mean, log_variance, truth.narrow(0, 0, encoded)) * known_f)
             .sum() /
         known_f.sum().clamp_min(1.0);
-    dynamics_parameters =
-        fully_labelled
-            ? truth
-            : (training ? torch::where(all_known, truth, mean) : mean);
+    if (fully_labelled) {
+      dynamics_parameters = truth;
+    } else {
+      dynamics_parameters =
+          training ? torch::where(all_known, truth, mean) : mean;
+    }
   }
 
   // One step ahead, teacher-forced at every future step.
