@@ -12,6 +12,11 @@ namespace wm::datasets {
 // divide by zero when z-scored.
 inline constexpr double kMinNormalizationStd = 1e-6;
 
+// Entries whose standard deviation is at most this never varied in the data
+// (what is left is rounding): models z-score them by 1 instead and predict no
+// change there, and scores leave them out.
+inline constexpr double kConstantStd = 1e-5;
+
 // Per-entry means and standard deviations over the episodes of `dataset`
 // whose SplitOf(index, fractions) is kTrain, streamed one shard at a time
 // (see NormalizationStats in dataset.proto):

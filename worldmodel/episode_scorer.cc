@@ -46,10 +46,10 @@ absl::Status CheckShape(const char* what, const Tensor& tensor,
   return absl::OkStatus();
 }
 
-// Whether the training data change a dimension of this scale: one at the
-// normaliser's floor never changes there, and would read a 1e-5 error as
+// Whether the training data change a dimension of this scale: one at or
+// below kConstantStd never changes there, and would read a 1e-5 error as
 // 10 std, so the scores leave it out.
-bool Varies(double scale) { return scale > datasets::kMinNormalizationStd; }
+bool Varies(double scale) { return scale > datasets::kConstantStd; }
 
 // RMS of values[i] / scale[i] over the dimensions that vary (0 when none
 // does).
@@ -109,10 +109,9 @@ absl::Status ScoreOneStep(const WorldModel& model, const Episode& episode,
         const double aleatoric = prediction.aleatoric_std.data[row * nd + i];
         const double total =
             std::sqrt(epistemic * epistemic + aleatoric * aleatoric) / scale;
-        if (Varies(scale)) {
-          score->one_step_squared_error += error * error;
-          spread += epistemic / scale;
-        }
+        if (!Varies(scale)) continue;
+        score->one_step_squared_error += error * error;
+        spread += epistemic / scale;
         if (total > 0 && std::isfinite(total)) {
           calibration->nll += GaussianNll(error, total);
           calibration->count += 1;

@@ -38,10 +38,10 @@ struct ScoringPlan {
 struct EpisodeScore {
   // One step, over the transitions after the history.
   int64_t one_step_rows = 0;
-  // Over the tangent dimensions whose delta_std is above the normaliser's
-  // floor (datasets::kMinNormalizationStd; the others never change in the
-  // training data): the sum of (error / delta_std)^2, its number of terms,
-  // and the sum over rows of the mean of epistemic / delta_std.
+  // Over the tangent dimensions whose delta_std is above
+  // datasets::kConstantStd (the others never change in the training data): the
+  // sum of (error / delta_std)^2, its number of terms, and the sum over rows of
+  // the mean of epistemic / delta_std.
   double one_step_squared_error = 0;
   int64_t one_step_terms = 0;
   double one_step_spread = 0;
@@ -51,14 +51,14 @@ struct EpisodeScore {
   // At plan.horizons[i] for each horizon <= rollout_steps.
   std::vector<StateError> horizon_errors;
   // Means over the rollout's steps of the RMS over tangent dimensions (those
-  // with a state_scale above the normaliser's floor) of
+  // with a state_scale above datasets::kConstantStd) of
   // error / state_scale and epistemic std / state_scale.
   double rollout_error = 0;
   double rollout_spread = 0;
 };
 
-// Sums over all one-step predictions and tangent dimensions whose total
-// spread is > 0 (see CalibrationReport).
+// Sums over all one-step predictions and the tangent dimensions that vary
+// (as above) whose total spread is > 0 (see CalibrationReport).
 struct CalibrationSums {
   double nll = 0;
   int64_t count = 0;

@@ -40,7 +40,7 @@ struct ParameterReport {
 
 // One-step errors under the predicted total spread sqrt(epi^2 + alea^2),
 // both normalised by the training split's delta std; dimensions with zero
-// spread are skipped.
+// spread or that never varied in training are skipped.
 struct CalibrationReport {
   double nll = 0;         // mean Gaussian NLL per tangent dimension
   double coverage90 = 0;  // fraction within 1.645 std

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "datasets/normalizer.h"
 #include "util/logging.h"
 #include "worldmodel/metrics.h"
 
@@ -107,8 +106,7 @@ torch::Tensor HistorySurprise(const StateOps& ops, MemberNetwork& stacked,
   const torch::Tensor variance =
       (errors - mean_error).pow(2).mean(0) +
       stacked.AleatoricStd(ops, step).view({k, rows, -1}).pow(2).mean(0);
-  const torch::Tensor varies =
-      (ops.delta_std() > datasets::kMinNormalizationStd).to(torch::kFloat64);
+  const torch::Tensor varies = ops.delta_varies().to(torch::kFloat64);
   const torch::Tensor z2 =
       (mean_error.pow(2) / variance.clamp_min(1e-30)).to(torch::kFloat64) *
       varies;

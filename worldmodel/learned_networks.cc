@@ -224,8 +224,8 @@ class PhysicsMember : public MemberNetwork {
 
   torch::Tensor AleatoricStd(const StateOps& ops,
                              const MemberStep& step) const override {
-    auto velocity =
-        torch::exp(0.5 * step.log_variance) * ops.velocity_delta_std();
+    auto velocity = torch::exp(0.5 * step.log_variance) *
+                    ops.velocity_delta_std() * ops.velocity_delta_varies();
     const double position_scale = ops.dt() * 0.5;  // dt * (n+1)/(2n) <= dt
     return torch::cat({position_scale * velocity, velocity}, 1);
   }
@@ -280,7 +280,8 @@ class PhysicsMember : public MemberNetwork {
     terms.gains = out.narrow(1, nv * (passive + 1), nv * nu * control)
                       .reshape({batch, control, nv * nu});
     terms.position_correction =
-        out.narrow(1, nv * (passive + 1) + nv * nu * control, nv);
+        out.narrow(1, nv * (passive + 1) + nv * nu * control, nv) *
+        ops.velocity_delta_varies();
     return terms;
   }
 
@@ -298,8 +299,10 @@ class PhysicsMember : public MemberNetwork {
     auto psi = torch::cat({ones, inverse_masses}, 1);
     auto gain =
         torch::bmm(psi.unsqueeze(1), terms.gains).reshape({batch, nv, nu});
-    return torch::bmm(phi.unsqueeze(1), terms.passive).squeeze(1) +
-           torch::bmm(gain, ops.ScaleActions(actions).unsqueeze(2)).squeeze(2);
+    auto dv =
+        torch::bmm(phi.unsqueeze(1), terms.passive).squeeze(1) +
+        torch::bmm(gain, ops.ScaleActions(actions).unsqueeze(2)).squeeze(2);
+    return dv * ops.velocity_delta_varies();
   }
 
   static int PassiveFeatures(const StateOps& ops) {
@@ -336,7 +339,7 @@ class BlackboxMember : public MemberNetwork {
         {ops.StateFeatures(states), ops.NormalizeActions(actions)}, 1));
     const int width = 2 * ops.nv();
     MemberStep step;
-    step.mean = out.narrow(1, 0, width);
+    step.mean = out.narrow(1, 0, width) * ops.delta_varies();
     step.log_variance = BoundLogVariance(out.narrow(1, width, width));
     step.next_state =
         ops.TangentIntegrate(states, ops.DenormalizeDelta(step.mean));
@@ -345,7 +348,8 @@ class BlackboxMember : public MemberNetwork {
 
   torch::Tensor AleatoricStd(const StateOps& ops,
                              const MemberStep& step) const override {
-    return torch::exp(0.5 * step.log_variance) * ops.delta_std();
+    return torch::exp(0.5 * step.log_variance) * ops.delta_std() *
+           ops.delta_varies();
   }
 
   void StackFrom(const std::vector<const MemberNetwork*>& members) override {
@@ -403,7 +407,7 @@ class HybridMember : public MemberNetwork {
                    1));
     const int width = 2 * ops.nv();
     MemberStep step;
-    step.mean = out.narrow(1, 0, width);
+    step.mean = out.narrow(1, 0, width) * ops.delta_varies();
     step.log_variance = BoundLogVariance(out.narrow(1, width, width));
     step.next_state =
         ops.TangentIntegrate(states, ops.DenormalizeDelta(mujoco_delta) +

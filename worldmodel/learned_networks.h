@@ -21,6 +21,9 @@ struct MemberStep {
   // The normalised quantity the member predicts and its log-variance:
   // physics: the velocity change [B, nv]; blackbox: the tangent delta
   // [B, 2 nv]; hybrid: the correction of MuJoCo's tangent delta [B, 2 nv].
+  // Physics and blackbox hold `mean`, the position correction and the
+  // aleatoric std at 0 on entries that never varied in training
+  // (StateOps::delta_varies): there they predict the training mean change.
   torch::Tensor mean;
   torch::Tensor log_variance;
   // Physics only: the normalised within-step position correction [B, nv]

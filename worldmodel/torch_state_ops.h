@@ -86,6 +86,12 @@ class StateOps {
   const torch::Tensor& delta_std() const { return delta_std_; }
   const torch::Tensor& velocity_delta_std() const { return delta_std_v_; }
   const torch::Tensor& velocity_delta_mean() const { return delta_mean_v_; }
+  // 1 for the tangent delta entries [2 nv] (velocity part [nv]) that varied
+  // in training, 0 for those that never did (std <= datasets::kConstantStd,
+  // such as a joint the data never moves): models predict their training
+  // mean change there, with no spread, since the data say nothing else.
+  const torch::Tensor& delta_varies() const { return delta_varies_; }
+  const torch::Tensor& velocity_delta_varies() const { return delta_varies_v_; }
 
   // The scalar position coordinates (slide, hinge, free x y z): their qpos
   // indices and the qvel indices of their velocities, [n] each.
@@ -152,6 +158,7 @@ class StateOps {
   torch::Tensor mass_indices_;
   torch::Tensor delta_mean_, delta_std_;
   torch::Tensor delta_mean_v_, delta_std_v_;
+  torch::Tensor delta_varies_, delta_varies_v_;
   // Joints with quaternions: qpos offset of w and qvel offset of the angular
   // part; free joints also move their qpos[0:3] by qvel[0:3].
   std::vector<int> quaternion_qpos_, quaternion_qvel_;

@@ -121,13 +121,18 @@ LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
   auto a = batch.actions.narrow(1, L, H).reshape({b * H, nu});
   auto p = dynamics_parameters.repeat_interleave(H, 0);
   MemberStep step = member.Step(ops, x, a, p);
-  torch::Tensor target;
+  torch::Tensor target, varies;
   if (member.uses_parameters()) {
     target = ops.NormalizedVelocityChange(x, x_next);
+    varies = ops.velocity_delta_varies();
   } else {
     target = ops.NormalizeDelta(ops.TangentDelta(x, x_next));
+    varies = ops.delta_varies();
   }
-  auto nll = GaussianNll(step.mean, step.log_variance, target).mean();
+  // Entries that never varied in training add nothing: they are predicted
+  // exactly (MemberStep), and their log-variance would sink without end.
+  auto nll =
+      (GaussianNll(step.mean, step.log_variance, target) * varies).mean();
   if (step.position_correction.defined()) {
     // The within-step position correction, by squared error in the same
     // units as the velocity change.

@@ -1,4 +1,6 @@
 // StackMembers: K members computed at once give each member's own answer.
+// Entries the training data never changed are predicted without change or
+// spread.
 
 #include "worldmodel/learned_networks.h"
 
@@ -63,6 +65,41 @@ TEST(LearnedNetworksTest, StackedPhysicsMembersGiveEachMembersAnswer) {
 
 TEST(LearnedNetworksTest, StackedBlackboxMembersGiveEachMembersAnswer) {
   ExpectStackedEqualsMembers("blackbox");
+}
+
+// The second joint never moved in training (its delta stds sit at the
+// normaliser's floor): a member predicts its training mean change (0) with
+// no noise, whatever its weights; the first joint is the network's.
+void ExpectConstantJointStaysPut(const std::string& kind) {
+  v1::CheckpointManifest manifest = testing::PlanarManifest(kind, {16}, 1);
+  for (double std : {0.01, 1e-6, 0.1, 1e-6}) {
+    manifest.mutable_normalization()->add_delta_mean(0.0);
+    manifest.mutable_normalization()->add_delta_std(std);
+  }
+  LearnedEnsemble ensemble = BuildEnsemble(manifest);
+  torch::InferenceMode inference;
+  torch::manual_seed(3);
+  torch::Tensor states = torch::randn({8, 4});
+  torch::Tensor actions = torch::randn({8, 1});
+  torch::Tensor parameters = torch::randn({8, kind == "physics" ? 1 : 0});
+  MemberNetwork& member = *ensemble.members[0];
+  MemberStep step = member.Step(*ensemble.ops, states, actions, parameters);
+  torch::Tensor aleatoric = member.AleatoricStd(*ensemble.ops, step);
+  EXPECT_TRUE(torch::equal(step.next_state.select(1, 3), states.select(1, 3)))
+      << kind << ": the constant joint's velocity changed";
+  EXPECT_EQ(aleatoric.select(1, 1).abs().max().item<float>(), 0.0f) << kind;
+  EXPECT_EQ(aleatoric.select(1, 3).abs().max().item<float>(), 0.0f) << kind;
+  EXPECT_FALSE(torch::equal(step.next_state.select(1, 2), states.select(1, 2)))
+      << kind << ": the moving joint's velocity never changes";
+  EXPECT_GT(aleatoric.select(1, 2).min().item<float>(), 0.0f) << kind;
+}
+
+TEST(LearnedNetworksTest, PhysicsMembersLeaveConstantEntriesConstant) {
+  ExpectConstantJointStaysPut("physics");
+}
+
+TEST(LearnedNetworksTest, BlackboxMembersLeaveConstantEntriesConstant) {
+  ExpectConstantJointStaysPut("blackbox");
 }
 
 }  // namespace

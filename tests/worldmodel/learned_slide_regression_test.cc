@@ -29,11 +29,12 @@ using ::wm::testing::IsOk;
 
 constexpr double kRatioTolerance = 0.10;
 // Friction's effect is learned less sharply than mass's: the ratio below
-// measured 1.77-1.81 on two machines (OpenBLAS kernels differ), against 2.0
+// measured 1.71-1.79 over training seeds 5-7 (mass: 0.45-0.47), against 2.0
 // for Coulomb friction (issue 4 keeps this open).
 constexpr double kFrictionRatioTolerance = 0.15;
-// Inferred friction (measured 0.124: the dynamics' own fit of the history
-// refining the encoder's estimate).
+// Inferred friction (measured 0.09-0.13 over seeds 5-7: the dynamics' own fit
+// of the history refining the encoder's estimate). With 1500 training steps
+// it measured 0.11-0.16, too close to the bound.
 constexpr double kFrictionTolerance = 0.15;
 constexpr double kGravity = 9.81;
 // box_z of the box resting on its soft contact (m): from 0 the contact
@@ -46,7 +47,7 @@ std::unique_ptr<WorldModel> TrainTiny(const std::string& data,
   TrainingRequest request;
   request.config.set_model(kind);
   request.config.set_ensemble_size(2);
-  request.config.set_max_steps(1500);
+  request.config.set_max_steps(2500);
   request.config.set_eval_every(200);
   request.config.set_learning_rate(3e-3);
   request.config.set_seed(5);
@@ -122,7 +123,7 @@ TEST(LearnedSlideRegressionTest, TrainedModelsBehaveLikePhysics) {
   auto dataset = *datasets::Dataset::Open(dir.Join("data"));
   std::vector<double> friction_errors, prior_errors;
   constexpr double kPriorFriction = 0.525;  // mean of the scene's range
-  double physics_error = 0, blackbox_error = 0;
+  std::vector<double> physics_errors, blackbox_errors;
   int compared = 0;
   std::vector<Context> histories;  // each compared episode's first second
   ASSERT_THAT(dataset->ForEachEpisode([&](const datasets::Episode& episode) {
@@ -167,9 +168,9 @@ TEST(LearnedSlideRegressionTest, TrainedModelsBehaveLikePhysics) {
       return std::hypot(end[0] - truth[0], end[1] - truth[1]);
     };
     Context none;
-    physics_error += error(*physics);
+    physics_errors.push_back(error(*physics));
     context = none;
-    blackbox_error += error(*blackbox);
+    blackbox_errors.push_back(error(*blackbox));
     ++compared;
     return absl::OkStatus();
   }),
@@ -186,9 +187,12 @@ TEST(LearnedSlideRegressionTest, TrainedModelsBehaveLikePhysics) {
             << ")\n";
   EXPECT_LT(median(friction_errors), kFrictionTolerance)
       << "guessing the range's mean: " << median(prior_errors);
-  EXPECT_LT(physics_error, blackbox_error)
-      << "mean 20-step position error: physics " << physics_error / compared
-      << " m, blackbox " << blackbox_error / compared << " m";
+  // Medians, as wm eval reports: a few diverging rollouts of a tiny model
+  // must not decide it.
+  std::cout << "median 20-step position error: physics "
+            << median(physics_errors) << " m, blackbox "
+            << median(blackbox_errors) << " m\n";
+  EXPECT_LT(median(physics_errors), median(blackbox_errors));
 
   {
     SCOPED_TRACE("spread grows off the training range");
