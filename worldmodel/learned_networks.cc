@@ -407,7 +407,7 @@ class HybridMember : public MemberNetwork {
                    1));
     const int width = 2 * ops.nv();
     MemberStep step;
-    step.mean = out.narrow(1, 0, width) * ops.delta_varies();
+    step.mean = out.narrow(1, 0, width);
     step.log_variance = BoundLogVariance(out.narrow(1, width, width));
     step.next_state =
         ops.TangentIntegrate(states, ops.DenormalizeDelta(mujoco_delta) +
