@@ -29,17 +29,6 @@ torch::Tensor StdTensor(const google::protobuf::RepeatedField<double>& v,
   return torch::tensor(values, torch::kFloat32);
 }
 
-// 0 for the entries of the stds `v` [size] that never varied in training,
-// 1 for the rest (and for entries `v` lacks, as StdTensor's std 1).
-torch::Tensor VariesTensor(const google::protobuf::RepeatedField<double>& v,
-                           int size) {
-  std::vector<float> values(size, 1.0f);
-  for (int i = 0; i < size && i < v.size(); ++i) {
-    if (v[i] <= datasets::kConstantStd) values[i] = 0.0f;
-  }
-  return torch::tensor(values, torch::kFloat32);
-}
-
 }  // namespace
 
 torch::Tensor ToTorch(const Tensor& tensor) {
@@ -141,7 +130,10 @@ StateOps::StateOps(const v1::StateSpec& spec,
   mass_indices_ = torch::tensor(masses, torch::kLong);
   delta_mean_ = VectorTensor(stats.delta_mean(), 2 * nv_, 0.0);
   delta_std_ = StdTensor(stats.delta_std(), 2 * nv_);
-  delta_varies_ = VariesTensor(stats.delta_std(), 2 * nv_);
+  // 1 where StdTensor kept the std (entries the stats lack count as 1).
+  delta_varies_ =
+      (VectorTensor(stats.delta_std(), 2 * nv_, 1.0) > datasets::kConstantStd)
+          .to(torch::kFloat32);
   delta_mean_v_ = delta_mean_.narrow(0, nv_, nv_).clone();
   delta_std_v_ = delta_std_.narrow(0, nv_, nv_).clone();
   delta_varies_v_ = delta_varies_.narrow(0, nv_, nv_).clone();
