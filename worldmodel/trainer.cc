@@ -430,11 +430,11 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
       config.add_learning_rate_candidates(1e-3);
     }
     if (config.patience() == 0) config.set_patience(10);
-    // With the encoder reading a quarter of the windows (training_batch.cc)
-    // every member fits all 12000 steps in the default 14 minutes (toss
-    // publishes after 13.5, push after 12.2; 12 minutes afforded toss about
-    // 9800 and push 10200-10800).
-    if (config.max_steps() == 0) config.set_max_steps(12000);
+    // More steps than the default 14 minutes afford on the slowest scenes,
+    // so that the budget, not the step count, ends their schedule: push
+    // members afford about 13000 (12000 ended push at 12.2 minutes), toss
+    // about 12000; both publish after 13.6 minutes.
+    if (config.max_steps() == 0) config.set_max_steps(14000);
   }
   if (config.model() == "hybrid") {
     // One-step residual training: a fixed rate, a shorter default run.
