@@ -47,8 +47,8 @@ absl::Status CheckShape(const char* what, const Tensor& tensor,
 }
 
 // Whether the training data change a dimension of this scale: one at or
-// below kConstantStd never changes there, and would read a 1e-5 error as
-// 10 std, so the scores leave it out.
+// below kConstantStd never changes there (its std is rounding), and would
+// read a rounding-sized error as many std, so the scores leave it out.
 bool Varies(double scale) { return scale > datasets::kConstantStd; }
 
 // RMS of values[i] / scale[i] over the dimensions that vary (0 when none

@@ -457,7 +457,7 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
     config.add_learning_rate_candidates(3e-4);
   }
   if (config.max_steps() == 0) config.set_max_steps(6000);
-  // Issue 4 allows 15 minutes of default training per built-in scene.
+  // Default training must fit 15 minutes on 2 cores on every built-in scene.
   if (config.max_minutes() == 0) config.set_max_minutes(14);
   if (config.eval_every() == 0) config.set_eval_every(200);
   if (config.patience() == 0) config.set_patience(5);

@@ -29,8 +29,11 @@ using ::wm::testing::IsOk;
 
 constexpr double kRatioTolerance = 0.10;
 // Friction's effect is learned less sharply than mass's: the ratio below
-// measured 1.71-1.79 over training seeds 5-7 (mass: 0.45-0.47), against 2.0
-// for Coulomb friction (issue 4 keeps this open).
+// measured 1.71-1.79 over training seeds 5-7 (mass: 0.45-0.47), against 1.90
+// for MuJoCo from the same state. The tiny model brakes harder than MuJoCo
+// at both frictions (about 3.9 and 6.7 m/s^2 against 2.94 and 5.59: the
+// sliding box hops, and the model learns the average), which compresses the
+// ratio; 5000 training steps did not close it (1.75-1.92).
 constexpr double kFrictionRatioTolerance = 0.15;
 // Inferred friction (measured 0.09-0.13 over seeds 5-7: the dynamics' own fit
 // of the history refining the encoder's estimate). With 1500 training steps
@@ -96,7 +99,7 @@ TEST(LearnedSlideRegressionTest, TrainedModelsBehaveLikePhysics) {
   const double dt = physics->dt();
 
   // Coulomb: twice the friction, twice the deceleration (MuJoCo's soft
-  // contacts give 1.95 here). Newton: twice the mass, half the acceleration.
+  // contacts give 1.90 here). Newton: twice the mass, half the acceleration.
   {
     SCOPED_TRACE("explicit friction 0.3 vs 0.6 from 2 m/s, no force");
     const int steps = 8;
