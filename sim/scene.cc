@@ -115,8 +115,18 @@ absl::StatusOr<std::shared_ptr<const Scene>> Scene::Create(
     return absl::InvalidArgumentError(absl::StrCat(
         source, ": timestep must be positive, not ", config.timestep()));
   }
+  const std::string& cone = config.friction_cone();
+  if (!cone.empty() && cone != "pyramidal" && cone != "elliptic") {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source,
+                     ": friction_cone must be \"pyramidal\" or "
+                     "\"elliptic\", not \"",
+                     cone, "\""));
+  }
   WM_ASSIGN_OR_RETURN(ModelPtr model, CompileMjcf(config.mjcf(), source));
   if (config.timestep() > 0) model->opt.timestep = config.timestep();
+  if (cone == "pyramidal") model->opt.cone = mjCONE_PYRAMIDAL;
+  if (cone == "elliptic") model->opt.cone = mjCONE_ELLIPTIC;
 
   std::vector<PhysicalParameter> parameters;
   for (const v1::ParameterRange& range : config.randomize()) {

@@ -23,15 +23,17 @@ namespace wm::sim {
 class Scene {
  public:
   // Compiles `config.mjcf` (inline MJCF; LoadSceneConfig fills it from
-  // mjcf_file) and resolves everything the config names. INVALID_ARGUMENT for
-  // malformed MJCF (MuJoCo's message), frame_skip < 1, a timestep <= 0, or a
-  // bad parameter range or initial-state entry (each message names it).
+  // mjcf_file), applies its timestep and friction cone, and resolves
+  // everything the config names. INVALID_ARGUMENT for malformed MJCF
+  // (MuJoCo's message), frame_skip < 1, a timestep <= 0, an unknown friction
+  // cone, or a bad parameter range or initial-state entry (each message names
+  // it).
   static absl::StatusOr<std::shared_ptr<const Scene>> Create(
       const v1::SceneConfig& config);
 
   const std::string& name() const { return config_.name(); }
   const v1::SceneConfig& config() const { return config_; }
-  // The nominal model (the MJCF's values, timestep applied).
+  // The nominal model (the MJCF's values, timestep and cone applied).
   const mjModel& model() const { return *model_; }
   const v1::StateSpec& spec() const { return spec_; }
   // State and action sizes: nx = nq + nv.

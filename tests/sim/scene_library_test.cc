@@ -96,6 +96,21 @@ TEST(SceneLibraryTest, UserSceneReadsMjcfRelativeToItsConfig) {
   EXPECT_THAT((*scene)->config().mjcf(), HasSubstr("<freejoint"));
 }
 
+TEST(SceneLibraryTest, FrictionConeOverridesTheMjcfOption) {
+  EXPECT_EQ((*LoadScene("toss"))->model().opt.cone, mjCONE_PYRAMIDAL);
+  v1::SceneConfig config = (*LoadScene("toss"))->config();
+  config.set_friction_cone("elliptic");
+  auto elliptic = Scene::Create(config);
+  ASSERT_THAT(elliptic, IsOk());
+  EXPECT_EQ((*elliptic)->model().opt.cone, mjCONE_ELLIPTIC);
+  EXPECT_EQ((*elliptic)->config().friction_cone(), "elliptic");
+  config.set_friction_cone("conical");
+  EXPECT_THAT(Scene::Create(config),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::AllOf(HasSubstr("friction_cone"),
+                                        HasSubstr("conical"))));
+}
+
 TEST(SceneLibraryTest, BadUserScenesAreRefusedClearly) {
   testing::TempDir dir;
   ASSERT_THAT(WriteFileAtomically(dir.Join("bad.xml"),

@@ -94,7 +94,8 @@ PY
 
 # A simulation ensemble: boxes whose friction differs per episode, fitted
 # with one friction; averaging over frictions beats any single one, so the
-# published model keeps the ensemble and `wm eval` runs it.
+# published model keeps the ensemble and `wm eval` runs it. The fit runs on
+# an elliptic friction cone, which the published scene keeps.
 "$WM" gen --scene slide --episodes 8 --steps 60 --seed 3 --workers 1 \
   --out "$WORK/slides" >/dev/null 2>&1 || fail "gen slides"
 cat >"$WORK/ensemble.pbtxt" <<'PB'
@@ -103,6 +104,7 @@ bootstrap: -1
 horizon_seconds: 1.2
 ensemble_members: 4
 ensemble_generations: 2
+friction_cone: "elliptic"
 PB
 if ! "$WM" sysid --data "$WORK/slides" --params box_floor/friction \
     --config "$WORK/ensemble.pbtxt" --holdout none --json "$WORK/ens.json" \
@@ -119,10 +121,18 @@ assert report["ensemble_objective"] < report["objective"], report
 PY
 grep -q "simulation_ensemble" "$WORK/models/slide/1/manifest.pbtxt" \
   || fail "the published manifest lacks its simulation_ensemble"
+grep -q 'friction_cone: "elliptic"' "$WORK/models/slide/1/manifest.pbtxt" \
+  || fail "the published scene lacks the fitted friction cone"
 "$WM" eval --model "$WORK/models/slide" --data "$WORK/slides" --split all \
   --json "$WORK/ens_eval.json" >/dev/null 2>&1 || fail "eval of the ensemble"
 sed -i "s/ensemble_members: 4/ensemble_members: 1/" "$WORK/ensemble.pbtxt"
 expect_error "one-member ensemble" "ensemble_members must be 0 (none) or >= 2" -- \
+  "$WM" sysid --data "$WORK/slides" --params box_floor/friction \
+  --config "$WORK/ensemble.pbtxt" --holdout none --json "$WORK/x.json"
+sed -i 's/ensemble_members: 1/ensemble_members: 4/; s/"elliptic"/"conical"/' \
+  "$WORK/ensemble.pbtxt"
+expect_error "unknown friction cone" \
+  'friction_cone must be "pyramidal" or "elliptic", not "conical"' -- \
   "$WM" sysid --data "$WORK/slides" --params box_floor/friction \
   --config "$WORK/ensemble.pbtxt" --holdout none --json "$WORK/x.json"
 

@@ -208,7 +208,10 @@ absl::Status Sysid(v1::SysidConfig config) {
   const auto start = std::chrono::steady_clock::now();
   WM_ASSIGN_OR_RETURN(auto dataset,
                       datasets::Dataset::Open(absl::GetFlag(FLAGS_data)));
-  WM_ASSIGN_OR_RETURN(const v1::SceneConfig scene, SceneConfigFor(*dataset));
+  WM_ASSIGN_OR_RETURN(v1::SceneConfig scene, SceneConfigFor(*dataset));
+  if (!config.friction_cone().empty()) {
+    scene.set_friction_cone(config.friction_cone());
+  }
   const std::vector<std::string> names =
       absl::StrSplit(absl::GetFlag(FLAGS_params), ',', absl::SkipWhitespace());
   WM_ASSIGN_OR_RETURN(const worldmodel::SysidSetup setup,
