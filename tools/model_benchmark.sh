@@ -3,8 +3,9 @@
 # data, two sets with every randomised parameter beyond its training range
 # (below it and above it, for the spread comparison), `physics` and `blackbox` trained with
 # `wm train`'s defaults (timed), and `wm eval` of physics beside blackbox,
-# constant velocity and MuJoCo-nominal on the test split; then one summary
-# table (summary.txt). Data and models are cached under --out and reused.
+# constant velocity and MuJoCo-nominal on the test split (again with a
+# longer history where the episodes allow one); then one summary table
+# (summary.txt). Data and models are cached under --out and reused.
 # Usage: tools/model_benchmark.sh [--out DIR] [--scenes "slide toss ..."]
 #                                 [--quick]
 #   --out DIR     work directory (default model_bench/)
@@ -114,6 +115,25 @@ for scene in $SCENES; do
   "$WM" eval --model "$OUT/models/${scene}_physics" --data "$DATA" \
     --ood_data "$DATA-ood-above" --json "$OUT/eval_${scene}_ood_above.json" \
     > "$OUT/eval_${scene}_ood_above.txt"
+  # Again with the longest history the episodes leave room for beside the
+  # 50-step horizon (at most 100 steps), where that is longer than the
+  # default 1 s: how much more history buys the physics model.
+  LONG_HISTORY=$(python3 - "$DATA/manifest.pbtxt" "$STEPS" <<'EOF2'
+import re, sys
+dt = float(re.search(r"^dt: (\S+)", open(sys.argv[1]).read(), re.M).group(1))
+default, longest = min(100, round(1 / dt)), min(100, int(sys.argv[2]) - 50)
+print(f"{longest * dt:.6g}" if longest > default else "")
+EOF2
+)
+  rm -f "$OUT/eval_${scene}_long_history.json"
+  if [ -n "$LONG_HISTORY" ]; then
+    echo "history_seconds: $LONG_HISTORY" > "$OUT/long_history_$scene.pbtxt"
+    "$WM" eval --model "$OUT/models/${scene}_physics" --data "$DATA" \
+      --baseline "$OUT/models/${scene}_blackbox" \
+      --config "$OUT/long_history_$scene.pbtxt" \
+      --json "$OUT/eval_${scene}_long_history.json" \
+      > "$OUT/eval_${scene}_long_history.txt"
+  fi
 done
 # shellcheck disable=SC2086  # one argument per scene
 python3 - "$OUT" $SCENES <<'EOF' | tee "$OUT/summary.txt"
@@ -124,15 +144,23 @@ def median(report, key):
     return report.get("rollout", {}).get("50", {}).get(key, {}).get("median", nan)
 print(f"{'scene':16}{'error@50':>10}{'physics':>10}{'blackbox':>10}{'ratio':>7}"
       f"{'nominal':>10}")
-for scene in scenes:
-    report = json.load(open(f"{out}/eval_{scene}.json"))
+def rows(label, report):
     baselines = report.get("baselines", {})
     for key in report.get("rollout", {}).get("50", {}):
         physics = median(report, key)
         blackbox = median(baselines.get("blackbox", {}), key)
-        print(f"{scene:16}{key:>10}{physics:10.4g}{blackbox:10.4g}"
+        print(f"{label:16}{key:>10}{physics:10.4g}{blackbox:10.4g}"
               f"{physics / blackbox:7.2f}"
               f"{median(baselines.get('mujoco_nominal', {}), key):10.4g}")
+for scene in scenes:
+    report = json.load(open(f"{out}/eval_{scene}.json"))
+    rows(scene, report)
+    try:  # the longer history's rows, labelled with its length
+        long = json.load(open(f"{out}/eval_{scene}_long_history.json"))
+        seconds = open(f"{out}/long_history_{scene}.pbtxt").read().split()[-1]
+        rows(f"{scene} h={seconds}s", long)
+    except FileNotFoundError:
+        pass
     minutes = [int(open(f"{out}/models/{scene}_{kind}/train_seconds").read()) / 60
                for kind in ("physics", "blackbox")]
     above = json.load(open(f"{out}/eval_{scene}_ood_above.json"))
@@ -147,5 +175,7 @@ for scene in scenes:
               f"{value.get('median_rel_err', nan):.3f}  coverage90 "
               f"{value.get('coverage90', nan):.2f}  "
               f"({value.get('identifiable_episodes', 0)} identifiable episodes)")
+print("(SCENE h=Ss: the same test split evaluated after S s of history "
+      "instead of 1 s)")
 EOF
 echo "report: $OUT/summary.txt and $OUT/eval_<scene>.{txt,json}"
