@@ -27,15 +27,12 @@ namespace {
 
 using ::wm::testing::IsOk;
 
+// Both ratios, friction's and mass's, within 10% of Coulomb's and Newton's.
+// Seed 5 measures 1.90 and 0.48 (MuJoCo itself gives 1.90 for friction from
+// the same state: the sliding box hops). Other training seeds: 1.90 / 0.46
+// (6) and 1.78 / 0.48 (7, outside for friction); see TrainTiny.
 constexpr double kRatioTolerance = 0.10;
-// Friction's effect is learned less sharply than mass's: the ratio below
-// measured 1.71-1.79 over training seeds 5-7 (mass: 0.45-0.47), against 1.90
-// for MuJoCo from the same state. The tiny model brakes harder than MuJoCo
-// at both frictions (about 3.9 and 6.7 m/s^2 against 2.94 and 5.59: the
-// sliding box hops, and the model learns the average), which compresses the
-// ratio; 5000 training steps did not close it (1.75-1.92).
-constexpr double kFrictionRatioTolerance = 0.15;
-// Inferred friction (measured 0.09-0.13 over seeds 5-7: the dynamics' own fit
+// Inferred friction (measured 0.11-0.13 over seeds 5-7: the dynamics' own fit
 // of the history refining the encoder's estimate). With 1500 training steps
 // it measured 0.11-0.16, too close to the bound.
 constexpr double kFrictionTolerance = 0.15;
@@ -54,6 +51,16 @@ std::unique_ptr<WorldModel> TrainTiny(const std::string& data,
   request.config.set_eval_every(200);
   request.config.set_learning_rate(3e-3);
   request.config.set_seed(5);
+  if (kind == "physics") {
+    // Friction's effect shows over many steps of coasting, so the physics
+    // model's multi-step loss runs 16 steps at weight 3 (defaults: 8 and
+    // 1). With the defaults its friction ratio measured 1.71-1.79 over
+    // training seeds 5-7: it braked about 1 m/s^2 harder than MuJoCo at
+    // both frictions. Horizon 16 alone gave 1.72-1.87, 24 gave 1.80-1.93
+    // (mass ratio down to 0.44), learning rate 1e-3 1.72-1.78.
+    request.config.set_horizon(16);
+    request.config.set_multi_step_weight(3);
+  }
   if (kind == "blackbox") {
     for (int i = 0; i < 4; ++i) request.config.add_hidden(64);
   }
@@ -109,7 +116,7 @@ TEST(LearnedSlideRegressionTest, TrainedModelsBehaveLikePhysics) {
         (2.0 - SpeedAfter(*physics, 0.6, 1.0, 2.0, 0, steps)) / (steps * dt);
     std::cout << "friction 0.3 vs 0.6: decelerations " << low << " and " << high
               << " m/s^2, ratio " << high / low << "\n";
-    EXPECT_NEAR(high / low, 2.0, 2.0 * kFrictionRatioTolerance)
+    EXPECT_NEAR(high / low, 2.0, 2.0 * kRatioTolerance)
         << "decelerations " << low << " and " << high << " m/s^2";
   }
   {
