@@ -121,8 +121,8 @@ for scene in $SCENES; do
   LONG_HISTORY=$(python3 - "$DATA/manifest.pbtxt" "$STEPS" <<'EOF2'
 import re, sys
 dt = float(re.search(r"^dt: (\S+)", open(sys.argv[1]).read(), re.M).group(1))
-default, longest = min(100, round(1 / dt)), min(100, int(sys.argv[2]) - 50)
-print(f"{longest * dt:.6g}" if longest > default else "")
+seconds = min(100, int(sys.argv[2]) - 50) * dt
+print(f"{seconds:.6g}" if seconds > 1 else "")
 EOF2
 )
   rm -f "$OUT/eval_${scene}_long_history.json"
