@@ -201,7 +201,13 @@ absl::StatusOr<Context> ContextFor(
     context.parameters.shape = {static_cast<int64_t>(lead), count};
     for (size_t row = 0; row < lead; ++row) {
       const Episode& episode = *row_episodes[row];
-      for (int column : plan.true_parameter_columns) {
+      for (size_t i = 0; i < plan.true_parameter_columns.size(); ++i) {
+        const int column = plan.true_parameter_columns[i];
+        if (column < 0) {
+          context.parameters.data.push_back(
+              static_cast<float>(plan.parameter_overrides[i]));
+          continue;
+        }
         const double value = episode.params[column];
         if (!std::isfinite(value)) {
           return absl::FailedPreconditionError(absl::StrCat(

@@ -23,9 +23,11 @@ struct ScoringPlan {
   std::vector<int64_t> horizons;
   // Context: the episode's true parameters (columns
   // true_parameter_columns[i] of Episode::params for the model's parameter
-  // i) instead of its history.
+  // i; a column of -1 takes parameter_overrides[i] instead) instead of its
+  // history.
   bool use_true_parameters = false;
   std::vector<int> true_parameter_columns;
+  std::vector<double> parameter_overrides;
   // Rows per model call.
   int64_t max_batch = 1024;
   // [2 nv]: scales of one-step tangent changes (the training split's delta

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "datasets/normalizer.h"
 #include "datasets/split.h"
 #include "util/status_macros.h"
@@ -38,6 +39,16 @@ absl::Status ValidateConfig(const v1::EvalConfig& config) {
   if (config.max_episodes() < 0 || config.max_batch() < 0) {
     return absl::InvalidArgumentError(
         "eval config: max_episodes and max_batch must be >= 0");
+  }
+  if (!config.parameter_overrides().empty() && !config.use_true_parameters()) {
+    return absl::InvalidArgumentError(
+        "eval config: parameter_overrides needs use_true_parameters: true");
+  }
+  for (const auto& [name, value] : config.parameter_overrides()) {
+    if (!std::isfinite(value)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "eval config: parameter_overrides[\"", name, "\"] is ", value));
+    }
   }
   return absl::OkStatus();
 }
@@ -119,7 +130,25 @@ absl::StatusOr<ScoringPlan> MakePlan(const WorldModel& model,
   plan.use_true_parameters =
       config.use_true_parameters() && !model.parameters().empty();
   if (plan.use_true_parameters) {
+    std::vector<std::string> names;
     for (const v1::ParameterInfo& parameter : model.parameters()) {
+      names.push_back(parameter.name());
+    }
+    for (const auto& [name, value] : config.parameter_overrides()) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "eval config: parameter_overrides names ", name, ", which model '",
+            model.kind(), "' does not have (it has ",
+            absl::StrJoin(names, ", "), ")"));
+      }
+    }
+    for (const v1::ParameterInfo& parameter : model.parameters()) {
+      const auto given = config.parameter_overrides().find(parameter.name());
+      if (given != config.parameter_overrides().end()) {
+        plan.true_parameter_columns.push_back(-1);
+        plan.parameter_overrides.push_back(given->second);
+        continue;
+      }
       int column = -1;
       const auto& names = dataset.manifest().parameters();
       for (int c = 0; c < names.size(); ++c) {
@@ -131,6 +160,7 @@ absl::StatusOr<ScoringPlan> MakePlan(const WorldModel& model,
             parameter.name(), " is not in dataset ", dataset.directory()));
       }
       plan.true_parameter_columns.push_back(column);
+      plan.parameter_overrides.push_back(std::nan(""));
     }
   }
   return plan;

@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <string>
+#include <vector>
+
 #include "datasets/split.h"
 #include "sim/scene_library.h"
 #include "tests/testing/status_matchers.h"
@@ -177,6 +181,61 @@ TEST_F(EvaluatorTest, ModelsWithoutParametersReadTheHistoryWhenTruthIsAsked) {
   ASSERT_TRUE(with_truth.ok()) << with_truth.status();
   ASSERT_TRUE(with_history.ok()) << with_history.status();
   EXPECT_DOUBLE_EQ(*with_truth->one_step_nmse, *with_history->one_step_nmse);
+}
+
+// Overridden parameters take the given values, the rest their true ones:
+// overriding all equals MuJoCo fixed at those values; overriding one lies
+// off the oracle.
+TEST_F(EvaluatorTest, ParameterOverridesReplaceTrueValues) {
+  const std::vector<v1::ParameterInfo>& parameters = nominal_->parameters();
+  ASSERT_EQ(parameters.size(), 2u);  // box_floor/friction, box/mass
+  // Exact in float32, as context parameters travel.
+  const std::vector<double> fixed = {0.375, 1.5};
+  v1::EvalConfig truth = Config();
+  truth.set_use_true_parameters(true);
+  v1::EvalConfig all_fixed = truth;
+  for (size_t i = 0; i < fixed.size(); ++i) {
+    (*all_fixed.mutable_parameter_overrides())[parameters[i].name()] = fixed[i];
+  }
+  v1::EvalConfig mass_fixed = truth;
+  (*mass_fixed.mutable_parameter_overrides())[parameters[1].name()] = fixed[1];
+
+  auto fixed_model = *MujocoModel::Create(dataset_->manifest().scene(), fixed);
+  auto by_overrides = Evaluate(*nominal_, *dataset_, all_fixed);
+  auto by_creation = Evaluate(*fixed_model, *dataset_, Config());
+  auto oracle = Evaluate(*nominal_, *dataset_, truth);
+  auto partial = Evaluate(*nominal_, *dataset_, mass_fixed);
+  ASSERT_THAT(by_overrides, IsOk());
+  ASSERT_THAT(by_creation, IsOk());
+  ASSERT_THAT(oracle, IsOk());
+  ASSERT_THAT(partial, IsOk());
+  EXPECT_DOUBLE_EQ(*by_overrides->one_step_nmse, *by_creation->one_step_nmse);
+  EXPECT_DOUBLE_EQ(Median(*by_overrides, 20, "joint_m"),
+                   Median(*by_creation, 20, "joint_m"));
+  EXPECT_LT(*oracle->one_step_nmse, 1e-6);
+  EXPECT_GT(*partial->one_step_nmse, 100 * *oracle->one_step_nmse);
+  EXPECT_NE(*partial->one_step_nmse, *by_overrides->one_step_nmse);
+}
+
+TEST_F(EvaluatorTest, BadParameterOverridesAreRefused) {
+  const std::string mass = nominal_->parameters()[1].name();
+  v1::EvalConfig without_truth = Config();
+  (*without_truth.mutable_parameter_overrides())[mass] = 1.0;
+  EXPECT_THAT(Evaluate(*nominal_, *dataset_, without_truth),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("needs use_true_parameters")));
+  v1::EvalConfig unknown = without_truth;
+  unknown.set_use_true_parameters(true);
+  (*unknown.mutable_parameter_overrides())["box/volume"] = 1.0;
+  EXPECT_THAT(Evaluate(*nominal_, *dataset_, unknown),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("names box/volume")));
+  v1::EvalConfig not_finite = without_truth;
+  not_finite.set_use_true_parameters(true);
+  (*not_finite.mutable_parameter_overrides())[mass] = std::nan("");
+  EXPECT_THAT(
+      Evaluate(*nominal_, *dataset_, not_finite),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(mass + "\"]")));
 }
 
 // Answers like the constant-velocity model with an epistemic spread that

@@ -31,7 +31,7 @@ ABSL_FLAG(bool, resume, false,
           "Continue an interrupted training from MODELS/NAME/.train.");
 ABSL_FLAG(int64_t, max_steps, 0,
           "Optimiser steps per ensemble member (0: the config's, default "
-          "3000).");
+          "6000; physics 14000).");
 ABSL_FLAG(int32_t, ensemble_size, 0,
           "Ensemble members (0: the config's, default 5).");
 ABSL_FLAG(std::string, baseline, "",
