@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -130,16 +132,17 @@ absl::StatusOr<ScoringPlan> MakePlan(const WorldModel& model,
   plan.use_true_parameters =
       config.use_true_parameters() && !model.parameters().empty();
   if (plan.use_true_parameters) {
-    std::vector<std::string> names;
+    std::vector<std::string> model_names;
     for (const v1::ParameterInfo& parameter : model.parameters()) {
-      names.push_back(parameter.name());
+      model_names.push_back(parameter.name());
     }
     for (const auto& [name, value] : config.parameter_overrides()) {
-      if (std::find(names.begin(), names.end(), name) == names.end()) {
+      if (std::find(model_names.begin(), model_names.end(), name) ==
+          model_names.end()) {
         return absl::InvalidArgumentError(absl::StrCat(
             "eval config: parameter_overrides names ", name, ", which model '",
             model.kind(), "' does not have (it has ",
-            absl::StrJoin(names, ", "), ")"));
+            absl::StrJoin(model_names, ", "), ")"));
       }
     }
     for (const v1::ParameterInfo& parameter : model.parameters()) {
