@@ -4,8 +4,9 @@
 # (below it and above it, for the spread comparison), `physics` and `blackbox` trained with
 # `wm train`'s defaults (timed), and `wm eval` of physics beside blackbox,
 # constant velocity and MuJoCo-nominal on the test split (again with a
-# longer history where the episodes allow one); then one summary table
-# (summary.txt). Data and models are cached under --out and reused.
+# longer history where the episodes allow one), and MuJoCo with the true
+# parameters but the masses; then one summary table (summary.txt). Data and
+# models are cached under --out and reused.
 # Usage: tools/model_benchmark.sh [--out DIR] [--scenes "slide toss ..."]
 #                                 [--quick]
 #   --out DIR     work directory (default model_bench/)
