@@ -54,9 +54,8 @@ TRAIN_FLAGS=()
 # moved beyond it. above: [b, b + (b - a) / 2]. below: [a - (b - a) / 2, a],
 # or [a / 2, a] where that would cross zero from a positive a; a range from
 # 0 has no below and stays. Both sides count: above, the dissipative scenes'
-# boxes are heavier and grip harder (on push they never move, so there is
-# nothing to be unsure about); below, they are lighter and slide further
-# than any training episode.
+# boxes are heavier and grip harder (on push the pusher cannot move them);
+# below, they are lighter and slide further than any training episode.
 write_ood_scene() {
   local scene="$1" side="$2"
   cp "configs/scenes/$scene.xml" "$OUT/scenes/"
