@@ -34,7 +34,7 @@
 #include "wm/v1/service.grpc.pb.h"
 #include "worldmodel/model_factory.h"
 #include "worldmodel/model_registry_hooks.h"
-#include "worldmodel/sampling_planner.h"
+#include "worldmodel/planning/sampling_planner.h"
 
 namespace wm::bench {
 namespace {

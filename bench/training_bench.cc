@@ -45,11 +45,11 @@
 #include "sim/scene_library.h"
 #include "sim/scene_manifest.h"
 #include "util/logging.h"
-#include "worldmodel/learned_ensemble.h"
-#include "worldmodel/learned_networks.h"
-#include "worldmodel/torch_runtime.h"
-#include "worldmodel/torch_state_ops.h"
-#include "worldmodel/training_batch.h"
+#include "worldmodel/learned/learned_ensemble.h"
+#include "worldmodel/learned/learned_networks.h"
+#include "worldmodel/learned/torch_runtime.h"
+#include "worldmodel/learned/torch_state_ops.h"
+#include "worldmodel/learned/training_batch.h"
 
 #ifndef WM_SOURCE_DIR
 #error "WM_SOURCE_DIR (the source tree, for bench/training_peer.py) is unset"

@@ -7,7 +7,7 @@
 #include "services/grpc_status.h"
 #include "services/tensor_codec.h"
 #include "util/status_macros.h"
-#include "worldmodel/sampling_planner.h"
+#include "worldmodel/planning/sampling_planner.h"
 #include "worldmodel/tensor_checks.h"
 
 namespace wm::services {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "sim/random.h"
+#include "util/random.h"
 #include "wm/v1/scene.pb.h"
 
 namespace wm::sim {

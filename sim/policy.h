@@ -8,8 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "sim/random.h"
 #include "sim/scene.h"
+#include "util/random.h"
 #include "wm/v1/scene.pb.h"
 
 namespace wm::sim {

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "sim/random.h"
 #include "util/logging.h"
+#include "util/random.h"
 
 namespace wm::sim {
 

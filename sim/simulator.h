@@ -8,8 +8,8 @@
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "sim/mjcf.h"
-#include "sim/random.h"
 #include "sim/scene.h"
+#include "util/random.h"
 
 namespace wm::sim {
 

@@ -12,7 +12,6 @@
 #include "util/file_util.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
-#include "worldmodel/mujoco_model.h"
 
 namespace wm::worldmodel {
 namespace {
@@ -43,20 +42,6 @@ bool IsDirectory(const std::string& path) {
 bool IsFile(const std::string& path) {
   std::error_code error;
   return fs::is_regular_file(path, error);
-}
-
-absl::StatusOr<std::unique_ptr<WorldModel>> LoadMujoco(
-    const std::string& version_dir, const v1::CheckpointManifest& manifest) {
-  std::vector<double> values(manifest.parameter_values().begin(),
-                             manifest.parameter_values().end());
-  absl::StatusOr<std::unique_ptr<MujocoModel>> model = MujocoModel::Create(
-      manifest.scene(), std::move(values), manifest.simulation_ensemble());
-  if (!model.ok()) {
-    return absl::Status(
-        model.status().code(),
-        absl::StrCat(version_dir, ": ", model.status().message()));
-  }
-  return std::unique_ptr<WorldModel>(std::move(model).value());
 }
 
 }  // namespace
@@ -125,8 +110,6 @@ std::string ModelVersionName(const std::string& version_dir) {
   const std::string name = path.parent_path().filename().string();
   return name.empty() ? version : absl::StrCat(name, "/", version);
 }
-
-ModelFactory::ModelFactory() { Register("mujoco", LoadMujoco); }
 
 void ModelFactory::Register(std::string kind, Loader loader) {
   loaders_[std::move(kind)] = std::move(loader);

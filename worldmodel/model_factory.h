@@ -16,20 +16,16 @@ namespace wm::worldmodel {
 
 // Loads model versions from checkpoint directories (DESIGN.md section 4):
 // `<models>/<name>/<N>/manifest.pbtxt` names the model kind, and the loader
-// registered for that kind builds the model. An explicit registry: the
-// torch-free "mujoco" kind is built in; the learned kinds are added by
-// RegisterLearnedModels (model_registry_hooks.h) in binaries that link
-// LibTorch. Register before use; Load is const and thread-safe once
-// registration is over.
+// registered for that kind builds the model. An explicit registry that
+// starts empty: each kind's target registers its loader
+// (model_registry_hooks.h: RegisterMujocoModel, RegisterLearnedModels).
+// Register before use; Load is const and thread-safe once registration is
+// over.
 class ModelFactory {
  public:
   // Builds a model from a version directory and its parsed manifest.
   using Loader = std::function<absl::StatusOr<std::unique_ptr<WorldModel>>(
       const std::string& version_dir, const v1::CheckpointManifest&)>;
-
-  // A factory that knows the "mujoco" kind (MujocoModel from the manifest's
-  // scene and parameter_values).
-  ModelFactory();
 
   // Registers (or replaces) the loader of `kind`. Not thread-safe.
   void Register(std::string kind, Loader loader);

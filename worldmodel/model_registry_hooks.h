@@ -5,10 +5,16 @@ namespace wm::worldmodel {
 
 class ModelFactory;
 
-// Registers the learned model kinds ("physics", "blackbox", "hybrid") with
-// `factory`.
-// Defined in the LibTorch target (wm_worldmodel_torch); binaries that load
-// learned checkpoints call it once at start-up. Torch-free header.
+// Where each model kind's loader comes from. Binaries call one of these once
+// at start-up, before loading; this header is torch-free and MuJoCo-free.
+
+// Registers the "mujoco" kind (MujocoModel from the manifest's scene and
+// parameter_values). Defined in wm_worldmodel_mujoco.
+void RegisterMujocoModel(ModelFactory* factory);
+
+// Registers every kind: the learned ones ("physics", "blackbox", "hybrid")
+// and, through RegisterMujocoModel, "mujoco" (the hybrid's base). Defined in
+// the LibTorch target, wm_worldmodel_learned.
 void RegisterLearnedModels(ModelFactory* factory);
 
 }  // namespace wm::worldmodel

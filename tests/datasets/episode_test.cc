@@ -5,8 +5,8 @@
 
 #include <limits>
 
-#include "tests/datasets/test_episodes.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/test_episodes.h"
 
 namespace wm::datasets {
 namespace {

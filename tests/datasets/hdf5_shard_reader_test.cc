@@ -8,9 +8,9 @@
 #include <string>
 
 #include "datasets/hdf5_shard.h"
-#include "tests/datasets/test_episodes.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_episodes.h"
 #include "util/file_util.h"
 
 namespace wm::datasets {

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <vector>
 
-#include "tests/datasets/test_episodes.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/test_episodes.h"
 #include "util/quaternion.h"
 
 namespace wm::datasets {

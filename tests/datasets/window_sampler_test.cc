@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/datasets/test_episodes.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_episodes.h"
 
 namespace wm::datasets {
 namespace {

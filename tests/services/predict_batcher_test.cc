@@ -28,6 +28,7 @@ constexpr int kLongRows = 8000;
 class PredictBatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    worldmodel::RegisterMujocoModel(&factory_);
     testing::PublishSlideVersion(temp_.path(), "slide", 1);
     auto manager = ModelManager::Create(temp_.path(), &factory_, {});
     ASSERT_TRUE(manager.ok()) << manager.status();

@@ -5,9 +5,9 @@
 
 #include "tests/services/test_server.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/worldmodel/test_datasets.h"
+#include "tests/testing/test_datasets.h"
+#include "worldmodel/learned/trainer.h"
 #include "worldmodel/model_registry_hooks.h"
-#include "worldmodel/trainer.h"
 
 namespace wm::services {
 namespace {

@@ -22,6 +22,7 @@
 #include "util/text_proto.h"
 #include "wm/v1/service.grpc.pb.h"
 #include "worldmodel/model_factory.h"
+#include "worldmodel/model_registry_hooks.h"
 
 namespace wm::services::testing {
 
@@ -54,6 +55,8 @@ inline void PublishSlideVersion(const std::string& models,
 // A server over a temporary models directory, plus a stub connected to it.
 class ServerFixture : public ::testing::Test {
  protected:
+  ServerFixture() { worldmodel::RegisterMujocoModel(&factory_); }
+
   // Starts the server with `config` (host and port forced to an ephemeral
   // loopback port).
   void StartServer(v1::ServerConfig config = {}) {

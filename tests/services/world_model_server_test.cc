@@ -14,7 +14,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/tensor_codec.h"
 #include "tests/services/test_server.h"
-#include "worldmodel/mujoco_model.h"
+#include "worldmodel/mujoco/mujoco_model.h"
 
 namespace wm::services {
 namespace {

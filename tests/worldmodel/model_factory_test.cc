@@ -10,6 +10,7 @@
 #include "tests/testing/temp_dir.h"
 #include "util/file_util.h"
 #include "util/text_proto.h"
+#include "worldmodel/model_registry_hooks.h"
 
 namespace wm::worldmodel {
 namespace {
@@ -54,6 +55,7 @@ class ModelFactoryTest : public ::testing::Test {
     fs::create_directories(model_dir_ + "/latest");
     ASSERT_THAT(WriteFileAtomically(model_dir_ + "/12", "not a version"),
                 IsOk());
+    RegisterMujocoModel(&factory_);
     factory_.Register(
         "fake",
         [this](const std::string& version_dir,
@@ -143,6 +145,8 @@ TEST(ModelFactoryBuiltinTest, LoadsTheMujocoKind) {
   TempDir temp;
   WriteVersion(temp.Join("sim/1"), "mujoco");
   ModelFactory factory;
+  EXPECT_THAT(factory.kinds(), ElementsAre());
+  RegisterMujocoModel(&factory);
   EXPECT_THAT(factory.kinds(), ElementsAre("mujoco"));
   absl::StatusOr<std::unique_ptr<WorldModel>> model =
       factory.Load(temp.Join("sim"));

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "tests/testing/status_matchers.h"
-#include "tests/worldmodel/test_datasets.h"
+#include "tests/testing/test_datasets.h"
 
 namespace wm::worldmodel {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "tools/wm/subcommand.h"
-#include "worldmodel/torch_runtime.h"
+#include "worldmodel/learned/torch_runtime.h"
 
 namespace wm::tools {
 

@@ -21,12 +21,12 @@
 #include "tools/wm/toss_protocol.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
-#include "worldmodel/constant_velocity_model.h"
-#include "worldmodel/eval_report_json.h"
-#include "worldmodel/evaluator.h"
+#include "worldmodel/eval/constant_velocity_model.h"
+#include "worldmodel/eval/eval_report_json.h"
+#include "worldmodel/eval/evaluator.h"
 #include "worldmodel/model_factory.h"
 #include "worldmodel/model_registry_hooks.h"
-#include "worldmodel/mujoco_model.h"
+#include "worldmodel/mujoco/mujoco_model.h"
 
 namespace wm::tools {
 namespace {

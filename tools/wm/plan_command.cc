@@ -23,8 +23,8 @@
 #include "util/file_util.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
-#include "worldmodel/mujoco_model.h"
-#include "worldmodel/planning_episode.h"
+#include "worldmodel/mujoco/mujoco_model.h"
+#include "worldmodel/planning/planning_episode.h"
 
 namespace wm::tools {
 namespace {

@@ -9,7 +9,7 @@
 #include "sim/scene.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
-#include "worldmodel/acosta_toss_protocol.h"
+#include "worldmodel/eval/acosta_toss_protocol.h"
 
 namespace wm::tools {
 namespace {

@@ -18,7 +18,7 @@ struct NamedModel {
 
 // `wm eval --protocol acosta_toss`: scores `models` (the first is the
 // model, the rest baselines) on every episode of `tosses` with the
-// protocol of worldmodel/acosta_toss_protocol.h, prints a table (mean e_q
+// protocol of worldmodel/eval/acosta_toss_protocol.h, prints a table (mean e_q
 // with a bootstrap 90% interval, median, mean position and rotation
 // errors, and each baseline's paired ratio to the model) and, when
 // `json_path` is not empty, writes the per-toss JSON there atomically.

@@ -11,7 +11,7 @@
 #include "tools/wm/subcommand.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
-#include "worldmodel/trainer.h"
+#include "worldmodel/learned/trainer.h"
 
 namespace wm::tools {
 namespace {

@@ -1,0 +1,79 @@
+// MemberLoss: a physics member whose rollouts diverge still gives a finite
+// multi-step loss and finite gradients (a diverging member's infinite
+// gradients once turned its weights to NaN mid-training).
+
+#include "worldmodel/learned/training_batch.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/test_manifests.h"
+#include "worldmodel/learned/learned_ensemble.h"
+
+namespace wm::worldmodel {
+namespace {
+
+// A velocity this many times the normaliser's std counts as diverged.
+constexpr double kDivergedVelocity = 1e6;
+
+TEST(TrainingBatchTest, DivergingRolloutsGiveFiniteLossAndGradients) {
+  v1::CheckpointManifest manifest =
+      testing::PlanarManifest("physics", {16, 16}, 1);
+  // Unit statistics, matching the standard-normal windows below.
+  v1::NormalizationStats& stats = *manifest.mutable_normalization();
+  for (int i = 0; i < 4; ++i) {
+    stats.add_state_mean(0);
+    stats.add_state_std(1);
+    stats.add_delta_mean(0);
+    stats.add_delta_std(1);
+  }
+  stats.add_action_mean(0);
+  stats.add_action_std(1);
+  LearnedEnsemble ensemble = BuildEnsemble(manifest);
+  MemberNetwork& member = *ensemble.members[0];
+  const StateOps& ops = *ensemble.ops;
+  {
+    // Weights large enough that each step multiplies the velocity.
+    torch::NoGradGuard no_grad;
+    for (auto& item : member.named_parameters()) {
+      if (item.key().rfind("dynamics", 0) == 0) item.value().mul_(8.0);
+    }
+  }
+  torch::manual_seed(3);
+  const int history = 4, horizon = 30, batch_size = 8;
+  WindowBatch batch;
+  batch.history = history;
+  batch.horizon = horizon;
+  batch.states = torch::randn({batch_size, history + horizon + 1, 4});
+  batch.actions = torch::randn({batch_size, history + horizon, 1});
+  batch.parameters = torch::full({batch_size, 1}, 0.5);
+
+  // The scenario is real: the plain rollout diverges.
+  {
+    torch::NoGradGuard no_grad;
+    auto state = batch.states.select(1, history);
+    auto parameters = torch::zeros({batch_size, 1});
+    for (int t = 0; t < horizon; ++t) {
+      state = member
+                  .Step(ops, state, batch.actions.select(1, history + t),
+                        parameters)
+                  .next_state;
+    }
+    auto velocity = state.narrow(1, 2, 2).abs();
+    ASSERT_TRUE(!torch::isfinite(velocity).all().item<bool>() ||
+                velocity.max().item<double>() > kDivergedVelocity)
+        << "largest velocity " << velocity.max().item<double>();
+  }
+
+  LossTerms terms = MemberLoss(member, ops, batch, /*multi_step_weight=*/1.0,
+                               /*parameter_weight=*/1.0, /*training=*/true);
+  EXPECT_TRUE(std::isfinite(terms.multi_step)) << terms.multi_step;
+  terms.total.backward();
+  for (const auto& item : member.named_parameters()) {
+    if (!item.value().grad().defined()) continue;
+    EXPECT_TRUE(torch::isfinite(item.value().grad()).all().item<bool>())
+        << item.key();
+  }
+}
+
+}  // namespace
+}  // namespace wm::worldmodel

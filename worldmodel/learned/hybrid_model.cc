@@ -1,0 +1,182 @@
+#include "worldmodel/learned/hybrid_model.h"
+
+#include <torch/torch.h>
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "util/status_macros.h"
+#include "worldmodel/learned/learned_ensemble.h"
+#include "worldmodel/learned/weights_file.h"
+#include "worldmodel/mujoco/mujoco_model.h"
+#include "worldmodel/tensor_checks.h"
+
+namespace wm::worldmodel {
+namespace {
+
+// MuJoCo base plus residual members, all K run stacked (StackMembers): the
+// tensors given to the stacked network hold K blocks of rows.
+class HybridModel : public WorldModel {
+ public:
+  HybridModel(v1::CheckpointManifest manifest,
+              std::unique_ptr<MujocoModel> base, LearnedEnsemble ensemble)
+      : manifest_(std::move(manifest)),
+        base_(std::move(base)),
+        ensemble_(std::move(ensemble)) {
+    for (auto& member : ensemble_.members) member->eval();
+    stacked_ = StackMembers(ensemble_.kind, ops(), ensemble_.hidden,
+                            ensemble_.members);
+  }
+
+  std::string kind() const override { return "hybrid"; }
+  const v1::StateSpec& spec() const override { return base_->spec(); }
+  double dt() const override { return base_->dt(); }
+  const std::vector<v1::ParameterInfo>& parameters() const override {
+    return base_->parameters();
+  }
+
+  absl::StatusOr<Prediction> Predict(const Tensor& states,
+                                     const Tensor& actions,
+                                     const Context& context) const override {
+    WM_RETURN_IF_ERROR(CheckPredictInputs(spec(), states, actions));
+    const int64_t batch = states.shape[0];
+    WM_RETURN_IF_ERROR(
+        CheckContext(spec(), parameters().size(), batch, context));
+    c10::InferenceMode inference;
+    WM_ASSIGN_OR_RETURN(Step step,
+                        Residual(ToTorch(states), actions, context, batch));
+    Prediction prediction;
+    prediction.mean = FromTorch(step.mean);
+    prediction.epistemic_std = FromTorch(step.epistemic_variance.sqrt());
+    prediction.aleatoric_std = FromTorch(step.aleatoric_variance.sqrt());
+    if (context.per_member) prediction.member_mean = FromTorch(step.members);
+    return prediction;
+  }
+
+  absl::StatusOr<Trajectory> Rollout(const Tensor& initial,
+                                     const Tensor& actions,
+                                     const Context& context) const override {
+    WM_RETURN_IF_ERROR(CheckRolloutInputs(spec(), initial, actions));
+    const int64_t n = actions.shape[0], horizon = actions.shape[1];
+    const int nu = spec().nu(), nx = ops().nx(), width = 2 * ops().nv();
+    WM_RETURN_IF_ERROR(CheckContext(spec(), parameters().size(), n, context));
+    c10::InferenceMode inference;
+    torch::Tensor state = ToTorch(initial).expand({n, nx}).contiguous();
+    torch::Tensor all_actions = ToTorch(actions);
+    torch::Tensor epistemic = torch::zeros({n, width});
+    torch::Tensor aleatoric = torch::zeros({n, width});
+    std::vector<torch::Tensor> means = {state}, epistemics = {epistemic},
+                               aleatorics = {aleatoric},
+                               members = {state.unsqueeze(0).expand(
+                                   {this->members(), n, nx})};
+    for (int64_t t = 0; t < horizon; ++t) {
+      Tensor step_actions = FromTorch(all_actions.select(1, t));
+      step_actions.shape = {n, nu};
+      WM_ASSIGN_OR_RETURN(Step step, Residual(state, step_actions, context, n));
+      state = step.mean;
+      epistemic = epistemic + step.epistemic_variance;
+      aleatoric = aleatoric + step.aleatoric_variance;
+      means.push_back(state);
+      epistemics.push_back(epistemic.sqrt());
+      aleatorics.push_back(aleatoric.sqrt());
+      if (context.per_member) members.push_back(step.members);
+    }
+    Trajectory trajectory;
+    trajectory.mean = FromTorch(torch::stack(means, 1));
+    trajectory.epistemic_std = FromTorch(torch::stack(epistemics, 1));
+    trajectory.aleatoric_std = FromTorch(torch::stack(aleatorics, 1));
+    if (context.per_member) {
+      trajectory.member_mean = FromTorch(torch::stack(members, 2));
+    }
+    return trajectory;
+  }
+
+  absl::StatusOr<ParameterEstimate> InferParameters(
+      const Context& history) const override {
+    return absl::FailedPreconditionError(
+        "a hybrid model does not infer its parameters: it simulates with "
+        "fixed (identified or nominal) ones or explicit context.parameters");
+  }
+
+ private:
+  // One hybrid step of `batch` rows.
+  struct Step {
+    torch::Tensor mean;                // [B, nx]
+    torch::Tensor members;             // [K, B, nx]
+    torch::Tensor epistemic_variance;  // [B, 2 nv]
+    torch::Tensor aleatoric_variance;  // [B, 2 nv]
+  };
+
+  const StateOps& ops() const { return *ensemble_.ops; }
+  int64_t members() const { return ensemble_.members.size(); }
+
+  // The MuJoCo step of `states` [B, nx] under `actions` [B, nu] (explicit
+  // parameters from the context; a history is dropped), then the residual.
+  absl::StatusOr<Step> Residual(const torch::Tensor& states,
+                                const Tensor& actions, const Context& context,
+                                int64_t batch) const {
+    Context base_context;
+    base_context.parameters = context.parameters;
+    const Tensor states_tensor = FromTorch(states);
+    WM_ASSIGN_OR_RETURN(Prediction base,
+                        base_->Predict(states_tensor, actions, base_context));
+    const int64_t k = members();
+    torch::Tensor mujoco_delta =
+        ops().TangentDelta(states, ToTorch(base.mean));  // [B, 2 nv]
+    MemberStep step = stacked_->Step(
+        ops(), states.repeat({k, 1}), ToTorch(actions).repeat({k, 1}),
+        ops().NormalizeDelta(mujoco_delta).repeat({k, 1}));
+    torch::Tensor corrections =
+        (step.mean * HybridCorrectionStd(*stacked_)).view({k, batch, -1});
+    torch::Tensor mean_correction = corrections.mean(0);
+    Step out;
+    out.mean = ops().TangentIntegrate(states, mujoco_delta + mean_correction);
+    if (context.per_member) {
+      out.members =
+          ops()
+              .TangentIntegrate(states.repeat({k, 1}),
+                                mujoco_delta.repeat({k, 1}) +
+                                    corrections.reshape({k * batch, -1}))
+              .view({k, batch, -1});
+    }
+    out.epistemic_variance =
+        (corrections - mean_correction.unsqueeze(0)).pow(2).mean(0);
+    out.aleatoric_variance =
+        stacked_->AleatoricStd(ops(), step).pow(2).view({k, batch, -1}).mean(0);
+    return out;
+  }
+
+  v1::CheckpointManifest manifest_;
+  std::unique_ptr<MujocoModel> base_;
+  LearnedEnsemble ensemble_;
+  std::shared_ptr<MemberNetwork> stacked_;  // all members, for inference
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<WorldModel>> LoadHybridModel(
+    const std::string& version_dir, const v1::CheckpointManifest& manifest) {
+  if (manifest.kind() != "hybrid") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        version_dir, ": kind '", manifest.kind(), "' is not hybrid"));
+  }
+  WM_ASSIGN_OR_RETURN(std::unique_ptr<MujocoModel> base,
+                      MujocoModel::Create(manifest.scene(),
+                                          {manifest.parameter_values().begin(),
+                                           manifest.parameter_values().end()}));
+  const v1::StateSpec& a = base->spec();
+  const v1::StateSpec& b = manifest.spec();
+  if (a.nq() != b.nq() || a.nv() != b.nv() || a.nu() != b.nu()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        version_dir, ": the scene's state layout (nq/nv/nu ", a.nq(), "/",
+        a.nv(), "/", a.nu(), ") differs from the manifest's spec"));
+  }
+  LearnedEnsemble ensemble = BuildEnsemble(manifest);
+  WM_RETURN_IF_ERROR(LoadEnsembleWeights(
+      absl::StrCat(version_dir, "/weights.pt"), ensemble.members));
+  return std::unique_ptr<WorldModel>(
+      new HybridModel(manifest, std::move(base), std::move(ensemble)));
+}
+
+}  // namespace wm::worldmodel

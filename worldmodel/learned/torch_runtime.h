@@ -1,0 +1,30 @@
+#ifndef WM_WORLDMODEL_LEARNED_TORCH_RUNTIME_H_
+#define WM_WORLDMODEL_LEARNED_TORCH_RUNTIME_H_
+
+// Facts about, and settings of, the LibTorch runtime. Torch-free header.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace wm::worldmodel {
+
+// Sets one intra-op thread for LibTorch and for OpenBLAS in this process
+// (DESIGN.md section 7: parallelise across requests and ensemble members
+// instead). Call once at start-up, before any worker thread runs torch.
+void UseOneIntraOpThread();
+
+// The resolved file (symlinks followed) of the BLAS library that provides
+// `sgemm_` to LibTorch in this process, after running a small matrix product
+// through LibTorch. INTERNAL when no BLAS symbol is loaded.
+absl::StatusOr<std::string> LoadedBlasLibrary();
+
+// True when `library_path` (from LoadedBlasLibrary) is an OpenBLAS build.
+bool IsOpenBlas(const std::string& library_path);
+
+// "1.13.1": LibTorch's version string.
+std::string TorchVersion();
+
+}  // namespace wm::worldmodel
+
+#endif  // WM_WORLDMODEL_LEARNED_TORCH_RUNTIME_H_

@@ -1,0 +1,70 @@
+#ifndef WM_WORLDMODEL_LEARNED_TRAINER_H_
+#define WM_WORLDMODEL_LEARNED_TRAINER_H_
+
+// Training of the learned model kinds. Torch-free header.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "wm/v1/model.pb.h"
+
+namespace wm::worldmodel {
+
+struct TrainingRequest {
+  v1::TrainingConfig config;
+  std::string data_dir;   // a dataset directory (wm gen / wm import)
+  std::string model_dir;  // MODELS/NAME: versions are published inside it
+  bool resume = false;    // continue from MODELS/NAME/.train
+  // Fine-tuning: a pretrained version (MODELS/OTHER or MODELS/OTHER/N) whose
+  // kind, sizes, history length and normalisation are kept and whose weights
+  // every member starts from. Empty: train from scratch.
+  std::string init_from;
+  // Hybrid models only: the MuJoCo base, MODELS/NAME[/N] of kind "mujoco"
+  // or mujoco:DATA_DIR (the dataset's scene at nominal values); see
+  // LoadHybridBase in hybrid_trainer.h.
+  std::string base;
+};
+
+struct TrainingProgress {
+  int64_t steps_done = 0;  // optimiser steps over all members
+  int64_t steps_total = 0;
+  double train_loss = 0;  // latest, averaged over members reporting
+  double validation_loss = 0;
+  double samples_per_second = 0;
+};
+
+// `config` with every zero / empty field set to its default for
+// config.model() (see model.proto). INVALID_ARGUMENT for an unknown model.
+absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
+    v1::TrainingConfig config);
+
+// Trains an ensemble on the dataset's training split (normalisation from it,
+// early stopping on the validation split) and publishes it atomically as
+// version N = largest + 1 in request.model_dir; returns its manifest.
+// Members train in parallel, one intra-op thread each; every member is
+// seeded, so the same request gives the same weights. Resume state is saved
+// in model_dir/.train at each validation; with `resume`, training continues
+// from it and ends with the same weights as an uninterrupted run (unless the
+// max_minutes budget cut either run short). `progress` (may be empty) is
+// called from worker threads under a lock. Metrics go to
+// model_dir/metrics.jsonl, one JSON object per validation.
+// With init_from, the pretrained model's kind, hidden sizes, ensemble size,
+// history steps and normalisation replace the config's, and its weights are
+// the starting point (parameters the data leaves unknown, NaN, get no
+// parameter loss, as always).
+// config.model() "hybrid" is trained by TrainHybridAndPublish
+// (hybrid_trainer.h); `base` is refused for the other kinds.
+// Errors: NOT_FOUND / DATA_LOSS from the dataset or init_from,
+// INVALID_ARGUMENT for a bad config or an init_from model whose state
+// layout or parameter names differ from the dataset's, FAILED_PRECONDITION when
+// the dataset has no usable window or the resume state belongs to another
+// dataset or config.
+absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
+    const TrainingRequest& request,
+    const std::function<void(const TrainingProgress&)>& progress);
+
+}  // namespace wm::worldmodel
+
+#endif  // WM_WORLDMODEL_LEARNED_TRAINER_H_

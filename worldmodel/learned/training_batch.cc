@@ -1,0 +1,187 @@
+#include "worldmodel/learned/training_batch.h"
+
+#include <algorithm>
+
+namespace wm::worldmodel {
+
+WindowBatch ToBatch(const std::vector<datasets::Window>& windows, int nx,
+                    int nu, int num_parameters) {
+  WindowBatch batch;
+  batch.history = windows.front().history;
+  batch.horizon = windows.front().horizon;
+  const int64_t steps = batch.history + batch.horizon;
+  const int64_t b = windows.size();
+  std::vector<float> states, actions, parameters;
+  states.reserve(b * (steps + 1) * nx);
+  actions.reserve(b * steps * nu);
+  for (const datasets::Window& window : windows) {
+    states.insert(states.end(), window.states.begin(), window.states.end());
+    actions.insert(actions.end(), window.actions.begin(), window.actions.end());
+    parameters.insert(parameters.end(), window.params.begin(),
+                      window.params.end());
+  }
+  batch.states = torch::tensor(states).reshape({b, steps + 1, nx});
+  batch.actions = torch::tensor(actions).reshape({b, steps, nu});
+  batch.parameters = torch::tensor(parameters).reshape({b, num_parameters});
+  return batch;
+}
+
+torch::Tensor GaussianNll(const torch::Tensor& mean,
+                          const torch::Tensor& log_variance,
+                          const torch::Tensor& target) {
+  return 0.5 *
+         (log_variance + (target - mean).pow(2) * torch::exp(-log_variance));
+}
+
+namespace {
+
+// Bound on a rollout's error at step t, in the multi-step loss's units:
+// (t + 1) one-step velocity stds, and for scalar positions (t + 1) dt of
+// them. A rollout through a still-poor network can diverge exponentially
+// (a loss of 1e20 was seen, with infinite gradients that turned a member's
+// weights to NaN); past the bound the entry is held there and passes no
+// gradient.
+constexpr double kMaxRolloutError = 10.0;
+
+// In training on fully labelled batches, the encoder reads one window's
+// history in this many (windows are drawn at random, so the first ones).
+constexpr int64_t kEncodedWindowShare = 4;
+
+// `value` [B, n] held within `truth` +- `bound` [n].
+torch::Tensor ClampAround(const torch::Tensor& value,
+                          const torch::Tensor& truth,
+                          const torch::Tensor& bound) {
+  return torch::clamp(value, truth - bound, truth + bound);
+}
+
+// The rollout state [B, nx] at step t with its velocities and scalar
+// positions held within kMaxRolloutError of `truth` [B, nx].
+torch::Tensor ClampRolloutState(const StateOps& ops, const torch::Tensor& state,
+                                const torch::Tensor& truth, int t) {
+  const int nq = ops.nq(), nv = ops.nv();
+  auto velocity_bound = kMaxRolloutError * (t + 1) * ops.velocity_delta_std();
+  auto velocity = ClampAround(state.narrow(1, nq, nv), truth.narrow(1, nq, nv),
+                              velocity_bound);
+  auto positions = state.narrow(1, 0, nq).index_copy(
+      1, ops.linear_qpos(),
+      ClampAround(
+          state.index_select(1, ops.linear_qpos()),
+          truth.index_select(1, ops.linear_qpos()),
+          ops.dt() * velocity_bound.index_select(0, ops.linear_qvel())));
+  return torch::cat({positions, velocity}, 1);
+}
+
+}  // namespace
+
+LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
+                     const WindowBatch& batch, double multi_step_weight,
+                     double parameter_weight, bool training) {
+  const int64_t b = batch.states.size(0);
+  const int L = batch.history, H = batch.horizon;
+  const int nx = ops.nx(), nu = ops.nu(), nv = ops.nv();
+  LossTerms terms;
+
+  // Parameters the dynamics sees.
+  torch::Tensor dynamics_parameters = torch::zeros({b, 0});
+  torch::Tensor parameter_nll = torch::zeros({});
+  if (member.uses_parameters()) {
+    auto known = ~torch::isnan(batch.parameters);
+    auto truth = ops.NormalizeParameters(torch::nan_to_num(batch.parameters));
+    // Training: the dynamics sees the true parameters wherever they are
+    // known. Fed the encoder's estimates instead (noisy, shrunk towards the
+    // mean), it would learn attenuated parameter effects (regression
+    // dilution): twice the friction would not brake twice as hard.
+    // Validation and unlabelled windows: the estimates, as in use.
+    auto all_known = known.all(1, /*keepdim=*/true);
+    // With every window labelled, the estimates only train the encoder,
+    // and the encoder reading the whole history of every window would cost
+    // most of the step: one window in kEncodedWindowShare is enough.
+    const bool fully_labelled = training && all_known.all().item<bool>();
+    const int64_t encoded =
+        fully_labelled ? std::max<int64_t>(1, b / kEncodedWindowShare) : b;
+    auto [mean, log_variance] = member.Encode(
+        ops, batch.states.narrow(0, 0, encoded).narrow(1, 0, L + 1),
+        batch.actions.narrow(0, 0, encoded).narrow(1, 0, L));
+    auto known_f = known.narrow(0, 0, encoded).to(torch::kFloat32);
+    parameter_nll =
+        (GaussianNll(mean, log_variance, truth.narrow(0, 0, encoded)) * known_f)
+            .sum() /
+        known_f.sum().clamp_min(1.0);
+    if (fully_labelled) {
+      dynamics_parameters = truth;
+    } else {
+      dynamics_parameters =
+          training ? torch::where(all_known, truth, mean) : mean;
+    }
+  }
+
+  // One step ahead, teacher-forced at every future step.
+  auto x = batch.states.narrow(1, L, H).reshape({b * H, nx});
+  auto x_next = batch.states.narrow(1, L + 1, H).reshape({b * H, nx});
+  auto a = batch.actions.narrow(1, L, H).reshape({b * H, nu});
+  auto p = dynamics_parameters.repeat_interleave(H, 0);
+  MemberStep step = member.Step(ops, x, a, p);
+  torch::Tensor target, varies;
+  if (member.uses_parameters()) {
+    target = ops.NormalizedVelocityChange(x, x_next);
+    varies = ops.velocity_delta_varies();
+  } else {
+    target = ops.NormalizeDelta(ops.TangentDelta(x, x_next));
+    varies = ops.delta_varies();
+  }
+  // Entries that never varied in training add nothing: they are predicted
+  // exactly (MemberStep), and their log-variance would sink without end.
+  auto nll =
+      (GaussianNll(step.mean, step.log_variance, target) * varies).mean();
+  if (step.position_correction.defined()) {
+    // The within-step position correction, by squared error in the same
+    // units as the velocity change.
+    auto correction =
+        ops.PositionCorrection(x, x_next) / ops.velocity_delta_std();
+    nll = nll + (step.position_correction - correction).pow(2).mean();
+  }
+
+  // Multi-step rollout of the mean from the first future state, scored on
+  // velocities and scalar positions: step t's velocity error over (t + 1)
+  // one-step velocity stds, since a constant acceleration error grows
+  // linearly, and its position error over (t + 1) dt of them, the drift
+  // that velocity error would cause; every step then weighs like the
+  // one-step loss. Positions catch a slow drift that one-step velocity
+  // errors hide (a resting box creeping away). Quaternions follow the
+  // angular velocities (scored over the one-step std, contact chatter in
+  // the tilt drowned the rest).
+  torch::Tensor multi_step = torch::zeros({});
+  if (member.uses_parameters() && multi_step_weight > 0) {
+    auto state = batch.states.select(1, L);
+    const auto& linear_qpos = ops.linear_qpos();
+    auto position_scale =
+        ops.dt() * ops.velocity_delta_std().index_select(0, ops.linear_qvel());
+    std::vector<torch::Tensor> errors;
+    for (int t = 0; t < H; ++t) {
+      state = member
+                  .Step(ops, state, batch.actions.select(1, L + t),
+                        dynamics_parameters)
+                  .next_state;
+      const auto& truth = batch.states.select(1, L + t + 1);
+      state = ClampRolloutState(ops, state, truth, t);
+      auto velocity_error =
+          (state.narrow(1, ops.nq(), nv) - truth.narrow(1, ops.nq(), nv)) /
+          ((t + 1) * ops.velocity_delta_std());
+      auto position_error = (state.index_select(1, linear_qpos) -
+                             truth.index_select(1, linear_qpos)) /
+                            ((t + 1) * position_scale);
+      errors.push_back(
+          torch::cat({velocity_error, position_error}, 1).pow(2).mean(1));
+    }
+    multi_step = torch::stack(errors).mean();
+  }
+
+  terms.total = nll + multi_step_weight * multi_step +
+                parameter_weight * parameter_nll + member.BoundPenalty();
+  terms.one_step_nll = nll.item<double>();
+  terms.multi_step = multi_step.item<double>();
+  terms.parameter_nll = parameter_nll.item<double>();
+  return terms;
+}
+
+}  // namespace wm::worldmodel

@@ -1,0 +1,114 @@
+#include "worldmodel/planning/planning_episode.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "sim/simulator.h"
+#include "util/status_macros.h"
+#include "worldmodel/planning/sampling_planner.h"
+
+namespace wm::worldmodel {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+// The last `length` transitions of the episode as a history context
+// ([1, L + 1, nx] states, [1, L, nu] actions); empty when there are none.
+Context HistoryContext(const std::vector<float>& states,
+                       const std::vector<float>& actions, int nx, int nu,
+                       int64_t length) {
+  Context context;
+  const int64_t recorded = static_cast<int64_t>(actions.size()) / nu;
+  const int64_t l = std::min(length, recorded);
+  if (l < 1) return context;
+  context.history_states.shape = {1, l + 1, nx};
+  context.history_states.data.assign(states.end() - (l + 1) * nx, states.end());
+  context.history_actions.shape = {1, l, nu};
+  context.history_actions.data.assign(actions.end() - l * nu, actions.end());
+  return context;
+}
+
+}  // namespace
+
+absl::StatusOr<PlanningEpisode> RunPlanningEpisode(
+    std::shared_ptr<const sim::Scene> scene, const v1::TaskConfig& task,
+    const v1::PlannerConfig& planner_config,
+    const EpisodeModelFactory& model_for_episode, uint64_t seed,
+    const PlanningEpisodeOptions& options) {
+  const int nx = scene->nx(), nu = scene->nu();
+  sim::Simulator simulator(scene);
+  PlanningEpisode episode;
+  episode.seed = seed;
+  episode.true_parameters = simulator.Reset(seed);
+  std::vector<double> state(nx);
+  simulator.GetState(absl::MakeSpan(state));
+  std::vector<float> observed(state.begin(), state.end());
+
+  // The goal: from the object's start, a random direction and distance, a
+  // yaw within +- max_goal_yaw_deg of its start.
+  WM_ASSIGN_OR_RETURN(auto probe, TaskCost::Create(task, scene->spec()));
+  const PlanarPose start = probe->Pose(observed.data());
+  std::mt19937_64 random(seed ^ 0x9e3779b97f4a7c15ULL);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const double direction = 2 * kPi * unit(random);
+  const double distance =
+      options.min_goal_distance_m +
+      (options.max_goal_distance_m - options.min_goal_distance_m) *
+          unit(random);
+  v1::TaskConfig goal_task = task;
+  goal_task.set_goal_x(start.x + distance * std::cos(direction));
+  goal_task.set_goal_y(start.y + distance * std::sin(direction));
+  goal_task.set_goal_yaw(start.yaw + (2 * unit(random) - 1) *
+                                         options.max_goal_yaw_deg * kPi / 180);
+  episode.goal_x = goal_task.goal_x();
+  episode.goal_y = goal_task.goal_y();
+  episode.goal_yaw = goal_task.goal_yaw();
+
+  // The loop applies only each plan's first action: skip its prediction.
+  v1::PlannerConfig loop_config = planner_config;
+  loop_config.set_skip_plan_rollout(true);
+  WM_ASSIGN_OR_RETURN(auto planner, SamplingPlanner::Create(
+                                        loop_config, goal_task, scene->spec()));
+  WM_ASSIGN_OR_RETURN(std::shared_ptr<const WorldModel> model,
+                      model_for_episode(episode.true_parameters));
+  const int64_t history_steps =
+      std::max<int64_t>(1, std::llround(options.history_seconds / scene->dt()));
+  const int64_t max_steps = std::llround(options.max_seconds / scene->dt());
+  std::vector<float> states = observed, actions;
+  const TaskCost& cost = planner->cost();
+  for (int64_t step = 0;; ++step) {
+    const PlanarPose pose = cost.Pose(observed.data());
+    episode.path.push_back(
+        {static_cast<float>(pose.x), static_cast<float>(pose.y)});
+    if (auto tool = cost.ToolPosition(observed.data())) {
+      episode.tool_path.push_back(
+          {static_cast<float>(tool->first), static_cast<float>(tool->second)});
+    }
+    if (cost.Reached(observed.data())) {
+      episode.success = true;
+      episode.time_to_goal_s = step * scene->dt();
+      break;
+    }
+    if (step == max_steps) break;
+    const absl::Time began = absl::Now();
+    WM_ASSIGN_OR_RETURN(
+        PlanResult plan,
+        planner->Plan(*model, Tensor{{nx}, observed},
+                      HistoryContext(states, actions, nx, nu, history_steps)));
+    episode.plan_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - began));
+    std::vector<double> action(plan.actions.data.begin(),
+                               plan.actions.data.begin() + nu);
+    WM_RETURN_IF_ERROR(simulator.Step(action));
+    simulator.GetState(absl::MakeSpan(state));
+    observed.assign(state.begin(), state.end());
+    states.insert(states.end(), observed.begin(), observed.end());
+    actions.insert(actions.end(), action.begin(), action.end());
+  }
+  auto [position_error, yaw_error] = cost.GoalError(observed.data());
+  episode.final_position_error_m = position_error;
+  episode.final_yaw_error_deg = yaw_error * 180 / kPi;
+  return episode;
+}
+
+}  // namespace wm::worldmodel

@@ -1,0 +1,83 @@
+#ifndef WM_WORLDMODEL_PLANNING_SAMPLING_PLANNER_H_
+#define WM_WORLDMODEL_PLANNING_SAMPLING_PLANNER_H_
+
+// MPPI and CEM over any WorldModel (learned, mujoco, remote): sample action
+// sequences around a warm-started plan, roll them out through the model with
+// the episode's context (so inferred friction and mass shape every
+// prediction), score them with a TaskCost, and refine. Torch-free.
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "util/tensor.h"
+#include "wm/v1/planning.pb.h"
+#include "worldmodel/planning/task_cost.h"
+#include "worldmodel/world_model.h"
+
+namespace wm::worldmodel {
+
+struct PlanResult {
+  Tensor actions;  // [H, nu]: apply actions[0] now
+  // Empty, and cost NaN, with PlannerConfig.skip_plan_rollout.
+  Tensor predicted_mean;  // [H + 1, nx]: the plan's predicted trajectory
+  Tensor predicted_std;   // [H + 1, 2 nv]: its epistemic spread
+  double cost = std::numeric_limits<double>::quiet_NaN();  // under the task
+  int iterations = 0;    // refinements done (the time budget may cut them)
+  int64_t rollouts = 0;  // action sequences rolled out
+};
+
+class SamplingPlanner {
+ public:
+  // `config` with defaults filled; actions are bounded by the spec's
+  // actuator ranges. INVALID_ARGUMENT naming the field for an unknown kind,
+  // fewer than 2 samples, a horizon < 1, a negative noise or budget, or a
+  // task that does not fit the spec (see TaskCost::Create).
+  static absl::StatusOr<std::unique_ptr<SamplingPlanner>> Create(
+      v1::PlannerConfig config, v1::TaskConfig task, const v1::StateSpec& spec);
+
+  // Plans from `state` ([nx] or [1, nx]) with `model`, its Rollouts
+  // conditioned on `context`. At least one iteration runs; further ones only
+  // while the time budget (and `deadline`) allow. Warm-starts from the
+  // previous call's plan shifted by one step. Errors: the model's. Not
+  // thread-safe (it keeps the warm start and the random generator).
+  absl::StatusOr<PlanResult> Plan(const WorldModel& model, const Tensor& state,
+                                  const Context& context,
+                                  absl::Time deadline = absl::InfiniteFuture());
+
+  // Forgets the warm start and the last applied action (a new episode).
+  void Reset();
+
+  // Starts the next Plan from `plan` [H, nu] (e.g. a caller's previous plan,
+  // already shifted), clipped to the actuator ranges. INVALID_ARGUMENT for
+  // another shape or a non-finite value.
+  absl::Status WarmStart(const Tensor& plan);
+
+  const TaskCost& cost() const { return *cost_; }
+  const v1::PlannerConfig& config() const { return config_; }
+
+ private:
+  SamplingPlanner(v1::PlannerConfig config, std::unique_ptr<TaskCost> cost,
+                  const v1::StateSpec& spec);
+  // N sequences [N, H, nu] around the plan; sequence 0 is the plan itself.
+  Tensor Sample(int64_t n);
+  // Moves the plan towards the low-cost samples (MPPI weights or CEM elites).
+  void Update(const Tensor& samples, const std::vector<double>& costs);
+
+  const v1::PlannerConfig config_;
+  const std::unique_ptr<TaskCost> cost_;
+  const int nu_;
+  std::vector<float> low_, high_, half_range_;  // per actuator
+  std::vector<float> plan_;                     // [H * nu]
+  std::vector<float> std_;                      // [H * nu] CEM's sampling std
+  std::vector<float> previous_;  // [nu] the action applied before this call
+  std::mt19937_64 random_;
+};
+
+}  // namespace wm::worldmodel
+
+#endif  // WM_WORLDMODEL_PLANNING_SAMPLING_PLANNER_H_
