@@ -22,8 +22,9 @@ inline uint64_t EpisodeSeed(uint64_t base_seed, int64_t episode_index) {
 }
 
 // A seeded generator whose draws depend only on the seed (no std::
-// distributions, whose algorithms vary between standard libraries). Not
-// thread-safe: one per thread or episode.
+// distributions, whose algorithms vary between standard libraries): the one
+// random-number source of the project. Not thread-safe: one per thread or
+// episode.
 class Rng {
  public:
   explicit Rng(uint64_t seed) : engine_(seed) {}
@@ -40,6 +41,13 @@ class Rng {
     while (u1 <= 0.0) u1 = Uniform();
     const double u2 = Uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+  }
+  // Uniform integer in [0, n), n >= 1, without modulo bias (rejection).
+  uint64_t UniformIndex(uint64_t n) {
+    const uint64_t limit = UINT64_MAX - UINT64_MAX % n;  // a multiple of n
+    uint64_t bits = engine_();
+    while (bits >= limit) bits = engine_();
+    return bits % n;
   }
   uint64_t Bits() { return engine_(); }
 

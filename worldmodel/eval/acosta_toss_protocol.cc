@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <random>
 
 #include "absl/strings/str_cat.h"
+#include "util/quantile.h"
+#include "util/random.h"
 #include "util/quaternion.h"
 #include "util/status_macros.h"
 #include "worldmodel/eval/metrics.h"
@@ -203,12 +204,11 @@ BootstrapSummary SummariseWithBootstrap(absl::Span<const double> values,
   const std::vector<double> all(values.begin(), values.end());
   summary.mean = Mean(all);
   summary.median = Quantile(all, 0.5);
-  std::mt19937_64 random(seed);
-  std::uniform_int_distribution<size_t> pick(0, n - 1);
+  Rng random(seed);
   std::vector<double> means(std::max(resamples, 1));
   for (double& mean : means) {
     mean = 0;
-    for (size_t i = 0; i < n; ++i) mean += values[pick(random)] / n;
+    for (size_t i = 0; i < n; ++i) mean += values[random.UniformIndex(n)] / n;
   }
   summary.ci90_low = Quantile(means, 0.05);
   summary.ci90_high = Quantile(means, 0.95);
@@ -233,12 +233,11 @@ PairedComparison ComparePaired(absl::Span<const double> a,
   for (size_t i = 0; i < n; ++i) {
     if (a[i] < b[i]) comparison.share_a_better += 1.0 / n;
   }
-  std::mt19937_64 random(seed);
-  std::uniform_int_distribution<size_t> pick(0, n - 1);
+  Rng random(seed);
   std::vector<double> ratios(std::max(resamples, 1));
   for (double& ratio : ratios) {
     std::vector<size_t> sample(n);
-    for (size_t& i : sample) i = pick(random);
+    for (size_t& i : sample) i = random.UniformIndex(n);
     ratio = ratio_of_means([&](size_t i) { return sample[i]; });
   }
   comparison.ci90_low = Quantile(ratios, 0.05);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "datasets/normalizer.h"
 #include "datasets/split.h"
+#include "util/quantile.h"
 #include "util/status_macros.h"
 #include "worldmodel/eval/episode_scorer.h"
 #include "worldmodel/eval/metrics.h"

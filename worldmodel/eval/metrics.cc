@@ -33,16 +33,6 @@ std::vector<double> Ranks(const std::vector<double>& values) {
 
 }  // namespace
 
-double Quantile(std::vector<double> values, double q) {
-  CHECK(!values.empty()) << "quantile of no values";
-  std::sort(values.begin(), values.end());
-  const double position = q * (values.size() - 1);
-  const size_t below = static_cast<size_t>(std::floor(position));
-  const size_t above = std::min(below + 1, values.size() - 1);
-  const double fraction = position - below;
-  return values[below] + fraction * (values[above] - values[below]);
-}
-
 double Mean(const std::vector<double>& values) {
   if (values.empty()) return 0.0;
   return std::accumulate(values.begin(), values.end(), 0.0) / values.size();

@@ -15,10 +15,6 @@ namespace wm::worldmodel {
 // z of a central 90% Gaussian interval: |x - mean| <= kZ90 * std.
 inline constexpr double kZ90 = 1.6448536269514722;
 
-// The q-quantile (0 <= q <= 1) with linear interpolation between order
-// statistics (numpy's default). `values` must be non-empty (CHECKed).
-double Quantile(std::vector<double> values, double q);
-
 double Mean(const std::vector<double>& values);  // 0 for none
 
 // Spearman's rank correlation of paired samples (average ranks for ties);

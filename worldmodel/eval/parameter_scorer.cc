@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "util/quantile.h"
 #include "util/status_macros.h"
 #include "worldmodel/eval/identifiability.h"
 #include "worldmodel/eval/metrics.h"

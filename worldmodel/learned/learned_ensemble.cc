@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "util/quantile.h"
 #include "util/logging.h"
 #include "worldmodel/eval/metrics.h"
 

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 #include "sim/simulator.h"
+#include "util/random.h"
 #include "util/status_macros.h"
 #include "worldmodel/planning/sampling_planner.h"
 
@@ -49,17 +49,14 @@ absl::StatusOr<PlanningEpisode> RunPlanningEpisode(
   // yaw within +- max_goal_yaw_deg of its start.
   WM_ASSIGN_OR_RETURN(auto probe, TaskCost::Create(task, scene->spec()));
   const PlanarPose start = probe->Pose(observed.data());
-  std::mt19937_64 random(seed ^ 0x9e3779b97f4a7c15ULL);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  const double direction = 2 * kPi * unit(random);
-  const double distance =
-      options.min_goal_distance_m +
-      (options.max_goal_distance_m - options.min_goal_distance_m) *
-          unit(random);
+  Rng random(seed ^ 0x9e3779b97f4a7c15ULL);
+  const double direction = 2 * kPi * random.Uniform();
+  const double distance = random.Uniform(options.min_goal_distance_m,
+                                         options.max_goal_distance_m);
   v1::TaskConfig goal_task = task;
   goal_task.set_goal_x(start.x + distance * std::cos(direction));
   goal_task.set_goal_y(start.y + distance * std::sin(direction));
-  goal_task.set_goal_yaw(start.yaw + (2 * unit(random) - 1) *
+  goal_task.set_goal_yaw(start.yaw + random.Uniform(-1, 1) *
                                          options.max_goal_yaw_deg * kPi / 180);
   episode.goal_x = goal_task.goal_x();
   episode.goal_y = goal_task.goal_y();

@@ -105,7 +105,6 @@ absl::Status SamplingPlanner::WarmStart(const Tensor& plan) {
 Tensor SamplingPlanner::Sample(int64_t n) {
   const int64_t size = plan_.size();
   Tensor samples = Tensor::Filled({n, config_.horizon(), nu_});
-  std::normal_distribution<float> normal;
   const float rho = config_.noise_correlation();
   const float innovation = std::sqrt(1.0f - rho * rho);
   std::copy(plan_.begin(), plan_.end(), samples.data.begin());
@@ -113,10 +112,10 @@ Tensor SamplingPlanner::Sample(int64_t n) {
   for (int64_t s = 1; s < n; ++s) {
     float* out = &samples.data[s * size];
     // AR(1) noise over time with unit variance at every step.
-    for (int u = 0; u < nu_; ++u) noise[u] = normal(random_);
+    for (int u = 0; u < nu_; ++u) noise[u] = random_.Normal();
     for (int64_t i = 0; i < size; ++i) {
       const int u = i % nu_;
-      if (i >= nu_) noise[u] = rho * noise[u] + innovation * normal(random_);
+      if (i >= nu_) noise[u] = rho * noise[u] + innovation * random_.Normal();
       out[i] = std::clamp(plan_[i] + std_[i] * noise[u], low_[u], high_[u]);
     }
   }

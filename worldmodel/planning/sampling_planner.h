@@ -9,11 +9,11 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
-#include <random>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "util/random.h"
 #include "util/tensor.h"
 #include "wm/v1/planning.pb.h"
 #include "worldmodel/planning/task_cost.h"
@@ -75,7 +75,7 @@ class SamplingPlanner {
   std::vector<float> plan_;                     // [H * nu]
   std::vector<float> std_;                      // [H * nu] CEM's sampling std
   std::vector<float> previous_;  // [nu] the action applied before this call
-  std::mt19937_64 random_;
+  Rng random_;
 };
 
 }  // namespace wm::worldmodel

@@ -7,20 +7,13 @@
 #include "google/protobuf/util/json_util.h"
 #include "sim/simulator.h"
 #include "util/file_util.h"
+#include "util/quantile.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "worldmodel/sysid/pendulum_base_parameters.h"
 
 namespace wm::worldmodel {
 namespace {
-
-// The q-quantile of sorted values, linear interpolation (type 7).
-double Quantile(const std::vector<double>& sorted, double q) {
-  const double position = q * (sorted.size() - 1);
-  const size_t below = static_cast<size_t>(std::floor(position));
-  const size_t above = std::min(below + 1, sorted.size() - 1);
-  return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
-}
 
 // Base parameters of the fitted scene with `values`.
 absl::StatusOr<std::vector<BaseParameter>> BaseAt(
@@ -54,10 +47,8 @@ v1::SysidEstimate SummarizeEstimate(const std::string& name,
   for (double s : samples) variance += (s - mean) * (s - mean);
   out.set_std(samples.size() > 1 ? std::sqrt(variance / (samples.size() - 1))
                                  : 0.0);
-  std::vector<double> sorted = samples;
-  std::sort(sorted.begin(), sorted.end());
-  out.add_interval90(Quantile(sorted, 0.05));
-  out.add_interval90(Quantile(sorted, 0.95));
+  out.add_interval90(Quantile(samples, 0.05));
+  out.add_interval90(Quantile(samples, 0.95));
   return out;
 }
 
