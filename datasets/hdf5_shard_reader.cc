@@ -117,62 +117,80 @@ class ShardReader {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<ShardContents> ReadAll(hid_t file) {
+  // The shard's datasets, as read.
+  struct Arrays {
     Array<double> qpos, qvel, time, ctrl, params;
     Array<int64_t> state_offsets, action_offsets, indices;
-    const hid_t f8 = H5T_NATIVE_DOUBLE, i64 = H5T_NATIVE_INT64;
-    WM_RETURN_IF_ERROR(Read(file, "qpos", 2, H5T_FLOAT, f8, &qpos));
-    WM_RETURN_IF_ERROR(Read(file, "qvel", 2, H5T_FLOAT, f8, &qvel));
-    WM_RETURN_IF_ERROR(Read(file, "time", 1, H5T_FLOAT, f8, &time));
-    WM_RETURN_IF_ERROR(Read(file, "ctrl", 2, H5T_FLOAT, f8, &ctrl));
-    WM_RETURN_IF_ERROR(
-        Read(file, "state_offsets", 1, H5T_INTEGER, i64, &state_offsets));
-    WM_RETURN_IF_ERROR(
-        Read(file, "action_offsets", 1, H5T_INTEGER, i64, &action_offsets));
-    WM_RETURN_IF_ERROR(
-        Read(file, "episode_index", 1, H5T_INTEGER, i64, &indices));
-    WM_RETURN_IF_ERROR(Read(file, "params", 2, H5T_FLOAT, f8, &params));
+  };
 
-    // Shapes agree with each other.
-    const int64_t num_states = qpos.dims[0];
-    const int64_t num_actions = ctrl.dims[0];
-    const int64_t num_episodes = indices.dims[0];
-    if (qvel.dims[0] != num_states || time.dims[0] != num_states) {
+  absl::StatusOr<ShardContents> ReadAll(hid_t file) {
+    Arrays arrays;
+    const hid_t f8 = H5T_NATIVE_DOUBLE, i64 = H5T_NATIVE_INT64;
+    WM_RETURN_IF_ERROR(Read(file, "qpos", 2, H5T_FLOAT, f8, &arrays.qpos));
+    WM_RETURN_IF_ERROR(Read(file, "qvel", 2, H5T_FLOAT, f8, &arrays.qvel));
+    WM_RETURN_IF_ERROR(Read(file, "time", 1, H5T_FLOAT, f8, &arrays.time));
+    WM_RETURN_IF_ERROR(Read(file, "ctrl", 2, H5T_FLOAT, f8, &arrays.ctrl));
+    WM_RETURN_IF_ERROR(Read(file, "state_offsets", 1, H5T_INTEGER, i64,
+                            &arrays.state_offsets));
+    WM_RETURN_IF_ERROR(Read(file, "action_offsets", 1, H5T_INTEGER, i64,
+                            &arrays.action_offsets));
+    WM_RETURN_IF_ERROR(
+        Read(file, "episode_index", 1, H5T_INTEGER, i64, &arrays.indices));
+    WM_RETURN_IF_ERROR(Read(file, "params", 2, H5T_FLOAT, f8, &arrays.params));
+    WM_RETURN_IF_ERROR(CheckShapes(arrays));
+    return SliceEpisodes(arrays);
+  }
+
+  // The arrays' shapes agree with each other.
+  absl::Status CheckShapes(const Arrays& a) {
+    const int64_t num_states = a.qpos.dims[0];
+    const int64_t num_episodes = a.indices.dims[0];
+    if (a.qvel.dims[0] != num_states || a.time.dims[0] != num_states) {
       return DataLoss(absl::StrCat("qpos, qvel and time have ", num_states,
-                                   ", ", qvel.dims[0], " and ", time.dims[0],
-                                   " rows; expected equal"));
+                                   ", ", a.qvel.dims[0], " and ",
+                                   a.time.dims[0], " rows; expected equal"));
     }
-    if (state_offsets.dims[0] != num_episodes + 1 ||
-        action_offsets.dims[0] != num_episodes + 1 ||
-        params.dims[0] != num_episodes) {
+    if (a.state_offsets.dims[0] != num_episodes + 1 ||
+        a.action_offsets.dims[0] != num_episodes + 1 ||
+        a.params.dims[0] != num_episodes) {
       return DataLoss(absl::StrCat(
           "episode_index has ", num_episodes, " entries but state_offsets ",
-          state_offsets.dims[0], ", action_offsets ", action_offsets.dims[0],
-          " and params ", params.dims[0], " rows (expected E + 1, E + 1, E)"));
+          a.state_offsets.dims[0], ", action_offsets ",
+          a.action_offsets.dims[0], " and params ", a.params.dims[0],
+          " rows (expected E + 1, E + 1, E)"));
     }
     constexpr int64_t kMaxWidth = std::numeric_limits<int>::max();
-    if (qpos.dims[1] > kMaxWidth || qvel.dims[1] > kMaxWidth ||
-        ctrl.dims[1] > kMaxWidth || params.dims[1] > kMaxWidth) {
+    if (a.qpos.dims[1] > kMaxWidth || a.qvel.dims[1] > kMaxWidth ||
+        a.ctrl.dims[1] > kMaxWidth || a.params.dims[1] > kMaxWidth) {
       return DataLoss("implausibly wide qpos, qvel, ctrl or params");
     }
     WM_RETURN_IF_ERROR(
-        CheckOffsets("state_offsets", state_offsets.values, num_states));
-    WM_RETURN_IF_ERROR(
-        CheckOffsets("action_offsets", action_offsets.values, num_actions));
+        CheckOffsets("state_offsets", a.state_offsets.values, num_states));
+    return CheckOffsets("action_offsets", a.action_offsets.values,
+                        a.ctrl.dims[0]);
+  }
 
+  // The episodes the checked arrays hold, each validated.
+  absl::StatusOr<ShardContents> SliceEpisodes(const Arrays& a) {
     ShardContents shard;
-    shard.nq = static_cast<int>(qpos.dims[1]);
-    shard.nv = static_cast<int>(qvel.dims[1]);
-    shard.nu = static_cast<int>(ctrl.dims[1]);
-    shard.num_params = static_cast<int>(params.dims[1]);
+    shard.nq = static_cast<int>(a.qpos.dims[1]);
+    shard.nv = static_cast<int>(a.qvel.dims[1]);
+    shard.nu = static_cast<int>(a.ctrl.dims[1]);
+    shard.num_params = static_cast<int>(a.params.dims[1]);
+    const int64_t num_episodes = a.indices.dims[0];
     shard.episodes.reserve(num_episodes);
+    auto rows = [](const std::vector<double>& values, int64_t begin,
+                   int64_t end, int64_t width) {
+      return std::vector<double>(values.begin() + begin * width,
+                                 values.begin() + end * width);
+    };
     for (int64_t e = 0; e < num_episodes; ++e) {
-      const int64_t s0 = state_offsets.values[e];
-      const int64_t s1 = state_offsets.values[e + 1];
-      const int64_t a0 = action_offsets.values[e];
-      const int64_t a1 = action_offsets.values[e + 1];
-      const int64_t index = indices.values[e];
-      if (index < 0 || (e > 0 && index <= indices.values[e - 1])) {
+      const int64_t s0 = a.state_offsets.values[e];
+      const int64_t s1 = a.state_offsets.values[e + 1];
+      const int64_t a0 = a.action_offsets.values[e];
+      const int64_t a1 = a.action_offsets.values[e + 1];
+      const int64_t index = a.indices.values[e];
+      if (index < 0 || (e > 0 && index <= a.indices.values[e - 1])) {
         return DataLoss(absl::StrCat("episode_index[", e, "] = ", index,
                                      " is negative or not increasing"));
       }
@@ -186,16 +204,11 @@ class ShardReader {
       episode.nq = shard.nq;
       episode.nv = shard.nv;
       episode.nu = shard.nu;
-      auto rows = [](const std::vector<double>& values, int64_t begin,
-                     int64_t end, int64_t width) {
-        return std::vector<double>(values.begin() + begin * width,
-                                   values.begin() + end * width);
-      };
-      episode.qpos = rows(qpos.values, s0, s1, shard.nq);
-      episode.qvel = rows(qvel.values, s0, s1, shard.nv);
-      episode.time = rows(time.values, s0, s1, 1);
-      episode.ctrl = rows(ctrl.values, a0, a1, shard.nu);
-      episode.params = rows(params.values, e, e + 1, shard.num_params);
+      episode.qpos = rows(a.qpos.values, s0, s1, shard.nq);
+      episode.qvel = rows(a.qvel.values, s0, s1, shard.nv);
+      episode.time = rows(a.time.values, s0, s1, 1);
+      episode.ctrl = rows(a.ctrl.values, a0, a1, shard.nu);
+      episode.params = rows(a.params.values, e, e + 1, shard.num_params);
       absl::Status valid = episode.Validate();
       if (!valid.ok()) return DataLoss(std::string(valid.message()));
       shard.episodes.push_back(std::move(episode));

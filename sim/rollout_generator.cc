@@ -78,6 +78,31 @@ absl::StatusOr<datasets::Episode> RolloutGenerator::SimulateEpisode(
   return episode;
 }
 
+namespace {
+
+// Writes a simulated episode to `sink` and counts it, or counts it as
+// dropped (keeping the first five reasons) when its simulation failed.
+// Returns the sink's error.
+absl::Status WriteOrDrop(absl::StatusOr<datasets::Episode> episode,
+                         datasets::EpisodeSink* sink,
+                         GenerationSummary* summary) {
+  if (!episode.ok()) {
+    ++summary->dropped;
+    if (summary->drop_reasons.size() < 5) {
+      summary->drop_reasons.emplace_back(episode.status().message());
+    }
+    return absl::OkStatus();
+  }
+  const int64_t steps = episode->num_steps();
+  absl::Status written = sink->Write(*std::move(episode));
+  if (!written.ok()) return written;
+  ++summary->episodes_written;
+  summary->steps_written += steps;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<GenerationSummary> RolloutGenerator::Run(
     datasets::EpisodeSink* sink,
     const std::function<void(const GenerationProgress&)>& progress) {
@@ -130,18 +155,8 @@ absl::StatusOr<GenerationSummary> RolloutGenerator::Run(
       auto node = finished.extract(next_to_write);
       episode = std::move(node.mapped());
     }
-    if (episode.ok()) {
-      const int64_t steps = episode->num_steps();
-      sink_status = sink->Write(*std::move(episode));
-      if (!sink_status.ok()) break;
-      ++summary.episodes_written;
-      summary.steps_written += steps;
-    } else {
-      ++summary.dropped;
-      if (summary.drop_reasons.size() < 5) {
-        summary.drop_reasons.emplace_back(episode.status().message());
-      }
-    }
+    sink_status = WriteOrDrop(std::move(episode), sink, &summary);
+    if (!sink_status.ok()) break;
     {
       std::lock_guard<std::mutex> lock(mutex);
       ++next_to_write;

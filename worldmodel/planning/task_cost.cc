@@ -48,10 +48,9 @@ absl::Status CheckNonNegative(double value, const char* field) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<TaskCost>> TaskCost::Create(
-    v1::TaskConfig task, const v1::StateSpec& spec) {
+// `task` with its zero weights and thresholds at their defaults, checked:
+// INVALID_ARGUMENT for a negative one or a non-finite goal.
+absl::StatusOr<v1::TaskConfig> WithTaskDefaults(v1::TaskConfig task) {
   if (task.position_weight() == 0) task.set_position_weight(1.0);
   if (task.yaw_weight() == 0) task.set_yaw_weight(0.05);
   if (task.action_weight() == 0) task.set_action_weight(0.01);
@@ -81,6 +80,14 @@ absl::StatusOr<std::unique_ptr<TaskCost>> TaskCost::Create(
       !std::isfinite(task.goal_yaw())) {
     return absl::InvalidArgumentError("task: the goal must be finite");
   }
+  return task;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TaskCost>> TaskCost::Create(
+    v1::TaskConfig task, const v1::StateSpec& spec) {
+  WM_ASSIGN_OR_RETURN(task, WithTaskDefaults(std::move(task)));
   std::unique_ptr<TaskCost> cost(new TaskCost(task, spec));
   if (!task.free_joint().empty()) {
     WM_ASSIGN_OR_RETURN(

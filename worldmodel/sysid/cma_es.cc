@@ -221,6 +221,16 @@ void CmaEs::Tell(const std::vector<double>& told) {
   }
   for (int j = 0; j < n_; ++j) mean_[j] = old_mean[j] + sigma_ * y_w[j];
 
+  double p_sigma_norm = 0;
+  const double h_sigma = UpdatePaths(y_w, &p_sigma_norm);
+  UpdateCovariance(order, old_mean, h_sigma);
+  sigma_ *= std::exp((c_sigma_ / d_sigma_) * (p_sigma_norm / chi_n_ - 1));
+  Decompose();
+  CheckConvergence(values, order);
+}
+
+double CmaEs::UpdatePaths(const std::vector<double>& y_w,
+                          double* p_sigma_norm) {
   // Step-size path: p_sigma += ... C^{-1/2} y_w, C^{-1/2} = B D^-1 B^T.
   std::vector<double> bty(n_, 0.0);
   for (int i = 0; i < n_; ++i) {
@@ -228,16 +238,17 @@ void CmaEs::Tell(const std::vector<double>& told) {
     bty[i] /= d_[i];
   }
   const double cs = std::sqrt(c_sigma_ * (2 - c_sigma_) * mu_eff_);
-  double p_sigma_norm = 0;
+  double norm = 0;
   for (int i = 0; i < n_; ++i) {
     double v = 0;
     for (int j = 0; j < n_; ++j) v += b_[i * n_ + j] * bty[j];
     p_sigma_[i] = (1 - c_sigma_) * p_sigma_[i] + cs * v;
-    p_sigma_norm += p_sigma_[i] * p_sigma_[i];
+    norm += p_sigma_[i] * p_sigma_[i];
   }
-  p_sigma_norm = std::sqrt(p_sigma_norm);
+  norm = std::sqrt(norm);
+  *p_sigma_norm = norm;
   const double h_sigma =
-      p_sigma_norm / std::sqrt(1 - std::pow(1 - c_sigma_, 2.0 * generation_)) <
+      norm / std::sqrt(1 - std::pow(1 - c_sigma_, 2.0 * generation_)) <
               (1.4 + 2.0 / (n_ + 1)) * chi_n_
           ? 1.0
           : 0.0;
@@ -245,8 +256,13 @@ void CmaEs::Tell(const std::vector<double>& told) {
   for (int i = 0; i < n_; ++i) {
     p_c_[i] = (1 - c_c_) * p_c_[i] + h_sigma * cc * y_w[i];
   }
+  return h_sigma;
+}
 
-  // Covariance: rank-one (p_c) and rank-mu (selected steps) updates.
+void CmaEs::UpdateCovariance(const std::vector<int>& order,
+                             const std::vector<double>& old_mean,
+                             double h_sigma) {
+  // Rank-one (p_c) and rank-mu (selected steps) updates.
   const double delta = (1 - h_sigma) * c_c_ * (2 - c_c_);
   for (int i = 0; i < n_; ++i) {
     for (int j = 0; j <= i; ++j) {
@@ -262,10 +278,10 @@ void CmaEs::Tell(const std::vector<double>& told) {
       c_[i * n_ + j] = c_[j * n_ + i] = value;
     }
   }
-  sigma_ *= std::exp((c_sigma_ / d_sigma_) * (p_sigma_norm / chi_n_ - 1));
-  Decompose();
+}
 
-  // Stopping criteria.
+void CmaEs::CheckConvergence(const std::vector<double>& values,
+                             const std::vector<int>& order) {
   const double max_d = *std::max_element(d_.begin(), d_.end());
   if (sigma_ * max_d < options_.tol_x) converged_ = true;
   best_history_.push_back(values[order[0]]);

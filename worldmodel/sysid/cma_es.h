@@ -79,6 +79,15 @@ class CmaEs {
   std::vector<double> ToBounds(const std::vector<double>& x) const;
   // Recomputes B and D from the covariance.
   void Decompose();
+  // Tell's stages, in order: the evolution paths from the weighted step
+  // y_w (returns h_sigma, and the norm of p_sigma in *p_sigma_norm); the
+  // rank-one and rank-mu covariance update over the candidates in `order`
+  // (best first) around `old_mean`; the stopping criteria.
+  double UpdatePaths(const std::vector<double>& y_w, double* p_sigma_norm);
+  void UpdateCovariance(const std::vector<int>& order,
+                        const std::vector<double>& old_mean, double h_sigma);
+  void CheckConvergence(const std::vector<double>& values,
+                        const std::vector<int>& order);
 
   CmaEsOptions options_;
   int n_;

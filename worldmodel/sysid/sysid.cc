@@ -196,6 +196,167 @@ absl::StatusOr<v1::SysidConfig> ResolveSysidConfig(v1::SysidConfig config,
   return config;
 }
 
+namespace {
+
+// One sysid run: CMA-ES fits in the unit cube of the parameters, their
+// evaluations spread over the workers, and the progress they report.
+class SysidRun {
+ public:
+  SysidRun(const SysidSetup& setup, const SysidObjective& fit,
+           const v1::SysidConfig& config,
+           const std::function<void(const SysidProgress&)>& progress)
+      : setup_(setup),
+        parameters_(setup.scene->parameters()),
+        fit_(fit),
+        config_(config),
+        progress_(progress) {
+    state_.fits = 1 + std::max(0, config.bootstrap());
+  }
+
+  // The nominal values, clamped into their ranges, in the unit cube.
+  std::vector<double> InitialUnits() const {
+    std::vector<double> initial(parameters_.size());
+    for (size_t i = 0; i < parameters_.size(); ++i) {
+      initial[i] = ToUnitInterval(
+          std::clamp(setup_.nominal[i], parameters_[i].min, parameters_[i].max),
+          parameters_[i].min, parameters_[i].max, setup_.log_scale[i]);
+    }
+    return initial;
+  }
+
+  std::vector<double> ToValues(const std::vector<double>& unit) const {
+    std::vector<double> values(parameters_.size());
+    for (size_t i = 0; i < parameters_.size(); ++i) {
+      values[i] = FromUnitInterval(unit[i], parameters_[i].min,
+                                   parameters_[i].max, setup_.log_scale[i]);
+    }
+    return values;
+  }
+
+  // Per-episode errors of `objective` for a MujocoModel with `values`.
+  std::vector<EpisodeError> ErrorsAt(const SysidObjective& objective,
+                                     const std::vector<double>& values,
+                                     const std::vector<double>& weights) const {
+    absl::StatusOr<std::unique_ptr<MujocoModel>> model =
+        MujocoModel::Create(setup_.scene, values);
+    CHECK(model.ok()) << model.status();  // values are finite, in bounds
+    return objective.Evaluate(**model, weights);
+  }
+
+  // The fit objective of each candidate; candidate k's value lands in slot
+  // k, so the thread that computed it does not matter.
+  std::vector<double> EvaluateAll(const std::vector<std::vector<double>>& units,
+                                  const std::vector<double>& weights) {
+    std::vector<double> values(units.size());
+    ForEachOnWorkers(std::max(1, config_.workers()), units.size(), [&](int k) {
+      values[k] = CombineEpisodeErrors(
+          ErrorsAt(fit_, ToValues(units[k]), weights), weights);
+    });
+    result_.evaluations += units.size();
+    return values;
+  }
+
+  // One CMA-ES run (index 0: the main fit; b > 0: bootstrap refit b) from
+  // `start`; returns its best point. The main fit never ends worse than the
+  // nominal start and records its final step size and covariance. A
+  // bootstrap refit keeps its own best, even when a resample's search stays
+  // above the estimate's value: a zero spread would claim more than the
+  // data tell (flat, unidentified directions show up as wide intervals).
+  absl::StatusOr<std::vector<double>> RunFit(
+      int index, const std::vector<double>& start, double sigma,
+      const std::vector<double>& covariance, int max_generations, uint64_t seed,
+      const std::vector<double>& weights) {
+    CmaEsOptions options;
+    options.initial = start;
+    options.lower.assign(start.size(), 0.0);
+    options.upper.assign(start.size(), 1.0);
+    options.sigma0 = sigma;
+    options.initial_covariance = covariance;
+    options.population = config_.population();
+    options.seed = seed;
+    options.tol_x = kToleranceX;
+    options.tol_fun =
+        kRelativeToleranceFun * std::max(result_.nominal_objective, 1e-300);
+    WM_ASSIGN_OR_RETURN(std::unique_ptr<CmaEs> cma, CmaEs::Create(options));
+    while (cma->generation() < max_generations && !cma->Converged()) {
+      cma->Tell(EvaluateAll(cma->Ask(), weights));
+      Report(index, *cma, max_generations);
+    }
+    if (index > 0) return cma->best();
+    result_.generations = cma->generation();
+    final_sigma_ = cma->sigma();
+    final_covariance_ = cma->covariance();
+    if (!(cma->best_value() < result_.nominal_objective)) return start;
+    return cma->best();
+  }
+
+  // The main fit, its errors on the fit and held-out episodes, then the
+  // bootstrap refits.
+  absl::StatusOr<SysidResult> Run(const SysidObjective* holdout) {
+    const std::vector<double> initial = InitialUnits();
+    result_.nominal_objective = EvaluateAll({initial}, {})[0];
+    WM_ASSIGN_OR_RETURN(const std::vector<double> best,
+                        RunFit(0, initial, config_.sigma0(), {},
+                               config_.max_generations(), config_.seed(), {}));
+    result_.estimate = ToValues(best);
+    result_.fit_errors = ErrorsAt(fit_, result_.estimate, {});
+    result_.objective = CombineEpisodeErrors(result_.fit_errors, {});
+    ++result_.evaluations;
+    if (holdout != nullptr && holdout->num_episodes() > 0) {
+      result_.holdout_errors = ErrorsAt(*holdout, result_.estimate, {});
+      ++result_.evaluations;
+    }
+    WM_RETURN_IF_ERROR(Bootstrap(best));
+    return std::move(result_);
+  }
+
+ private:
+  void Report(int index, const CmaEs& cma, int max_generations) {
+    state_.fit = index;
+    state_.generation = cma.generation();
+    state_.max_generations = max_generations;
+    state_.best = cma.best_value();
+    state_.sigma = cma.sigma();
+    state_.evaluations = result_.evaluations;
+    if (progress_) progress_(state_);
+  }
+
+  // Refits on episodes drawn with replacement (multinomial weights), each
+  // from the estimate `best`.
+  absl::Status Bootstrap(const std::vector<double>& best) {
+    const int episodes = fit_.num_episodes();
+    const double sigma = std::clamp(kBootstrapSigmaFactor * final_sigma_,
+                                    kMinBootstrapSigma, config_.sigma0());
+    for (int b = 1; b < state_.fits; ++b) {
+      Rng rng(EpisodeSeed(config_.seed() ^ 0x5b007, b));
+      std::vector<double> weights(episodes, 0.0);
+      for (int k = 0; k < episodes; ++k) {
+        weights[std::min(episodes - 1,
+                         static_cast<int>(rng.Uniform() * episodes))] += 1;
+      }
+      WM_ASSIGN_OR_RETURN(
+          const std::vector<double> refit,
+          RunFit(b, best, sigma, final_covariance_,
+                 config_.bootstrap_generations(), rng.Bits(), weights));
+      result_.bootstrap.push_back(ToValues(refit));
+    }
+    return absl::OkStatus();
+  }
+
+  const SysidSetup& setup_;
+  const std::vector<sim::PhysicalParameter>& parameters_;
+  const SysidObjective& fit_;
+  const v1::SysidConfig& config_;
+  const std::function<void(const SysidProgress&)>& progress_;
+  SysidProgress state_;
+  SysidResult result_;
+  // The main fit's final step size and covariance warm-start the bootstrap.
+  double final_sigma_ = 0;
+  std::vector<double> final_covariance_;
+};
+
+}  // namespace
+
 absl::StatusOr<SysidResult> RunSysid(
     const SysidSetup& setup, const SysidObjective& fit,
     const SysidObjective* holdout, const v1::SysidConfig& config,
@@ -203,127 +364,7 @@ absl::StatusOr<SysidResult> RunSysid(
   if (fit.num_episodes() == 0) {
     return absl::InvalidArgumentError("sysid: no episodes to fit");
   }
-  const auto& parameters = setup.scene->parameters();
-  const int n = static_cast<int>(parameters.size());
-  auto to_values = [&](const std::vector<double>& unit) {
-    std::vector<double> values(n);
-    for (int i = 0; i < n; ++i) {
-      values[i] = FromUnitInterval(unit[i], parameters[i].min,
-                                   parameters[i].max, setup.log_scale[i]);
-    }
-    return values;
-  };
-  std::vector<double> initial(n);
-  for (int i = 0; i < n; ++i) {
-    initial[i] = ToUnitInterval(
-        std::clamp(setup.nominal[i], parameters[i].min, parameters[i].max),
-        parameters[i].min, parameters[i].max, setup.log_scale[i]);
-  }
-
-  // Each candidate is a MujocoModel with its values; candidate k's value
-  // lands in slot k, so the thread that computed it does not matter.
-  const int workers = std::max(1, config.workers());
-  auto errors_at = [&](const SysidObjective& objective,
-                       const std::vector<double>& values,
-                       const std::vector<double>& weights) {
-    absl::StatusOr<std::unique_ptr<MujocoModel>> model =
-        MujocoModel::Create(setup.scene, values);
-    CHECK(model.ok()) << model.status();  // values are finite, in bounds
-    return objective.Evaluate(**model, weights);
-  };
-  SysidResult result;
-  auto evaluate_all = [&](const std::vector<std::vector<double>>& units,
-                          const std::vector<double>& weights) {
-    std::vector<double> values(units.size());
-    ForEachOnWorkers(workers, units.size(), [&](int k) {
-      values[k] = CombineEpisodeErrors(
-          errors_at(fit, to_values(units[k]), weights), weights);
-    });
-    result.evaluations += units.size();
-    return values;
-  };
-
-  const int fits = 1 + std::max(0, config.bootstrap());
-  SysidProgress state;
-  state.fits = fits;
-  result.nominal_objective = evaluate_all({initial}, {})[0];
-  const double tol_fun =
-      kRelativeToleranceFun * std::max(result.nominal_objective, 1e-300);
-  // The main fit's final step size and covariance warm-start the bootstrap.
-  double final_sigma = config.sigma0();
-  std::vector<double> final_covariance;
-  // One CMA-ES run in the unit cube; returns its best point.
-  auto run_fit = [&](int index, const std::vector<double>& start, double sigma,
-                     const std::vector<double>& covariance, int max_generations,
-                     uint64_t seed, const std::vector<double>& weights)
-      -> absl::StatusOr<std::vector<double>> {
-    CmaEsOptions options;
-    options.initial = start;
-    options.lower.assign(n, 0.0);
-    options.upper.assign(n, 1.0);
-    options.sigma0 = sigma;
-    options.initial_covariance = covariance;
-    options.population = config.population();
-    options.seed = seed;
-    options.tol_x = kToleranceX;
-    options.tol_fun = tol_fun;
-    WM_ASSIGN_OR_RETURN(std::unique_ptr<CmaEs> cma, CmaEs::Create(options));
-    while (cma->generation() < max_generations && !cma->Converged()) {
-      cma->Tell(evaluate_all(cma->Ask(), weights));
-      state.fit = index;
-      state.generation = cma->generation();
-      state.max_generations = max_generations;
-      state.best = cma->best_value();
-      state.sigma = cma->sigma();
-      state.evaluations = result.evaluations;
-      if (progress) progress(state);
-    }
-    if (index == 0) {
-      result.generations = cma->generation();
-      final_sigma = cma->sigma();
-      final_covariance = cma->covariance();
-    }
-    // The main fit never ends worse than the nominal start. A bootstrap
-    // refit keeps its own best, even when a resample's search stays above
-    // the estimate's value: a zero spread would claim more than the data
-    // tell (flat, unidentified directions show up as wide intervals).
-    if (index == 0 && !(cma->best_value() < result.nominal_objective)) {
-      return start;
-    }
-    return cma->best();
-  };
-
-  WM_ASSIGN_OR_RETURN(const std::vector<double> best,
-                      run_fit(0, initial, config.sigma0(), {},
-                              config.max_generations(), config.seed(), {}));
-  result.estimate = to_values(best);
-  result.fit_errors = errors_at(fit, result.estimate, {});
-  result.objective = CombineEpisodeErrors(result.fit_errors, {});
-  ++result.evaluations;
-  if (holdout != nullptr && holdout->num_episodes() > 0) {
-    result.holdout_errors = errors_at(*holdout, result.estimate, {});
-    ++result.evaluations;
-  }
-
-  // Bootstrap: refit on episodes drawn with replacement (multinomial
-  // weights), each from the estimate.
-  const int episodes = fit.num_episodes();
-  const double bootstrap_sigma = std::clamp(
-      kBootstrapSigmaFactor * final_sigma, kMinBootstrapSigma, config.sigma0());
-  for (int b = 1; b < fits; ++b) {
-    Rng rng(EpisodeSeed(config.seed() ^ 0x5b007, b));
-    std::vector<double> weights(episodes, 0.0);
-    for (int k = 0; k < episodes; ++k) {
-      weights[std::min(episodes - 1,
-                       static_cast<int>(rng.Uniform() * episodes))] += 1;
-    }
-    WM_ASSIGN_OR_RETURN(
-        const std::vector<double> refit,
-        run_fit(b, best, bootstrap_sigma, final_covariance,
-                config.bootstrap_generations(), rng.Bits(), weights));
-    result.bootstrap.push_back(to_values(refit));
-  }
-  return result;
+  return SysidRun(setup, fit, config, progress).Run(holdout);
 }
 
 }  // namespace wm::worldmodel
