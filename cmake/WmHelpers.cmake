@@ -45,3 +45,25 @@ function(wm_cc_test)
     PROPERTIES TIMEOUT 300
     DISCOVERY_TIMEOUT 60)
 endfunction()
+
+# wm_embed_files(OUTPUT out_var NAMESPACE ns FUNCTION fn GLOB pattern...)
+#   Generates a source defining `const std::map<std::string, std::string>&
+#   ns::fn()` that maps each matching file's base name to its contents
+#   (cmake/EmbedFiles.cmake), regenerated when a file changes, and sets
+#   out_var to its path for a target's SRCS.
+function(wm_embed_files)
+  cmake_parse_arguments(ARG "" "OUTPUT;NAMESPACE;FUNCTION" "GLOB" ${ARGN})
+  file(GLOB files CONFIGURE_DEPENDS ${ARG_GLOB})
+  string(REPLACE "::" "_" stem "${ARG_NAMESPACE}_${ARG_FUNCTION}")
+  set(source "${CMAKE_BINARY_DIR}/generated/embedded/${stem}.cc")
+  file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/generated/embedded")
+  add_custom_command(
+    OUTPUT "${source}"
+    COMMAND ${CMAKE_COMMAND} -DOUTPUT=${source}
+            -DNAMESPACE=${ARG_NAMESPACE} -DFUNCTION=${ARG_FUNCTION}
+            "-DFILES=${files}" -P "${CMAKE_SOURCE_DIR}/cmake/EmbedFiles.cmake"
+    DEPENDS ${files} "${CMAKE_SOURCE_DIR}/cmake/EmbedFiles.cmake"
+    COMMENT "Embedding ${ARG_NAMESPACE}::${ARG_FUNCTION}"
+    VERBATIM)
+  set(${ARG_OUTPUT} "${source}" PARENT_SCOPE)
+endfunction()

@@ -80,8 +80,9 @@ ABSL_FLAG(std::string, request, "",
           "query: a proto3-JSON request file (PredictRequest, RolloutRequest "
           "or InferParametersRequest); - reads stdin.");
 ABSL_FLAG(double, timeout, 30, "query: seconds per call.");
-ABSL_FLAG(std::string, task, "configs/tasks/push_to_goal.pbtxt",
-          "plan: the task config (wm.v1.TaskConfig text proto).");
+ABSL_FLAG(std::string, task, "push_to_goal",
+          "plan: a built-in task (push_to_goal) or a task config file "
+          "(wm.v1.TaskConfig text proto, ending in .pbtxt).");
 ABSL_FLAG(bool, oracle, false,
           "plan: also plan with MuJoCo given each episode's true parameters.");
 ABSL_FLAG(int32_t, oracle_samples, 32,

@@ -3,8 +3,6 @@
 // the JSON report and optionally publishes a servable "mujoco" version.
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -14,20 +12,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "datasets/dataset.h"
-#include "sim/scene_library.h"
 #include "tools/wm/flags.h"
 #include "tools/wm/progress_bar.h"
 #include "tools/wm/subcommand.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
-#include "worldmodel/model_factory.h"
-#include "worldmodel/sysid/ensemble_fit.h"
-#include "worldmodel/sysid/sysid.h"
-#include "worldmodel/sysid/sysid_data.h"
+#include "worldmodel/sysid/sysid_job.h"
 #include "worldmodel/sysid/sysid_report.h"
-#include "worldmodel/sysid/toss_protocol_objective.h"
-#include "worldmodel/sysid/window_rollout_objective.h"
 
 #ifndef WM_GIT_REVISION
 #define WM_GIT_REVISION "unknown"
@@ -62,20 +53,6 @@ absl::StatusOr<v1::SysidConfig> ResolveConfig(const Invocation& invocation) {
     return absl::InvalidArgumentError("--json is required");
   }
   return config;
-}
-
-// The --scene config, or the dataset's embedded scene without --scene.
-absl::StatusOr<v1::SceneConfig> SceneConfigFor(
-    const datasets::Dataset& dataset) {
-  if (!absl::GetFlag(FLAGS_scene).empty()) {
-    return sim::LoadSceneConfig(absl::GetFlag(FLAGS_scene));
-  }
-  if (dataset.manifest().scene().mjcf().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dataset ", dataset.directory(),
-                     " embeds no scene MJCF: give --scene"));
-  }
-  return dataset.manifest().scene();
 }
 
 // Progress: one bar for the main fit, one for all bootstrap generations.
@@ -134,150 +111,38 @@ void PrintEstimates(
   }
 }
 
-// The objective config.objective() names, over `episodes`, and what it
-// scores (for the progress line and the report's window count).
-struct Objective {
-  std::unique_ptr<worldmodel::SysidObjective> objective;
-  int windows = 0;  // windows, or tosses for acosta_toss
-  std::string description;
-};
-
-absl::StatusOr<Objective> MakeObjective(const v1::SysidConfig& config,
-                                        std::vector<datasets::Episode> episodes,
-                                        const sim::Scene& scene, int horizon,
-                                        int stride,
-                                        const std::vector<double>& scale) {
-  Objective made;
-  if (config.objective() == "acosta_toss") {
-    const int tosses = static_cast<int>(episodes.size());
-    WM_ASSIGN_OR_RETURN(
-        made.objective,
-        worldmodel::TossProtocolObjective::Create(
-            std::move(episodes), -scene.model().opt.gravity[2]));
-    made.windows = tosses;
-    made.description = "whole tosses scored by the acosta_toss e_q";
-    return made;
-  }
-  if (!config.objective().empty() && config.objective() != "windows") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("objective '", config.objective(),
-                     "' is unknown; known: windows, acosta_toss"));
-  }
-  WM_ASSIGN_OR_RETURN(auto windows, worldmodel::WindowRolloutObjective::Create(
-                                        std::move(episodes), scene.spec(),
-                                        horizon, stride, scale));
-  made.windows = windows->num_windows();
-  made.description = absl::StrCat("windows of ", horizon, " steps");
-  made.objective = std::move(windows);
-  return made;
-}
-
-// Fits a SimulationEnsemble at `estimate` (SysidConfig.ensemble_members)
-// and records it, its objective and its evaluations in `report`.
-absl::Status FitEnsemble(const worldmodel::SysidSetup& setup,
-                         const std::vector<double>& estimate,
-                         const v1::SysidConfig& config, const Objective& fit,
-                         const Objective& holdout, v1::SysidReport* report) {
-  worldmodel::EnsembleFitOptions options;
-  options.members = config.ensemble_members();
-  options.seed = config.seed();
-  options.generations = config.ensemble_generations();
-  options.workers = config.workers();
-  std::cerr << "wm sysid: fitting an ensemble of " << options.members
-            << " simulations (perturbed parameters and start states)\n";
-  ProgressBar bar("ensemble generations", options.generations);
-  WM_ASSIGN_OR_RETURN(
-      const worldmodel::EnsembleFitResult fitted,
-      worldmodel::FitSimulationEnsemble(
-          setup.scene, estimate, *fit.objective, holdout.objective.get(),
-          options, [&](int generation, double best) {
-            bar.Update(generation, absl::StrFormat("best %.4g", best));
-          }));
-  bar.Finish();
-  *report->mutable_ensemble() = fitted.ensemble;
-  report->set_ensemble_objective(fitted.objective);
-  report->set_evaluations(report->evaluations() + fitted.evaluations);
-  if (fitted.holdout_objective.has_value()) {
-    report->mutable_ensemble_holdout_objective()->set_value(
-        *fitted.holdout_objective);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Sysid(v1::SysidConfig config) {
-  const auto start = std::chrono::steady_clock::now();
-  WM_ASSIGN_OR_RETURN(auto dataset,
-                      datasets::Dataset::Open(absl::GetFlag(FLAGS_data)));
-  WM_ASSIGN_OR_RETURN(v1::SceneConfig scene, SceneConfigFor(*dataset));
-  if (!config.friction_cone().empty()) {
-    scene.set_friction_cone(config.friction_cone());
-  }
-  const std::vector<std::string> names =
+absl::Status Sysid(const v1::SysidConfig& config) {
+  worldmodel::SysidJob job;
+  job.config = config;
+  job.data_dir = absl::GetFlag(FLAGS_data);
+  job.scene = absl::GetFlag(FLAGS_scene);
+  job.parameters =
       absl::StrSplit(absl::GetFlag(FLAGS_params), ',', absl::SkipWhitespace());
-  WM_ASSIGN_OR_RETURN(const worldmodel::SysidSetup setup,
-                      worldmodel::PrepareSysid(scene, names, config));
-  const double dt = setup.scene->dt();
-  WM_ASSIGN_OR_RETURN(config, worldmodel::ResolveSysidConfig(config, dt));
-  WM_ASSIGN_OR_RETURN(
-      worldmodel::SysidData data,
-      worldmodel::LoadSysidData(*dataset, *setup.scene, config.max_episodes(),
-                                absl::GetFlag(FLAGS_holdout)));
-  const int horizon =
-      std::max(1, static_cast<int>(std::lround(config.horizon_seconds() / dt)));
-  const int stride = std::max(
-      1, static_cast<int>(std::lround(config.window_stride_seconds() / dt)));
-  const std::vector<double> scale =
-      worldmodel::TangentScales(setup.scene->spec(), data.fit);
-  std::vector<int64_t> fit_indices, holdout_indices;
-  for (const auto& episode : data.fit) fit_indices.push_back(episode.index);
-  for (const auto& episode : data.holdout) {
-    holdout_indices.push_back(episode.index);
-  }
-  WM_ASSIGN_OR_RETURN(Objective fit,
-                      MakeObjective(config, std::move(data.fit), *setup.scene,
-                                    horizon, stride, scale));
-  Objective holdout;
-  if (!data.holdout.empty()) {
-    WM_ASSIGN_OR_RETURN(
-        holdout, MakeObjective(config, std::move(data.holdout), *setup.scene,
-                               horizon, stride, scale));
-  }
-  std::cerr << "wm sysid: scene '" << setup.scene->name() << "', "
-            << setup.scene->parameters().size() << " parameters, "
-            << fit_indices.size() << " fit episodes (" << fit.windows << " "
-            << fit.description << "), " << holdout_indices.size()
-            << " held out, " << config.workers() << " workers\n";
-
+  job.holdout = absl::GetFlag(FLAGS_holdout);
+  job.publish_dir = absl::GetFlag(FLAGS_out);
+  job.git_revision = WM_GIT_REVISION;
   SysidProgressLine line;
-  absl::StatusOr<worldmodel::SysidResult> result = worldmodel::RunSysid(
-      setup, *fit.objective, holdout.objective.get(), config,
-      [&](const SysidProgress& state) { line.Update(state); });
+  std::unique_ptr<ProgressBar> ensemble_bar;
+  worldmodel::SysidJobCallbacks callbacks;
+  callbacks.on_start = [](const std::string& what) {
+    std::cerr << "wm sysid: " << what << "\n";
+  };
+  callbacks.on_fit = [&](const SysidProgress& state) { line.Update(state); };
+  callbacks.on_ensemble = [&](int generation, int generations, double best) {
+    if (ensemble_bar == nullptr) {
+      line.Finish();
+      std::cerr << "wm sysid: fitting an ensemble of "
+                << config.ensemble_members()
+                << " simulations (perturbed parameters and start states)\n";
+      ensemble_bar =
+          std::make_unique<ProgressBar>("ensemble generations", generations);
+    }
+    ensemble_bar->Update(generation, absl::StrFormat("best %.4g", best));
+  };
+  absl::StatusOr<v1::SysidReport> ran = worldmodel::RunSysidJob(job, callbacks);
   line.Finish();
-  WM_RETURN_IF_ERROR(result.status());
-  WM_ASSIGN_OR_RETURN(v1::SysidReport report,
-                      worldmodel::BuildSysidReport(setup, *result, fit_indices,
-                                                   holdout_indices, config));
-  report.set_dataset(dataset->directory());
-  report.set_windows(fit.windows);
-  report.set_horizon_steps(horizon);
-  if (config.ensemble_members() >= 2) {
-    WM_RETURN_IF_ERROR(
-        FitEnsemble(setup, result->estimate, config, fit, holdout, &report));
-  }
-
-  if (!absl::GetFlag(FLAGS_out).empty()) {
-    v1::CheckpointManifest manifest = worldmodel::SysidManifest(setup, report);
-    manifest.set_dataset_fingerprint(dataset->Fingerprint());
-    manifest.set_dataset_dir(dataset->directory());
-    manifest.set_git_revision(WM_GIT_REVISION);
-    WM_ASSIGN_OR_RETURN(const std::string version_dir,
-                        worldmodel::PublishModelVersion(
-                            absl::GetFlag(FLAGS_out), &manifest, {}));
-    report.set_model_version(version_dir);
-  }
-  report.set_seconds(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count());
+  if (ensemble_bar != nullptr) ensemble_bar->Finish();
+  WM_ASSIGN_OR_RETURN(const v1::SysidReport report, std::move(ran));
   WM_RETURN_IF_ERROR(
       worldmodel::WriteSysidReportJson(absl::GetFlag(FLAGS_json), report));
 

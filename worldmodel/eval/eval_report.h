@@ -68,6 +68,9 @@ struct EvalReport {
   std::optional<OodReport> ood;
 };
 
+// A named baseline's report ("constant_velocity", "mujoco_nominal", ...).
+using NamedReport = std::pair<std::string, EvalReport>;
+
 }  // namespace wm::worldmodel
 
 #endif  // WM_WORLDMODEL_EVAL_EVAL_REPORT_H_

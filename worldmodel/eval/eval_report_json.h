@@ -10,9 +10,6 @@
 
 namespace wm::worldmodel {
 
-// A named baseline's report ("constant_velocity", "mujoco_nominal", ...).
-using NamedReport = std::pair<std::string, EvalReport>;
-
 // The `wm eval` JSON document (issue 4):
 //   {"model": "name/N", "split": "test", "episodes": n,
 //    "one_step_nmse": x,
