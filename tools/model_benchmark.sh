@@ -28,8 +28,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# shellcheck source=tools/build_wm.sh
-source tools/build_wm.sh
+# shellcheck source=tools/lib.sh
+source tools/lib.sh
+wm_build wm
 mkdir -p "$OUT/scenes"
 OUT="$(cd "$OUT" && pwd)"
 
@@ -85,7 +86,7 @@ for scene in $SCENES; do
   [ "$QUICK" -eq 1 ] && { EPISODES=60; STEPS=$((STEPS < 160 ? STEPS : 160)); }
   DATA="$OUT/data/$scene"
   if [ ! -f "$DATA/manifest.pbtxt" ]; then
-    echo "== $scene: $EPISODES episodes of $STEPS steps ($(date +%T))"
+    wm_stage "$scene: $EPISODES episodes of $STEPS steps"
     "$WM" gen --scene "$scene" --episodes "$EPISODES" --steps "$STEPS" \
       --seed 1 --out "$DATA" --overwrite
   fi
@@ -100,14 +101,14 @@ for scene in $SCENES; do
   for kind in physics blackbox; do
     MODEL="$OUT/models/${scene}_$kind"
     if [ ! -d "$MODEL/1" ]; then
-      echo "== $scene: train $kind ($(date +%T))"
+      wm_stage "$scene: train $kind"
       start=$(date +%s)
       "$WM" train --data "$DATA" --out "$MODEL" --model "$kind" --seed 1 \
         "${TRAIN_FLAGS[@]}"
       echo $(( $(date +%s) - start )) > "$MODEL/train_seconds"
     fi
   done
-  echo "== $scene: evaluate ($(date +%T))"
+  wm_stage "$scene: evaluate"
   "$WM" eval --model "$OUT/models/${scene}_physics" --data "$DATA" \
     --baseline "$OUT/models/${scene}_blackbox" --ood_data "$DATA-ood-below" \
     --json "$OUT/eval_$scene.json" | tee "$OUT/eval_$scene.txt"

@@ -22,8 +22,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# shellcheck source=tools/build_wm.sh
-source tools/build_wm.sh
+# shellcheck source=tools/lib.sh
+source tools/lib.sh
+wm_build wm
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 
@@ -38,39 +39,28 @@ fi
 PLANNER="--samples 256 --horizon 30 --iterations 1"
 ORACLE_SAMPLES=16
 
-stage() { echo; echo "== $* ($(date +%T))"; }
-
 if [ ! -f "$OUT/data/push/manifest.pbtxt" ]; then
-  stage "generate push data: $EPISODES episodes of $STEPS steps"
+  wm_stage "generate push data: $EPISODES episodes of $STEPS steps"
   "$WM" gen --scene push --episodes "$EPISODES" --steps "$STEPS" --seed 1 \
     --out "$OUT/data/push" --overwrite
 fi
 for kind in physics blackbox; do
   if [ ! -d "$OUT/models/push_$kind/1" ]; then
-    stage "train push_$kind"
+    wm_stage "train push_$kind"
     "$WM" train --data "$OUT/data/push" --out "$OUT/models/push_$kind" \
       --model "$kind" --seed 1 "${TRAIN_FLAGS[@]}"
   fi
 done
 
-stage "evaluate on the test split"
+wm_stage "evaluate on the test split"
 "$WM" eval --model "$OUT/models/push_physics" --data "$OUT/data/push" \
   --baseline "$OUT/models/push_blackbox" --json "$OUT/eval_push.json" \
   | tee "$OUT/eval_push.txt"
 
-stage "serve"
-"$WM" serve --models "$OUT/models" --port 0 > "$OUT/serve.out" \
-  2> "$OUT/serve.log" &
-SERVE_PID=$!
-trap 'kill "$SERVE_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 300); do
-  grep -q '^listening on' "$OUT/serve.out" && break
-  kill -0 "$SERVE_PID" 2>/dev/null || { cat "$OUT/serve.log"; exit 1; }
-  sleep 0.1
-done
-ADDRESS="$(sed -n 's/^listening on //p' "$OUT/serve.out")"
+wm_stage "serve"
+wm_serve_start "$OUT/models" "$OUT"
 
-stage "plan: $PLAN_EPISODES episodes per model, $ORACLE_EPISODES for the oracle"
+wm_stage "plan: $PLAN_EPISODES episodes per model, $ORACLE_EPISODES for the oracle"
 start=$(date +%s)
 # shellcheck disable=SC2086
 "$WM" plan --server "$ADDRESS" --scene push --model push_physics \
@@ -78,9 +68,7 @@ start=$(date +%s)
   --episodes "$PLAN_EPISODES" --oracle_episodes "$ORACLE_EPISODES" $PLANNER \
   --json "$OUT/plan_push.json" | tee "$OUT/plan_push.txt"
 echo "planning took $(( $(date +%s) - start )) s" | tee -a "$OUT/plan_push.txt"
-kill -TERM "$SERVE_PID"
-wait "$SERVE_PID"
-trap - EXIT
+wm_serve_stop
 /usr/bin/python3 tools/plot_plan.py "$OUT/plan_push.json" \
   --out "$OUT/plan_push.png"
 echo "report: $OUT/plan_push.txt, $OUT/plan_push.json, $OUT/plan_push.png"

@@ -1,0 +1,56 @@
+# The shared parts of the scripts in tools/ (source it from the repository
+# root; bash). Functions:
+#   wm_build [TARGET...]  configures $BUILD_DIR (default build/, Ninja,
+#                         RelWithDebInfo, WM_WERROR from the environment) and
+#                         builds the targets (all when none), -j2; sets WM to
+#                         the absolute path of build/bin/wm.
+#   wm_stage TEXT...      prints a stage header with the time.
+#   wm_serve_start MODELS OUT [ARGS...]
+#                         starts `wm serve --models MODELS --port 0 ARGS` in
+#                         the background (stdout OUT/serve.out, stderr
+#                         OUT/serve.log), waits until it listens (30 s), and
+#                         sets SERVE_PID, ADDRESS and METRICS; the server is
+#                         killed if the script exits early.
+#   wm_serve_stop         SIGTERM to the server, then waits for its drain.
+# shellcheck shell=bash disable=SC2034,SC2120  # sets variables for the caller; optional arguments
+
+# One BLAS thread per process, as the measurements assume; ccache hits across
+# checkouts at different paths (CI clones elsewhere).
+export OPENBLAS_NUM_THREADS=1
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+
+wm_build() {
+  BUILD_DIR="${BUILD_DIR:-build}"
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DWM_WERROR="${WM_WERROR:-OFF}" >/dev/null
+  local targets=()
+  [ $# -gt 0 ] && targets=(--target "$@")
+  cmake --build "$BUILD_DIR" -j2 "${targets[@]}"
+  WM="$PWD/$BUILD_DIR/bin/wm"
+}
+
+wm_stage() { echo; echo "== $* ($(date +%T))"; }
+
+wm_serve_start() {
+  local models="$1" out="$2"
+  shift 2
+  "$WM" serve --models "$models" --port 0 "$@" >"$out/serve.out" \
+    2>"$out/serve.log" &
+  SERVE_PID=$!
+  trap 'kill "$SERVE_PID" 2>/dev/null || true' EXIT
+  local _
+  for _ in $(seq 300); do
+    grep -q '^listening on' "$out/serve.out" && break
+    kill -0 "$SERVE_PID" 2>/dev/null || { cat "$out/serve.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  ADDRESS="$(sed -n 's/^listening on //p' "$out/serve.out")"
+  METRICS="$(sed -n 's/^metrics on //p' "$out/serve.out")"
+  [ -n "$ADDRESS" ] || { echo "wm serve did not start" >&2; exit 1; }
+}
+
+wm_serve_stop() {
+  kill -TERM "$SERVE_PID"
+  wait "$SERVE_PID"
+  trap - EXIT
+}
