@@ -2,14 +2,14 @@
 # `wm import` through the built binary on the real logs: a broken file is
 # refused and named while the rest import, the motor-off rule and the
 # resampling of the pendulum runs, and `wm inspect` reads the result.
-# Usage: import_cli_test.sh WM_BINARY REAL_DATA_DIR. Exits 77 (skipped) when
-# REAL_DATA_DIR does not exist.
+# Usage: import_cli_test.sh WM_BINARY REAL_DATA_DIR (the repository's
+# data/real unless -DWM_REAL_DATA_DIR says otherwise).
 set -uo pipefail
 WM="$1"
 DATA="$2"
 if [ ! -d "$DATA/cube_toss/tosses" ] || [ ! -d "$DATA/double_pendulum/runs" ]; then
-  echo "SKIP: no real data at $DATA (set -DWM_REAL_DATA_DIR=...)"
-  exit 77
+  echo "FAIL: no real data at $DATA"
+  exit 1
 fi
 source "$(dirname "$0")/cli_test_lib.sh"
 
