@@ -18,6 +18,7 @@
 #include "tools/wm/flags.h"
 #include "tools/wm/progress_bar.h"
 #include "tools/wm/subcommand.h"
+#include "util/data_dir.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "wm/v1/import.pb.h"
@@ -70,12 +71,25 @@ absl::StatusOr<v1::ImportConfig> ResolveConfig() {
   return config;
 }
 
+// The logs to import: --in, else the config's folder of the real data.
+absl::StatusOr<std::string> ResolveInput(const v1::ImportConfig& config) {
+  const std::string in = absl::GetFlag(FLAGS_in);
+  if (!in.empty()) return in;
+  if (config.real_data_subdir().empty()) {
+    return absl::InvalidArgumentError(
+        "--in is required (the config names no real_data_subdir)");
+  }
+  absl::StatusOr<std::string> real = RealDataDir();
+  if (real.ok()) return absl::StrCat(*real, "/", config.real_data_subdir());
+  return absl::NotFoundError(
+      absl::StrCat("no --in, and ", real.status().message()));
+}
+
 absl::Status Import(const v1::ImportConfig& config,
                     const Invocation& invocation, int* exit_code) {
   datasets::ImportRequest request;
   request.config = config;
-  request.in = absl::GetFlag(FLAGS_in);
-  if (request.in.empty()) return absl::InvalidArgumentError("--in is required");
+  WM_ASSIGN_OR_RETURN(request.in, ResolveInput(config));
   request.out = absl::GetFlag(FLAGS_out);
   if (request.out.empty()) {
     return absl::InvalidArgumentError("--out is required");
