@@ -14,7 +14,7 @@
 
 namespace wm::datasets {
 
-// A dataset directory opened for reading (DESIGN.md section 4): its
+// A dataset directory opened for reading (docs/design.md section 4): its
 // manifest, and its HDF5 shards read one at a time on demand, so a dataset
 // never has to fit in memory. Immutable after Open(); every method is
 // thread-safe (shard reads go through HDF5's global lock).

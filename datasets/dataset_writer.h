@@ -13,7 +13,7 @@
 
 namespace wm::datasets {
 
-// Writes a dataset directory (DESIGN.md section 4): HDF5 shards
+// Writes a dataset directory (docs/design.md section 4): HDF5 shards
 // `shard_00000.h5`, ... each holding the episodes whose index lies in
 // [k * episodes_per_shard, (k + 1) * episodes_per_shard), and
 // `manifest.pbtxt`, written last by Finish(). Each shard appears by atomic

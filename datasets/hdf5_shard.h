@@ -12,9 +12,9 @@
 namespace wm::datasets {
 
 // One HDF5 shard file: a contiguous, ordered run of episodes that share the
-// sizes nq, nv, nu and the parameter count P. On disk (DESIGN.md section 4;
-// h5py opens it), with N = sum of (T + 1), Na = sum of T over its E
-// episodes:
+// sizes nq, nv, nu and the parameter count P. On disk (docs/design.md
+// section 4; h5py opens it), with N = sum of (T + 1), Na = sum of T over its
+// E episodes:
 //   qpos [N, nq] f8, qvel [N, nv] f8, time [N] f8, ctrl [Na, nu] f8,
 //   state_offsets [E + 1] i64, action_offsets [E + 1] i64,
 //   episode_index [E] i64, params [E, P] f8 (NaN where unknown).

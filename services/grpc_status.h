@@ -1,8 +1,8 @@
 #ifndef WM_SERVICES_GRPC_STATUS_H_
 #define WM_SERVICES_GRPC_STATUS_H_
 
-// The one place where absl::Status and grpc::Status meet (DESIGN.md section
-// 6). Codes map one to one; messages pass through unchanged.
+// The one place where absl::Status and grpc::Status meet (docs/design.md
+// section 6). Codes map one to one; messages pass through unchanged.
 
 #include <grpcpp/support/status.h>
 

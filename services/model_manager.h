@@ -2,8 +2,8 @@
 #define WM_SERVICES_MODEL_MANAGER_H_
 
 // Loads, serves and retires model versions in the manner of TF Serving's
-// manager: `<models_dir>/<name>/<N>/` checkpoints (DESIGN.md section 4) are
-// found by a scan, loaded and validated off the serving path, then swapped
+// manager: `<models_dir>/<name>/<N>/` checkpoints (docs/design.md section 4)
+// are found by a scan, loaded and validated off the serving path, then swapped
 // in; calls hold a shared_ptr to the version they use, so a version the
 // manager drops unloads when its last call ends.
 

@@ -5,7 +5,7 @@
 // validate the request, run it on the model version the manager hands out
 // (Predict through the batcher), encode the answer naming that version,
 // and record metrics. No exception and no crash for any request: every
-// failure is a status (DESIGN.md section 6).
+// failure is a status (docs/design.md section 6).
 
 #include <cstdint>
 #include <string>

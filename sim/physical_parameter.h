@@ -11,8 +11,9 @@
 namespace wm::sim {
 
 // A randomisable physical quantity of one MJCF element, resolved against a
-// compiled model. Its name is `<element>/<quantity>` in SI units (DESIGN.md
-// section 3); scene.proto's ParameterRange lists the quantities.
+// compiled model. Its name is `<element>/<quantity>` in SI units
+// (docs/design.md section 3); scene.proto's ParameterRange lists the
+// quantities.
 struct PhysicalParameter {
   enum class Quantity {
     kMass,

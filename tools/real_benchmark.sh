@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# The real-data benchmarks of issue 7, from ../shared/data/real/ in one
+# The real-data benchmarks of issue 7, from the repository's data/real/ in one
 # command: imports, the Acosta protocol check, system identification,
 # simulated pretraining and fine-tuning on the real logs, hybrids (the
 # identified MuJoCo model plus a learned residual), then every score.
 # Imports, fits and trained models are cached under --out and reused on a
 # second run (delete a directory to redo that step).
 # Usage: tools/real_benchmark.sh [--data DIR] [--out DIR] [--quick]
-#   --data DIR  the real datasets (default /work/shared/data/real)
+#   --data DIR  the real datasets (default $WM_REAL_DATA_DIR, else the
+#               repository's data/real)
 #   --out DIR   work directory (default real_bench/); models go to
 #               DIR/models/real/<name>/, the best cube-toss model to
 #               DIR/models/real/cube_best/
 #   --quick     small fits and trainings (minutes, for a smoke run)
+# Relative paths are taken from the repository's root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-REAL="${WM_REAL_DATA_DIR:-/work/shared/data/real}"
+REAL="${WM_REAL_DATA_DIR:-$PWD/data/real}"
 OUT=real_bench
 QUICK=0
 while [ $# -gt 0 ]; do
@@ -29,6 +31,8 @@ done
 for needed in "$REAL/cube_toss/tosses" "$REAL/double_pendulum/runs"; do
   [ -d "$needed" ] || { echo "real_benchmark: $needed is missing" >&2; exit 1; }
 done
+# Absolute, as the imports link the files from a staging directory.
+REAL="$(cd "$REAL" && pwd)"
 
 # shellcheck source=tools/build_wm.sh
 source tools/build_wm.sh

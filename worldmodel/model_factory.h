@@ -14,7 +14,7 @@
 
 namespace wm::worldmodel {
 
-// Loads model versions from checkpoint directories (DESIGN.md section 4):
+// Loads model versions from checkpoint directories (docs/design.md section 4):
 // `<models>/<name>/<N>/manifest.pbtxt` names the model kind, and the loader
 // registered for that kind builds the model. An explicit registry that
 // starts empty: each kind's target registers its loader

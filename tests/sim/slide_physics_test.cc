@@ -1,6 +1,6 @@
 // Physics checks of the built-in `slide` scene against Coulomb friction and
 // Newton's second law, with the tolerances MuJoCo's soft contacts allow
-// (DESIGN.md section 8: 0.995, 0.97 and ~0.9 of mu*g at mu 0.3, 0.6, 1.0).
+// (docs/design.md section 8: 0.995, 0.97 and ~0.9 of mu*g at mu 0.3, 0.6, 1.0).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # `wm import` through the built binary on the real logs: a broken file is
 # refused and named while the rest import, the motor-off rule and the
-# resampling of the pendulum runs, and `wm inspect` reads the result.
-# Usage: import_cli_test.sh WM_BINARY REAL_DATA_DIR. Exits 77 (skipped) when
-# REAL_DATA_DIR does not exist.
+# resampling of the pendulum runs, `wm inspect` reads the result, and a
+# preset without --in finds the real data itself.
+# Usage: import_cli_test.sh WM_BINARY REAL_DATA_DIR (the repository's
+# data/real unless -DWM_REAL_DATA_DIR says otherwise).
 set -uo pipefail
 WM="$1"
 DATA="$2"
 if [ ! -d "$DATA/cube_toss/tosses" ] || [ ! -d "$DATA/double_pendulum/runs" ]; then
-  echo "SKIP: no real data at $DATA (set -DWM_REAL_DATA_DIR=...)"
-  exit 77
+  echo "FAIL: no real data at $DATA"
+  exit 1
 fi
 source "$(dirname "$0")/cli_test_lib.sh"
 
@@ -88,6 +89,35 @@ assert np.allclose(np.diff(time[so[1]:so[2]]), 0.002), "run 12 not on a 2 ms gri
 assert 4950 <= ao[1] - ao[0] <= 5000, f"run 03 has {ao[1] - ao[0]} steps"
 print("pendulum ok:", ao[1] - ao[0], steps12)
 PY
+
+# Without --in a preset imports its logs from the real-data directory:
+# $WM_REAL_DATA_DIR when set (here a copy holding two tosses), and only there.
+mkdir -p "$WORK/real/cube_toss/tosses"
+cp "$DATA"/cube_toss/tosses/toss_00{0,1}.csv "$WORK/real/cube_toss/tosses/"
+output="$(WM_REAL_DATA_DIR="$WORK/real" "$WM" import --preset cube_toss \
+  --out "$WORK/env_toss" 2>&1)"
+grep -q "imported 2 of 2 files: 2 episodes" <<<"$output" \
+  || fail "import from \$WM_REAL_DATA_DIR: $output"
+expect_error "override not a directory" "WM_REAL_DATA_DIR names $WORK/nowhere" -- \
+  env WM_REAL_DATA_DIR="$WORK/nowhere" "$WM" import --preset cube_toss --out "$WORK/x"
+expect_error "no --in for a config without real_data_subdir" "--in is required" -- \
+  "$WM" import --config "$WORK/custom.pbtxt" --out "$WORK/x"
+# Else the repository's data/real, found from the binary in a build tree
+# (build/bin/wm); a binary elsewhere names the places it looked at.
+beside="$(cd "$(dirname "$WM")/../.." && pwd)/data/real"
+if [ -d "$beside/cube_toss/tosses" ]; then
+  output="$(env -u WM_REAL_DATA_DIR "$WM" import --preset cube_toss \
+    --out "$WORK/all_tosses" 2>&1)"
+  grep -q "imported 400 of 400 files: 400 episodes, 42167 transitions" <<<"$output" \
+    || fail "cube_toss preset without --in: $output"
+  output="$(env -u WM_REAL_DATA_DIR "$WM" import --preset double_pendulum \
+    --out "$WORK/all_runs" 2>&1)"
+  grep -q "imported 6 of 6 files" <<<"$output" \
+    || fail "double_pendulum preset without --in: $output"
+else
+  expect_error "no real data beside the binary" "neither .*data/real nor" -- \
+    env -u WM_REAL_DATA_DIR "$WM" import --preset cube_toss --out "$WORK/x"
+fi
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures checks failed"

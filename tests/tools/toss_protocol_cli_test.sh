@@ -7,7 +7,7 @@ set -uo pipefail
 WM="$1"
 REAL="$2"
 source "$(dirname "$0")/cli_test_lib.sh"
-[ -d "$REAL/cube_toss/tosses" ] || { echo "no real data at $REAL: skipped"; exit 77; }
+[ -d "$REAL/cube_toss/tosses" ] || { echo "FAIL: no real data at $REAL"; exit 1; }
 
 mkdir -p "$WORK/in"
 for n in 000 001 002 003 004; do

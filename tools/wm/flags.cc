@@ -101,7 +101,9 @@ ABSL_FLAG(std::string, preset, "",
           "(configs/import/, compiled into wm); or give --config FILE.");
 ABSL_FLAG(std::string, in, "",
           "import: a directory of CSV logs (searched recursively, imported "
-          "in sorted path order) or one CSV file.");
+          "in sorted path order) or one CSV file. Default: the preset's "
+          "logs in the real-data directory ($WM_REAL_DATA_DIR, else the "
+          "repository's data/real, else <prefix>/share/wm/data/real).");
 ABSL_FLAG(std::string, params, "",
           "sysid: the parameters to fit, comma-separated <element>/<quantity> "
           "names (shoulder/damping,lower/mass).");

@@ -1,25 +1,24 @@
 // `wm import`: real CSV logs -> an HDF5 dataset of a scene's StateSpec, as a
 // mapping config (a built-in preset or --config FILE) says.
 
-#include <cmath>
-#include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "datasets/dataset_writer.h"
-#include "datasets/real/import_files.h"
-#include "datasets/real/log_importer.h"
+#include "datasets/real/import_logs.h"
+#include "datasets/real/import_report.h"
 #include "sim/scene_library.h"
 #include "sim/scene_manifest.h"
 #include "tools/wm/flags.h"
 #include "tools/wm/progress_bar.h"
 #include "tools/wm/subcommand.h"
+#include "util/data_dir.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "wm/v1/import.pb.h"
@@ -72,152 +71,59 @@ absl::StatusOr<v1::ImportConfig> ResolveConfig() {
   return config;
 }
 
-// The root directory and the files under it that --in names.
-absl::Status ListInputs(const std::string& in, std::string* root,
-                        std::vector<std::string>* files) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  if (fs::is_regular_file(in, error)) {
-    const fs::path path(in);
-    *root = path.has_parent_path() ? path.parent_path().string() : ".";
-    *files = {path.filename().string()};
-    return absl::OkStatus();
-  }
-  *root = in;
-  WM_ASSIGN_OR_RETURN(*files, datasets::ListLogFiles(in));
-  if (files->empty()) {
-    return absl::NotFoundError(absl::StrCat(in, ": no .csv files"));
-  }
-  return absl::OkStatus();
-}
-
-void PrintTable(const datasets::ImportSummary& summary) {
-  const bool full = static_cast<int>(summary.files.size()) <= kFullTableFiles;
-  int hidden = 0;
-  bool header = false;
-  for (const v1::ImportedFile& file : summary.files) {
-    const bool notable = !file.refused().empty() || file.num_episodes() > 1 ||
-                         file.constant_entries_size() > 0;
-    if (!full && !notable) {
-      ++hidden;
-      continue;
-    }
-    if (!header) {
-      std::cout << absl::StrFormat("%-28s %-14s %8s  %s\n", "file", "episodes",
-                                   "steps", "notes");
-      header = true;
-    }
-    if (!file.refused().empty()) {
-      std::cout << absl::StrFormat("%-28s %-14s %8s  refused\n", file.file(),
-                                   "-", "-");
-      continue;
-    }
-    const std::string episodes =
-        file.num_episodes() == 1
-            ? absl::StrCat(file.first_episode())
-            : absl::StrCat(file.first_episode(), "..",
-                           file.first_episode() + file.num_episodes() - 1);
-    std::string notes;
-    if (file.num_episodes() > 1) {
-      notes = absl::StrCat("split at ", file.num_episodes() - 1, " gaps; ");
-    }
-    if (file.constant_entries_size() > 0) {
-      absl::StrAppend(&notes, absl::StrJoin(file.constant_entries(), ", "),
-                      " constant (constant_when_all_zero)");
-    }
-    std::cout << absl::StrFormat("%-28s %-14s %8d  %s\n", file.file(), episodes,
-                                 file.num_transitions(), notes);
-  }
-  if (hidden > 0) {
-    std::cout << "(" << hidden
-              << " more files imported as one episode each; the full file -> "
-                 "episode table is in the manifest's provenance: wm inspect)\n";
-  }
-}
-
-absl::Status Import(v1::ImportConfig config, const Invocation& invocation,
-                    int* exit_code) {
+// The logs to import: --in, else the config's folder of the real data.
+absl::StatusOr<std::string> ResolveInput(const v1::ImportConfig& config) {
   const std::string in = absl::GetFlag(FLAGS_in);
-  const std::string out = absl::GetFlag(FLAGS_out);
-  if (in.empty()) return absl::InvalidArgumentError("--in is required");
-  if (out.empty()) return absl::InvalidArgumentError("--out is required");
+  if (!in.empty()) return in;
+  if (config.real_data_subdir().empty()) {
+    return absl::InvalidArgumentError(
+        "--in is required (the config names no real_data_subdir)");
+  }
+  absl::StatusOr<std::string> real = RealDataDir();
+  if (real.ok()) return absl::StrCat(*real, "/", config.real_data_subdir());
+  return absl::NotFoundError(
+      absl::StrCat("no --in, and ", real.status().message()));
+}
+
+absl::Status Import(const v1::ImportConfig& config,
+                    const Invocation& invocation, int* exit_code) {
+  datasets::ImportRequest request;
+  request.config = config;
+  WM_ASSIGN_OR_RETURN(request.in, ResolveInput(config));
+  request.out = absl::GetFlag(FLAGS_out);
+  if (request.out.empty()) {
+    return absl::InvalidArgumentError("--out is required");
+  }
+  request.overwrite = absl::GetFlag(FLAGS_overwrite);
+  request.git_revision = WM_GIT_REVISION;
+  if (invocation.Given("episodes_per_shard")) {
+    request.config.set_episodes_per_shard(
+        absl::GetFlag(FLAGS_episodes_per_shard));
+  }
   WM_ASSIGN_OR_RETURN(std::shared_ptr<const sim::Scene> scene,
                       sim::LoadScene(config.scene()));
-  if (config.dt() != 0 &&
-      std::abs(config.dt() - scene->dt()) > 1e-9 * scene->dt()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "import config dt %.9g s differs from scene '%s' dt %.9g s",
-        config.dt(), scene->name(), scene->dt()));
-  }
-  config.set_dt(scene->dt());
-  if (invocation.Given("episodes_per_shard")) {
-    config.set_episodes_per_shard(absl::GetFlag(FLAGS_episodes_per_shard));
-  }
-  WM_ASSIGN_OR_RETURN(datasets::LogImporter importer,
-                      datasets::LogImporter::Create(config, scene->spec()));
-  std::string root;
-  std::vector<std::string> files;
-  WM_RETURN_IF_ERROR(ListInputs(in, &root, &files));
-
-  v1::DatasetManifest manifest = sim::ManifestForScene(*scene);
-  v1::Provenance provenance;
-  provenance.set_source("wm import");
-  provenance.set_git_revision(WM_GIT_REVISION);
-  *provenance.mutable_import() = importer.config();
-  const bool existed = std::filesystem::exists(out);
-  WM_ASSIGN_OR_RETURN(auto writer,
-                      datasets::DatasetWriter::Create(
-                          out, manifest, importer.config().episodes_per_shard(),
-                          absl::GetFlag(FLAGS_overwrite)));
-  std::cerr << "wm import: " << files.size() << " files from " << in
-            << " -> scene '" << scene->name() << "', dt " << scene->dt()
-            << " s -> " << out << "\n";
-  ProgressBar bar("files", static_cast<int64_t>(files.size()));
-  absl::StatusOr<datasets::ImportSummary> summary = datasets::ImportLogFiles(
-      root, files, importer, manifest.parameters_size(), writer.get(),
-      [&](const datasets::ImportProgress& state) {
-        bar.Update(state.files_done,
-                   absl::StrCat(state.episodes, " episodes, ",
-                                CompactNumber(state.transitions), " steps, ",
-                                state.files_refused, " refused"));
-      });
-  absl::Status status = summary.status();
-  if (summary.ok() && summary->files_imported > 0) {
-    for (const v1::ImportedFile& file : summary->files) {
-      *provenance.add_imported_files() = file;
+  request.scene_manifest = sim::ManifestForScene(*scene);
+  std::optional<ProgressBar> bar;
+  request.progress = [&](const datasets::ImportProgress& state) {
+    if (!bar) {
+      std::cerr << "wm import: " << state.files_total << " files from "
+                << request.in << " -> scene '" << scene->name() << "', dt "
+                << scene->dt() << " s -> " << request.out << "\n";
+      bar.emplace("files", state.files_total);
     }
-    writer->set_provenance(provenance);
-    status = writer->Finish(0).status();
-  }
-  bar.Finish();
-  if (summary.ok()) PrintTable(*summary);
-  if (!status.ok() || summary->files_imported == 0) {
-    writer.reset();
-    // Leave nothing half-written behind in a directory this run created.
-    if (!existed) std::filesystem::remove_all(out);
-  }
-  WM_RETURN_IF_ERROR(status);
-  std::cout << absl::StrFormat(
-      "imported %d of %d files: %d episodes, %d transitions (dt %.6g s) -> %s "
-      "in %.1f s\n",
-      summary->files_imported, files.size(), summary->episodes,
-      summary->transitions, scene->dt(), out, bar.ElapsedSeconds());
-  std::cout << absl::StrFormat(
-      "gaps: %d interpolated, %d split; %d short pieces dropped; %d "
-      "quaternions renormalised\n",
-      summary->gaps_interpolated, summary->gaps_split, summary->pieces_dropped,
-      summary->quaternions_renormalised);
-  if (summary->files_refused > 0) {
-    std::cout << "refused " << summary->files_refused << " file"
-              << (summary->files_refused == 1 ? "" : "s") << ":\n";
-    for (const v1::ImportedFile& file : summary->files) {
-      if (!file.refused().empty()) std::cout << "  " << file.refused() << "\n";
-    }
-  }
-  if (summary->files_imported == 0) {
-    std::cout << "no file imported: nothing written\n";
-    *exit_code = 1;
-  }
+    bar->Update(state.files_done,
+                absl::StrCat(state.episodes, " episodes, ",
+                             CompactNumber(state.transitions), " steps, ",
+                             state.files_refused, " refused"));
+  };
+  absl::StatusOr<datasets::ImportSummary> summary =
+      datasets::ImportLogs(request);
+  if (bar) bar->Finish();
+  WM_RETURN_IF_ERROR(summary.status());
+  std::cout << datasets::ImportTable(*summary, kFullTableFiles)
+            << datasets::ImportTotals(*summary, scene->dt(), request.out,
+                                      bar ? bar->ElapsedSeconds() : 0);
+  if (summary->files_imported == 0) *exit_code = 1;
   return absl::OkStatus();
 }
 

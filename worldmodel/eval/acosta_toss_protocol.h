@@ -3,7 +3,7 @@
 
 // The cube-toss protocol of Acosta, Yang and Posa, "Validating Robotics
 // Simulators on Real-World Impacts" (RA-L 2022), as the real data's README
-// (../shared/data/real/cube_toss/README.md) states it: start 3 samples before
+// (data/real/cube_toss/README.md) states it: start 3 samples before
 // the centre first drops to sqrt(3) half-widths; initial linear velocity from
 // a ballistic least-squares fit of the free-flight samples, initial angular
 // velocity the mean body rate over free flight; roll out open loop to the end

@@ -1,7 +1,7 @@
 #ifndef WM_WORLDMODEL_EVAL_IDENTIFIABILITY_H_
 #define WM_WORLDMODEL_EVAL_IDENTIFIABILITY_H_
 
-// The written rule of DESIGN.md section 5: whether a window of an episode
+// The written rule of docs/design.md section 5: whether a window of an episode
 // (normally the history a model infers from) makes a physical parameter
 // identifiable. `wm eval` scores a parameter's error only on episodes where
 // this says yes (interval coverage is scored on all). This header is the
