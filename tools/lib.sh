@@ -1,9 +1,9 @@
 # The shared parts of the scripts in tools/ (source it from the repository
-# root; bash). Functions:
-#   wm_build [TARGET...]  configures $BUILD_DIR (default build/, Ninja,
-#                         RelWithDebInfo, WM_WERROR from the environment) and
-#                         builds the targets (all when none), -j2; sets WM to
-#                         the absolute path of build/bin/wm.
+# root; bash). Sets BUILD_DIR (default build/) and WM, the absolute path of
+# its bin/wm. Functions:
+#   wm_build [TARGET...]  configures $BUILD_DIR (Ninja, RelWithDebInfo,
+#                         WM_WERROR from the environment) and builds the
+#                         targets (all when none), -j2.
 #   wm_stage TEXT...      prints a stage header with the time.
 #   wm_serve_start MODELS OUT [ARGS...]
 #                         starts `wm serve --models MODELS --port 0 ARGS` in
@@ -19,14 +19,18 @@
 export OPENBLAS_NUM_THREADS=1
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
+BUILD_DIR="${BUILD_DIR:-build}"
+case "$BUILD_DIR" in
+  /*) WM="$BUILD_DIR/bin/wm" ;;
+  *) WM="$PWD/$BUILD_DIR/bin/wm" ;;
+esac
+
 wm_build() {
-  BUILD_DIR="${BUILD_DIR:-build}"
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DWM_WERROR="${WM_WERROR:-OFF}" >/dev/null
   local targets=()
   [ $# -gt 0 ] && targets=(--target "$@")
   cmake --build "$BUILD_DIR" -j2 "${targets[@]}"
-  WM="$PWD/$BUILD_DIR/bin/wm"
 }
 
 wm_stage() { echo; echo "== $* ($(date +%T))"; }

@@ -24,15 +24,11 @@ done
 if [ "$SETUP" -eq 1 ]; then
   tools/setup.sh
 fi
-BUILD_DIR="${BUILD_DIR:-build}"
-export OPENBLAS_NUM_THREADS=1
-# ccache hits across checkouts at different paths (CI clones elsewhere).
-export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-if [ ! -x "$BUILD_DIR/bin/wm" ] || [ "${WM_QUICKSTART_SKIP_BUILD:-0}" != 1 ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$BUILD_DIR" -j2 --target wm wm_python_stubs
+# shellcheck source=tools/lib.sh
+source tools/lib.sh
+if [ ! -x "$WM" ] || [ "${WM_QUICKSTART_SKIP_BUILD:-0}" != 1 ]; then
+  wm_build wm wm_python_stubs
 fi
-WM="$BUILD_DIR/bin/wm"
 mkdir -p "$OUT"
 
 # Sizes: built-in defaults, or the smallest that still exercises every stage.
@@ -67,17 +63,7 @@ echo "== stage 3: evaluate on the held-out test split beside the baselines"
 
 echo
 echo "== stage 4: serve the model over gRPC and query it"
-"$WM" serve --models "$OUT/models" --port 0 --metrics_port=-1 \
-  > "$OUT/serve.out" 2> "$OUT/serve.log" &
-SERVE_PID=$!
-trap 'kill "$SERVE_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 300); do
-  grep -q '^listening on' "$OUT/serve.out" && break
-  kill -0 "$SERVE_PID" 2>/dev/null || { cat "$OUT/serve.log"; exit 1; }
-  sleep 0.1
-done
-ADDRESS="$(sed -n 's/^listening on //p' "$OUT/serve.out")"
-METRICS="$(sed -n 's/^metrics on //p' "$OUT/serve.out")"
+wm_serve_start "$OUT/models" "$OUT" --metrics_port=-1
 echo "wm serve listening on $ADDRESS (metrics: $METRICS)"
 "$WM" query --server "$ADDRESS" list | tee "$OUT/query_list.json"
 "$WM" query --server "$ADDRESS" info --model push_physics > "$OUT/query_info.json"
@@ -94,9 +80,7 @@ echo "== stage 5: plan: push boxes of unknown mass and friction to goals in MuJo
   --episodes "$PLAN_EPISODES" --oracle --oracle_samples 16 \
   --oracle_episodes "$ORACLE_EPISODES" $PLAN \
   --json "$OUT/plan_push.json" | tee "$OUT/plan_push.txt"
-kill -TERM "$SERVE_PID"
-wait "$SERVE_PID"
-trap - EXIT
+wm_serve_stop
 echo "wm serve drained and stopped"
 
 echo

@@ -34,8 +34,9 @@ done
 # Absolute, as the imports link the files from a staging directory.
 REAL="$(cd "$REAL" && pwd)"
 
-# shellcheck source=tools/build_wm.sh
-source tools/build_wm.sh
+# shellcheck source=tools/lib.sh
+source tools/lib.sh
+wm_build wm
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 DATA="$OUT/data"
