@@ -101,6 +101,27 @@ void ConvertFrame(v1::Joint::Frame from, v1::Joint::Frame to, const double q[4],
   }
 }
 
+// Converts one sample's velocities `v` from the log's frames (`config`) into
+// the spec's, with the sample's orientations in `q`.
+void ToSpecFrames(const v1::ImportConfig& config, const v1::StateSpec& spec,
+                  const double* q, double* v) {
+  for (const v1::Joint& joint : spec.joints()) {
+    if (joint.type() != v1::Joint::FREE && joint.type() != v1::Joint::BALL) {
+      continue;
+    }
+    const double* orientation = q + joint.quaternion_offset();
+    int angular = joint.qvel_offset();
+    if (joint.type() == v1::Joint::FREE) {
+      ConvertFrame(config.linear_velocity_frame(),
+                   joint.linear_velocity_frame(), orientation,
+                   v + joint.qvel_offset());
+      angular += 3;
+    }
+    ConvertFrame(config.angular_velocity_frame(),
+                 joint.angular_velocity_frame(), orientation, v + angular);
+  }
+}
+
 }  // namespace
 
 LogImporter::LogImporter(v1::ImportConfig config, v1::StateSpec spec)
@@ -220,22 +241,7 @@ absl::StatusOr<RawTrajectory> LogImporter::Map(const CsvLog& log,
       }
       if (std::abs(norm - 1.0) > 1e-12) ++result->quaternions_renormalised;
     }
-    // Velocities into the spec's frames, with this sample's orientation.
-    for (const v1::Joint& joint : spec_.joints()) {
-      if (joint.type() != v1::Joint::FREE && joint.type() != v1::Joint::BALL) {
-        continue;
-      }
-      const double* orientation = q + joint.quaternion_offset();
-      int angular = joint.qvel_offset();
-      if (joint.type() == v1::Joint::FREE) {
-        ConvertFrame(config_.linear_velocity_frame(),
-                     joint.linear_velocity_frame(), orientation,
-                     v + joint.qvel_offset());
-        angular += 3;
-      }
-      ConvertFrame(config_.angular_velocity_frame(),
-                   joint.angular_velocity_frame(), orientation, v + angular);
-    }
+    ToSpecFrames(config_, spec_, q, v);
   }
   return raw;
 }
