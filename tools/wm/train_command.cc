@@ -12,6 +12,7 @@
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "worldmodel/learned/trainer.h"
+#include "worldmodel/model_kind.h"
 
 namespace wm::tools {
 namespace {
@@ -82,7 +83,8 @@ absl::Status Train(const worldmodel::TrainingRequest& request) {
                                manifest->metrics().at("validation_loss"))
             << ") in " << absl::StrFormat("%.0f", bar.ElapsedSeconds())
             << " s\n";
-  if (manifest->kind() == "hybrid") {
+  if (manifest->kind() ==
+      worldmodel::ModelKindName(worldmodel::ModelKind::kHybrid)) {
     std::cout << absl::StrFormat(
         "validation one-step RMS error (normalised tangent): MuJoCo base "
         "%.4g, hybrid %.4g\n",

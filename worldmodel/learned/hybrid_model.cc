@@ -9,6 +9,7 @@
 #include "util/status_macros.h"
 #include "worldmodel/learned/learned_ensemble.h"
 #include "worldmodel/learned/weights_file.h"
+#include "worldmodel/model_kind.h"
 #include "worldmodel/mujoco/mujoco_model.h"
 #include "worldmodel/tensor_checks.h"
 
@@ -29,7 +30,9 @@ class HybridModel : public WorldModel {
                             ensemble_.members);
   }
 
-  std::string kind() const override { return "hybrid"; }
+  std::string kind() const override {
+    return ModelKindName(ModelKind::kHybrid);
+  }
   const v1::StateSpec& spec() const override { return base_->spec(); }
   double dt() const override { return base_->dt(); }
   const std::vector<v1::ParameterInfo>& parameters() const override {
@@ -157,7 +160,8 @@ class HybridModel : public WorldModel {
 
 absl::StatusOr<std::unique_ptr<WorldModel>> LoadHybridModel(
     const std::string& version_dir, const v1::CheckpointManifest& manifest) {
-  if (manifest.kind() != "hybrid") {
+  const absl::StatusOr<ModelKind> kind = ParseModelKind(manifest.kind());
+  if (!kind.ok() || *kind != ModelKind::kHybrid) {
     return absl::InvalidArgumentError(absl::StrCat(
         version_dir, ": kind '", manifest.kind(), "' is not hybrid"));
   }

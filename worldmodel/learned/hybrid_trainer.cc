@@ -343,7 +343,7 @@ double TrainMember(const v1::TrainingConfig& config, const StateOps& ops,
                    const MujocoModel& base, const Windows& windows, int k,
                    std::chrono::steady_clock::time_point deadline,
                    MemberNetwork& member, Progress* progress) {
-  auto best = MakeMember("hybrid", ops, hidden);
+  auto best = MakeMember(ModelKind::kHybrid, ops, hidden);
   CopyParameters(member, *best);
   torch::optim::Adam optimizer(
       member.parameters(), torch::optim::AdamOptions(config.learning_rate()));
@@ -448,7 +448,7 @@ absl::StatusOr<HybridBase> LoadHybridBase(const std::string& base) {
       return absl::Status(read.code(),
                           absl::StrCat("--base ", base, ": ", read.message()));
     }
-    if (manifest.kind() != "mujoco") {
+    if (manifest.kind() != ModelKindName(ModelKind::kMujoco)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "--base ", base, " is a '", manifest.kind(),
           "' model; a hybrid needs a 'mujoco' base (a checkpoint wm sysid "
@@ -475,7 +475,7 @@ absl::StatusOr<v1::CheckpointManifest> TrainHybridAndPublish(
   UseOneIntraOpThread();
   WM_ASSIGN_OR_RETURN(v1::TrainingConfig config,
                       WithTrainingDefaults(request.config));
-  if (config.model() != "hybrid") {
+  if (config.model() != ModelKindName(ModelKind::kHybrid)) {
     return absl::InvalidArgumentError(
         "TrainHybridAndPublish: model is not "
         "hybrid");
@@ -500,7 +500,7 @@ absl::StatusOr<v1::CheckpointManifest> TrainHybridAndPublish(
 
   v1::CheckpointManifest manifest;
   manifest.set_name(fs::path(request.model_dir).filename().string());
-  manifest.set_kind("hybrid");
+  manifest.set_kind(ModelKindName(ModelKind::kHybrid));
   *manifest.mutable_training() = config;
   *manifest.mutable_spec() = data.spec();
   manifest.set_dt(data.dt());

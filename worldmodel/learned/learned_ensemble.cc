@@ -8,15 +8,19 @@
 
 namespace wm::worldmodel {
 
-std::vector<int> DefaultHidden(const std::string& kind) {
-  if (kind == "blackbox") return {200, 200, 200, 200};
-  if (kind == "hybrid") return {128, 128};
+std::vector<int> DefaultHidden(ModelKind kind) {
+  if (kind == ModelKind::kBlackbox) return {200, 200, 200, 200};
+  if (kind == ModelKind::kHybrid) return {128, 128};
   return {112, 96};
 }
 
 LearnedEnsemble BuildEnsemble(const v1::CheckpointManifest& manifest) {
   LearnedEnsemble ensemble;
-  ensemble.kind = manifest.kind();
+  absl::StatusOr<ModelKind> kind = ParseModelKind(manifest.kind());
+  CHECK(kind.ok() && IsLearnedKind(*kind))
+      << "BuildEnsemble: manifest kind '" << manifest.kind()
+      << "' is not a learned kind";
+  ensemble.kind = *kind;
   std::vector<std::string> parameter_names;
   for (const auto& parameter : manifest.parameters()) {
     parameter_names.push_back(parameter.name());
@@ -27,13 +31,13 @@ LearnedEnsemble BuildEnsemble(const v1::CheckpointManifest& manifest) {
       manifest.horizontal_invariance());
   std::vector<int> hidden(manifest.training().hidden().begin(),
                           manifest.training().hidden().end());
-  if (hidden.empty()) hidden = DefaultHidden(manifest.kind());
+  if (hidden.empty()) hidden = DefaultHidden(ensemble.kind);
   ensemble.hidden = hidden;
   const int members = std::max(1, manifest.training().ensemble_size());
   for (int k = 0; k < members; ++k) {
     torch::manual_seed(manifest.training().seed() * 1000 + k);
     ensemble.members.push_back(
-        MakeMember(manifest.kind(), *ensemble.ops, hidden));
+        MakeMember(ensemble.kind, *ensemble.ops, hidden));
   }
   return ensemble;
 }
@@ -59,8 +63,9 @@ std::vector<double> CalibrateParameterStd(
   const int64_t k = ensemble.members.size();
   auto stacked = StackMembers(ensemble.kind, *ensemble.ops, ensemble.hidden,
                               ensemble.members);
-  CHECK(stacked->uses_parameters()) << "calibrating a " << ensemble.kind
-                                    << " ensemble, which infers no parameters";
+  CHECK(stacked->uses_parameters())
+      << "calibrating a " << ModelKindName(ensemble.kind)
+      << " ensemble, which infers no parameters";
   const int64_t p_count = ensemble.ops->num_parameters();
   std::vector<double> largest(p_count, -1.0);  // -1: no set counts
   for (const LabelledHistories& set : sets) {
@@ -121,7 +126,7 @@ double HistorySurpriseReference(const LearnedEnsemble& ensemble,
   auto stacked = StackMembers(ensemble.kind, *ensemble.ops, ensemble.hidden,
                               ensemble.members);
   CHECK(stacked->uses_parameters())
-      << "calibrating the surprise of a " << ensemble.kind
+      << "calibrating the surprise of a " << ModelKindName(ensemble.kind)
       << " ensemble, which infers no parameters";
   const torch::Tensor parameters =
       stacked

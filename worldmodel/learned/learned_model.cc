@@ -8,6 +8,7 @@
 #include "util/status_macros.h"
 #include "worldmodel/learned/learned_ensemble.h"
 #include "worldmodel/learned/weights_file.h"
+#include "worldmodel/model_kind.h"
 #include "worldmodel/tensor_checks.h"
 
 namespace wm::worldmodel {
@@ -327,7 +328,9 @@ class LearnedModel : public WorldModel {
 
 absl::StatusOr<std::unique_ptr<WorldModel>> LoadLearnedModel(
     const std::string& version_dir, const v1::CheckpointManifest& manifest) {
-  if (manifest.kind() != "physics" && manifest.kind() != "blackbox") {
+  const absl::StatusOr<ModelKind> kind = ParseModelKind(manifest.kind());
+  if (!kind.ok() ||
+      (*kind != ModelKind::kPhysics && *kind != ModelKind::kBlackbox)) {
     return absl::InvalidArgumentError(absl::StrCat(
         version_dir, ": kind '", manifest.kind(), "' is not a learned kind"));
   }
@@ -348,9 +351,9 @@ namespace wm::worldmodel {
 
 void RegisterLearnedModels(ModelFactory* factory) {
   RegisterMujocoModel(factory);
-  factory->Register("physics", LoadLearnedModel);
-  factory->Register("blackbox", LoadLearnedModel);
-  factory->Register("hybrid", LoadHybridModel);
+  factory->Register(ModelKindName(ModelKind::kPhysics), LoadLearnedModel);
+  factory->Register(ModelKindName(ModelKind::kBlackbox), LoadLearnedModel);
+  factory->Register(ModelKindName(ModelKind::kHybrid), LoadHybridModel);
 }
 
 }  // namespace wm::worldmodel

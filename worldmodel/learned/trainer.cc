@@ -267,7 +267,7 @@ absl::StatusOr<double> TrainMember(const TrainingSetup& setup, int k,
                                    int64_t max_steps, bool resume,
                                    TrainingLog* log) {
   const v1::TrainingConfig& config = setup.config;
-  auto best = MakeMember(setup.manifest.kind(), *setup.ops,
+  auto best = MakeMember(*ParseModelKind(setup.manifest.kind()), *setup.ops,
                          {config.hidden().begin(), config.hidden().end()});
   CopyParameters(member, *best);
   torch::optim::Adam optimizer(member.parameters(),
@@ -413,14 +413,21 @@ absl::StatusOr<LabelledHistories> EpisodeStartHistories(
 
 absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
     v1::TrainingConfig config) {
-  if (config.model().empty()) config.set_model("physics");
-  if (config.model() != "physics" && config.model() != "blackbox" &&
-      config.model() != "hybrid") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("model: unknown kind '", config.model(),
-                     "' (physics, blackbox or hybrid)"));
+  if (config.model().empty()) {
+    config.set_model(ModelKindName(ModelKind::kPhysics));
   }
-  if (config.model() == "physics") {
+  absl::StatusOr<ModelKind> kind = ParseModelKind(config.model());
+  if (!kind.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model: ", kind.status().message()));
+  }
+  if (!IsLearnedKind(*kind)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model: '", config.model(),
+        "' is not trained by wm train (physics, blackbox or hybrid; wm "
+        "sysid fits mujoco models)"));
+  }
+  if (*kind == ModelKind::kPhysics) {
     // The cosine schedule from 1e-3 decayed before the network had fitted
     // (on push, 2e-3 cut the 30-step box error from 20 to 15 mm). A fixed
     // 3e-3, without the trial's 75 s, against the trial between {2e-3,
@@ -442,7 +449,7 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
     // about 12000; both publish after 13.6 minutes.
     if (config.max_steps() == 0) config.set_max_steps(14000);
   }
-  if (config.model() == "hybrid") {
+  if (*kind == ModelKind::kHybrid) {
     // One-step residual training: a fixed rate, a shorter default run.
     if (config.learning_rate() <= 0) config.set_learning_rate(1e-3);
     if (config.max_steps() == 0) config.set_max_steps(2000);
@@ -450,7 +457,7 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
   }
   if (config.ensemble_size() == 0) config.set_ensemble_size(5);
   if (config.hidden().empty()) {
-    for (int width : DefaultHidden(config.model())) config.add_hidden(width);
+    for (int width : DefaultHidden(*kind)) config.add_hidden(width);
   }
   if (config.history_seconds() == 0) config.set_history_seconds(1.0);
   if (config.horizon() == 0) config.set_horizon(8);
@@ -489,7 +496,9 @@ absl::Status AdoptPretrained(const std::string& init_dir,
   v1::CheckpointManifest pretrained;
   WM_RETURN_IF_ERROR(
       ReadTextProtoFile(init_dir + "/manifest.pbtxt", &pretrained));
-  if (pretrained.kind() != "physics" && pretrained.kind() != "blackbox") {
+  const absl::StatusOr<ModelKind> kind = ParseModelKind(pretrained.kind());
+  if (!kind.ok() ||
+      (*kind != ModelKind::kPhysics && *kind != ModelKind::kBlackbox)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--init ", init_dir, " is a '", pretrained.kind(),
         "' model; only physics and blackbox models are fine-tuned"));
@@ -531,7 +540,7 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   UseOneIntraOpThread();
   WM_ASSIGN_OR_RETURN(v1::TrainingConfig config,
                       WithTrainingDefaults(request.config));
-  if (config.model() == "hybrid") {
+  if (*ParseModelKind(config.model()) == ModelKind::kHybrid) {
     return TrainHybridAndPublish(request, progress);
   }
   if (!request.base.empty()) {
@@ -546,7 +555,8 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   v1::CheckpointManifest& manifest = setup.manifest;
   manifest.set_name(fs::path(request.model_dir).filename().string());
   manifest.set_kind(config.model());
-  manifest.set_horizontal_invariance(config.model() == "physics" &&
+  manifest.set_horizontal_invariance(*ParseModelKind(config.model()) ==
+                                         ModelKind::kPhysics &&
                                      !config.absolute_horizontal_positions());
   *manifest.mutable_training() = config;
   *manifest.mutable_spec() = data.spec();
