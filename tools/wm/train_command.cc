@@ -83,6 +83,13 @@ absl::Status Train(const worldmodel::TrainingRequest& request) {
                                manifest->metrics().at("validation_loss"))
             << ") in " << absl::StrFormat("%.0f", bar.ElapsedSeconds())
             << " s\n";
+  if (const auto diverged = manifest->metrics().find("diverged_members");
+      diverged != manifest->metrics().end()) {
+    std::cout << absl::StrFormat(
+        "warning: %.0f of %d members diverged (100 non-finite steps in a "
+        "row) and kept their best weights; try a lower learning_rate\n",
+        diverged->second, manifest->training().ensemble_size());
+  }
   if (manifest->kind() ==
       worldmodel::ModelKindName(worldmodel::ModelKind::kHybrid)) {
     std::cout << absl::StrFormat(
