@@ -125,19 +125,21 @@ class HybridModel : public WorldModel {
     WM_ASSIGN_OR_RETURN(Prediction base,
                         base_->Predict(states_tensor, actions, base_context));
     const int64_t k = members();
-    torch::Tensor mujoco_delta =
-        ops().TangentDelta(states, ToTorch(base.mean));  // [B, 2 nv]
+    torch::Tensor mujoco_delta = ops().integration().TangentDelta(
+        states, ToTorch(base.mean));  // [B, 2 nv]
     MemberStep step = stacked_->Step(
         ops(), states.repeat({k, 1}), ToTorch(actions).repeat({k, 1}),
-        ops().NormalizeDelta(mujoco_delta).repeat({k, 1}));
+        ops().normalization().NormalizeDelta(mujoco_delta).repeat({k, 1}));
     torch::Tensor corrections =
         (step.mean * HybridCorrectionStd(*stacked_)).view({k, batch, -1});
     torch::Tensor mean_correction = corrections.mean(0);
     Step out;
-    out.mean = ops().TangentIntegrate(states, mujoco_delta + mean_correction);
+    out.mean = ops().integration().TangentIntegrate(
+        states, mujoco_delta + mean_correction);
     if (context.per_member) {
       out.members =
           ops()
+              .integration()
               .TangentIntegrate(states.repeat({k, 1}),
                                 mujoco_delta.repeat({k, 1}) +
                                     corrections.reshape({k * batch, -1}))

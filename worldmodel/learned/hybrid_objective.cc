@@ -157,8 +157,9 @@ absl::StatusOr<ResidualData> BuildResidualData(const MujocoModel& base,
   torch::Tensor actions = rows(data.actions, data.size, nu);
   torch::Tensor next = rows(data.next, data.size, nx);
   torch::Tensor mujoco = rows(predicted, data.size, nx);
-  torch::Tensor mujoco_delta = ops.TangentDelta(states, mujoco);
-  torch::Tensor target = ops.TangentDelta(states, next) - mujoco_delta;
+  torch::Tensor mujoco_delta = ops.integration().TangentDelta(states, mujoco);
+  torch::Tensor target =
+      ops.integration().TangentDelta(states, next) - mujoco_delta;
   torch::Tensor keep =
       torch::from_blob(ok.data(), {data.size}, torch::kInt8).to(torch::kBool) &
       torch::isfinite(target).all(1) & torch::isfinite(mujoco_delta).all(1);
@@ -176,7 +177,8 @@ absl::StatusOr<ResidualData> BuildResidualData(const MujocoModel& base,
   ResidualData out;
   out.states = states.index_select(0, index);
   out.actions = actions.index_select(0, index);
-  out.mujoco_delta = ops.NormalizeDelta(mujoco_delta).index_select(0, index);
+  out.mujoco_delta =
+      ops.normalization().NormalizeDelta(mujoco_delta).index_select(0, index);
   out.target = target.index_select(0, index);
   return out;
 }
@@ -303,11 +305,15 @@ double HybridObjective::RolloutError(MemberNetwork& member) const {
     absl::StatusOr<Prediction> mujoco =
         base_->Predict(FromTorch(state), FromTorch(action), Context());
     if (!mujoco.ok()) return std::numeric_limits<double>::infinity();
-    torch::Tensor delta = ops.TangentDelta(state, ToTorch(mujoco->mean));
+    torch::Tensor delta =
+        ops.integration().TangentDelta(state, ToTorch(mujoco->mean));
     state =
-        member.Step(ops, state, action, ops.NormalizeDelta(delta)).next_state;
-    error += (ops.TangentDelta(state, data_->window_states.select(1, t + 1)) /
-              ops.delta_std())
+        member
+            .Step(ops, state, action, ops.normalization().NormalizeDelta(delta))
+            .next_state;
+    error += (ops.integration().TangentDelta(
+                  state, data_->window_states.select(1, t + 1)) /
+              ops.normalization().delta_std())
                  .pow(2)
                  .mean()
                  .item<double>();

@@ -121,13 +121,17 @@ void AddOneStepMetrics(const LearnedEnsemble& ensemble, const HybridData& data,
   }
   correction = correction / members * data.correction_std;
   const torch::Tensor& raw = data.raw_validation_target;
-  (*metrics)["validation_rmse_mujoco"] =
-      (raw / ops.delta_std()).pow(2).mean().sqrt().item<double>();
-  (*metrics)["validation_rmse_hybrid"] = ((raw - correction) / ops.delta_std())
+  (*metrics)["validation_rmse_mujoco"] = (raw / ops.normalization().delta_std())
                                              .pow(2)
                                              .mean()
                                              .sqrt()
                                              .item<double>();
+  (*metrics)["validation_rmse_hybrid"] =
+      ((raw - correction) / ops.normalization().delta_std())
+          .pow(2)
+          .mean()
+          .sqrt()
+          .item<double>();
   (*metrics)["train_transitions"] = static_cast<double>(data.train.size());
 }
 

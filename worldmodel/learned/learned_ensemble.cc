@@ -46,10 +46,12 @@ std::pair<torch::Tensor, torch::Tensor> MixParameterEstimates(
     const StateOps& ops, const torch::Tensor& normalized,
     const torch::Tensor& log_variance, int64_t members) {
   const int64_t p = normalized.size(1);
-  torch::Tensor means =
-      ops.DenormalizeParameters(normalized).view({members, -1, p});
-  torch::Tensor unit = ops.DenormalizeParameters(torch::ones({1, p})) -
-                       ops.DenormalizeParameters(torch::zeros({1, p}));
+  torch::Tensor means = ops.normalization()
+                            .DenormalizeParameters(normalized)
+                            .view({members, -1, p});
+  torch::Tensor unit =
+      ops.normalization().DenormalizeParameters(torch::ones({1, p})) -
+      ops.normalization().DenormalizeParameters(torch::zeros({1, p}));
   torch::Tensor variances =
       (torch::exp(log_variance) * unit * unit).view({members, -1, p});
   return {means.mean(0), variances.mean(0) + means.var(0, /*unbiased=*/false)};
@@ -106,12 +108,15 @@ torch::Tensor HistorySurprise(const StateOps& ops, MemberNetwork& stacked,
   MemberStep step = stacked.Step(ops, from.repeat({k, 1}), a.repeat({k, 1}),
                                  parameters.repeat_interleave(l, 0));
   const torch::Tensor errors =
-      ops.TangentDelta(to.repeat({k, 1}), step.next_state).view({k, rows, -1});
+      ops.integration()
+          .TangentDelta(to.repeat({k, 1}), step.next_state)
+          .view({k, rows, -1});
   const torch::Tensor mean_error = errors.mean(0);
   const torch::Tensor variance =
       (errors - mean_error).pow(2).mean(0) +
       stacked.AleatoricStd(ops, step).view({k, rows, -1}).pow(2).mean(0);
-  const torch::Tensor varies = ops.delta_varies().to(torch::kFloat64);
+  const torch::Tensor varies =
+      ops.normalization().delta_varies().to(torch::kFloat64);
   const torch::Tensor z2 =
       (mean_error.pow(2) / variance.clamp_min(1e-30)).to(torch::kFloat64) *
       varies;

@@ -177,6 +177,7 @@ class LearnedModel : public WorldModel {
     if (!stacked_->uses_parameters()) return torch::zeros({k * batch, 0});
     if (context.has_parameters()) {
       return ops()
+          .normalization()
           .NormalizeParameters(ToTorch(context.parameters))
           .expand({batch, p})
           .repeat({k, 1});
@@ -214,8 +215,10 @@ class LearnedModel : public WorldModel {
       if (!found) return;
     }
     const int64_t p = static_cast<int64_t>(low.size());
-    range_low_ = ops().NormalizeParameters(torch::tensor(low).view({1, p}));
-    range_high_ = ops().NormalizeParameters(torch::tensor(high).view({1, p}));
+    range_low_ = ops().normalization().NormalizeParameters(
+        torch::tensor(low).view({1, p}));
+    range_high_ = ops().normalization().NormalizeParameters(
+        torch::tensor(high).view({1, p}));
   }
 
   // Normalised parameters [K * B, P] clamped into the training range, when
@@ -239,6 +242,7 @@ class LearnedModel : public WorldModel {
                                  int64_t batch) const {
     torch::Tensor extrapolation =
         RootMeanSquare(ops()
+                           .integration()
                            .TangentDelta(in_range_states, states)
                            .view({members(), batch, -1}));
     return torch::sqrt(spread.pow(2) + extrapolation.pow(2));
@@ -305,8 +309,8 @@ class LearnedModel : public WorldModel {
   torch::Tensor EnsembleSpread(const torch::Tensor& mean,
                                const torch::Tensor& states) const {
     const int64_t k = states.size(0), batch = states.size(1);
-    torch::Tensor deltas = ops().TangentDelta(mean.repeat({k, 1}),
-                                              states.reshape({k * batch, -1}));
+    torch::Tensor deltas = ops().integration().TangentDelta(
+        mean.repeat({k, 1}), states.reshape({k * batch, -1}));
     return RootMeanSquare(deltas.view({k, batch, -1}));
   }
 

@@ -24,11 +24,13 @@ struct MemberStep {
   // [B, 2 nv]; hybrid: the correction of MuJoCo's tangent delta [B, 2 nv].
   // Physics and blackbox hold `mean`, the position correction and the
   // aleatoric std at 0 on entries that never varied in training
-  // (StateOps::delta_varies): there they predict the training mean change.
+  // (StateNormalization::delta_varies): there they predict the training mean
+  // change.
   torch::Tensor mean;
   torch::Tensor log_variance;
   // Physics only: the normalised within-step position correction [B, nv]
-  // (see StateOps::IntegrateVelocityChange), in velocity_delta_std units.
+  // (see StateIntegration::IntegrateVelocityChange), in velocity_delta_std
+  // units.
   torch::Tensor position_correction;
 };
 

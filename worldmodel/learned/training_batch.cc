@@ -63,15 +63,16 @@ torch::Tensor ClampAround(const torch::Tensor& value,
 torch::Tensor ClampRolloutState(const StateOps& ops, const torch::Tensor& state,
                                 const torch::Tensor& truth, int t) {
   const int nq = ops.nq(), nv = ops.nv();
-  auto velocity_bound = kMaxRolloutError * (t + 1) * ops.velocity_delta_std();
+  auto velocity_bound =
+      kMaxRolloutError * (t + 1) * ops.normalization().velocity_delta_std();
   auto velocity = ClampAround(state.narrow(1, nq, nv), truth.narrow(1, nq, nv),
                               velocity_bound);
   auto positions = state.narrow(1, 0, nq).index_copy(
-      1, ops.linear_qpos(),
-      ClampAround(
-          state.index_select(1, ops.linear_qpos()),
-          truth.index_select(1, ops.linear_qpos()),
-          ops.dt() * velocity_bound.index_select(0, ops.linear_qvel())));
+      1, ops.integration().linear_qpos(),
+      ClampAround(state.index_select(1, ops.integration().linear_qpos()),
+                  truth.index_select(1, ops.integration().linear_qpos()),
+                  ops.dt() * velocity_bound.index_select(
+                                 0, ops.integration().linear_qvel())));
   return torch::cat({positions, velocity}, 1);
 }
 
@@ -93,7 +94,8 @@ ParameterTerms EncodeParameters(MemberNetwork& member, const StateOps& ops,
   ParameterTerms out{torch::zeros({b, 0}), torch::zeros({})};
   if (!member.uses_parameters()) return out;
   auto known = ~torch::isnan(batch.parameters);
-  auto truth = ops.NormalizeParameters(torch::nan_to_num(batch.parameters));
+  auto truth = ops.normalization().NormalizeParameters(
+      torch::nan_to_num(batch.parameters));
   // Training: the dynamics sees the true parameters wherever they are
   // known. Fed the encoder's estimates instead (noisy, shrunk towards the
   // mean), it would learn attenuated parameter effects (regression
@@ -139,11 +141,12 @@ torch::Tensor OneStepNll(MemberNetwork& member, const StateOps& ops,
   MemberStep step = member.Step(ops, x, a, p);
   torch::Tensor target, varies;
   if (member.uses_parameters()) {
-    target = ops.NormalizedVelocityChange(x, x_next);
-    varies = ops.velocity_delta_varies();
+    target = ops.normalization().NormalizedVelocityChange(x, x_next);
+    varies = ops.normalization().velocity_delta_varies();
   } else {
-    target = ops.NormalizeDelta(ops.TangentDelta(x, x_next));
-    varies = ops.delta_varies();
+    target = ops.normalization().NormalizeDelta(
+        ops.integration().TangentDelta(x, x_next));
+    varies = ops.normalization().delta_varies();
   }
   // Entries that never varied in training add nothing: they are predicted
   // exactly (MemberStep), and their log-variance would sink without end.
@@ -152,8 +155,8 @@ torch::Tensor OneStepNll(MemberNetwork& member, const StateOps& ops,
   if (step.position_correction.defined()) {
     // The within-step position correction, by squared error in the same
     // units as the velocity change.
-    auto correction =
-        ops.PositionCorrection(x, x_next) / ops.velocity_delta_std();
+    auto correction = ops.integration().PositionCorrection(x, x_next) /
+                      ops.normalization().velocity_delta_std();
     nll = nll + (step.position_correction - correction).pow(2).mean();
   }
   return nll;
@@ -174,9 +177,10 @@ torch::Tensor MultiStepError(MemberNetwork& member, const StateOps& ops,
   const int L = batch.history, H = batch.horizon;
   const int nv = ops.nv();
   auto state = batch.states.select(1, L);
-  const auto& linear_qpos = ops.linear_qpos();
+  const auto& linear_qpos = ops.integration().linear_qpos();
   auto position_scale =
-      ops.dt() * ops.velocity_delta_std().index_select(0, ops.linear_qvel());
+      ops.dt() * ops.normalization().velocity_delta_std().index_select(
+                     0, ops.integration().linear_qvel());
   std::vector<torch::Tensor> errors;
   for (int t = 0; t < H; ++t) {
     state = member
@@ -187,7 +191,7 @@ torch::Tensor MultiStepError(MemberNetwork& member, const StateOps& ops,
     state = ClampRolloutState(ops, state, truth, t);
     auto velocity_error =
         (state.narrow(1, ops.nq(), nv) - truth.narrow(1, ops.nq(), nv)) /
-        ((t + 1) * ops.velocity_delta_std());
+        ((t + 1) * ops.normalization().velocity_delta_std());
     auto position_error = (state.index_select(1, linear_qpos) -
                            truth.index_select(1, linear_qpos)) /
                           ((t + 1) * position_scale);
