@@ -33,6 +33,7 @@
 #include "util/logging.h"
 #include "wm/v1/service.grpc.pb.h"
 #include "worldmodel/model_factory.h"
+#include "worldmodel/model_kind.h"
 #include "worldmodel/model_registry_hooks.h"
 #include "worldmodel/planning/sampling_planner.h"
 
@@ -57,7 +58,9 @@ std::string PrepareModels(const std::string& work) {
   std::fputs("max_steps: 2\nlearning_rate: 0.001\nvalidation_windows: 16\n",
              config);
   std::fclose(config);
-  for (const char* kind : {"physics", "blackbox"}) {
+  for (worldmodel::ModelKind model :
+       {worldmodel::ModelKind::kPhysics, worldmodel::ModelKind::kBlackbox}) {
+    const char* kind = worldmodel::ModelKindName(model);
     Run(absl::StrCat(wm, " train --data ", work, "/data --out ", work,
                      "/models/push_", kind, " --model ", kind, " --config ",
                      work, "/train.pbtxt > /dev/null 2>&1"));

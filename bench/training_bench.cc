@@ -50,6 +50,7 @@
 #include "worldmodel/learned/torch_runtime.h"
 #include "worldmodel/learned/torch_state_ops.h"
 #include "worldmodel/learned/training_batch.h"
+#include "worldmodel/model_kind.h"
 
 #ifndef WM_SOURCE_DIR
 #error "WM_SOURCE_DIR (the source tree, for bench/training_peer.py) is unset"
@@ -80,12 +81,12 @@ double ProcessCpuSeconds() {
 
 // A checkpoint manifest of `kind` for the push scene, with synthetic
 // normalisation statistics (the arithmetic does not depend on their values).
-v1::CheckpointManifest PushManifest(const std::string& kind, int members) {
+v1::CheckpointManifest PushManifest(worldmodel::ModelKind kind, int members) {
   auto scene = sim::LoadScene("push");
   CHECK(scene.ok()) << scene.status();
   const v1::DatasetManifest data = sim::ManifestForScene(**scene);
   v1::CheckpointManifest manifest;
-  manifest.set_kind(kind);
+  manifest.set_kind(worldmodel::ModelKindName(kind));
   manifest.mutable_training()->set_ensemble_size(members);
   manifest.mutable_training()->set_seed(1);
   *manifest.mutable_spec() = data.spec();
@@ -259,7 +260,8 @@ void ExpectSameLoss(const char* what, double ours, double peer) {
 
 void BenchBlackboxTraining() {
   constexpr int kSteps = 40, kWarmup = 10, kRepeats = 3, kRounds = 3;
-  const v1::CheckpointManifest manifest = PushManifest("blackbox", 1);
+  const v1::CheckpointManifest manifest =
+      PushManifest(worldmodel::ModelKind::kBlackbox, 1);
   worldmodel::LearnedEnsemble ensemble = worldmodel::BuildEnsemble(manifest);
   const StateOps& ops = *ensemble.ops;
   MemberNetwork& member = *ensemble.members[0];
@@ -267,7 +269,8 @@ void BenchBlackboxTraining() {
   const std::string inputs =
       std::filesystem::temp_directory_path() /
       absl::StrCat("wm_bench_training_", getpid(), ".pt");
-  WritePeerInputs(inputs, manifest, worldmodel::DefaultHidden("blackbox"),
+  WritePeerInputs(inputs, manifest,
+                  worldmodel::DefaultHidden(worldmodel::ModelKind::kBlackbox),
                   member, batch);
 
   torch::optim::Adam optimizer(member.parameters(),
@@ -299,7 +302,8 @@ void BenchBlackboxTraining() {
 
 void BenchEnsembleThreads() {
   constexpr int kMembers = 4, kSteps = 25, kRepeats = 3;
-  const v1::CheckpointManifest manifest = PushManifest("blackbox", kMembers);
+  const v1::CheckpointManifest manifest =
+      PushManifest(worldmodel::ModelKind::kBlackbox, kMembers);
   worldmodel::LearnedEnsemble ensemble = worldmodel::BuildEnsemble(manifest);
   const StateOps& ops = *ensemble.ops;
   const WindowBatch batch = SyntheticBatch(manifest);
@@ -363,7 +367,8 @@ double SgemmRate() {
 void BenchPhysicsRollout() {
   constexpr int64_t kSamples = 256, kHorizon = 30;
   constexpr int kRepeats = 7;
-  const v1::CheckpointManifest manifest = PushManifest("physics", 5);
+  const v1::CheckpointManifest manifest =
+      PushManifest(worldmodel::ModelKind::kPhysics, 5);
   worldmodel::LearnedEnsemble ensemble = worldmodel::BuildEnsemble(manifest);
   const StateOps& ops = *ensemble.ops;
   for (auto& member : ensemble.members) member->eval();

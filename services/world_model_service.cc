@@ -7,6 +7,7 @@
 #include "services/grpc_status.h"
 #include "services/tensor_codec.h"
 #include "util/status_macros.h"
+#include "worldmodel/model_kind.h"
 #include "worldmodel/planning/sampling_planner.h"
 #include "worldmodel/tensor_checks.h"
 
@@ -58,7 +59,9 @@ void AddParameters(
 // Members of the served model's ensemble: a learned model's K, a mujoco
 // model's simulation ensemble size (1 without one).
 int EnsembleSize(const v1::CheckpointManifest& manifest) {
-  const int members = manifest.kind() == "mujoco"
+  const absl::StatusOr<worldmodel::ModelKind> kind =
+      worldmodel::ParseModelKind(manifest.kind());
+  const int members = kind.ok() && *kind == worldmodel::ModelKind::kMujoco
                           ? manifest.simulation_ensemble().members()
                           : manifest.training().ensemble_size();
   return std::max(1, members);

@@ -5,16 +5,18 @@ namespace wm::worldmodel {
 
 class ModelFactory;
 
-// Where each model kind's loader comes from. Binaries call one of these once
-// at start-up, before loading; this header is torch-free and MuJoCo-free.
+// Where each model kind's loader comes from (the kinds: ModelKind,
+// model_kind.h; each is registered under its ModelKindName). Binaries call
+// one of these once at start-up, before loading; this header is torch-free
+// and MuJoCo-free.
 
-// Registers the "mujoco" kind (MujocoModel from the manifest's scene and
+// Registers ModelKind::kMujoco (MujocoModel from the manifest's scene and
 // parameter_values). Defined in wm_worldmodel_mujoco.
 void RegisterMujocoModel(ModelFactory* factory);
 
-// Registers every kind: the learned ones ("physics", "blackbox", "hybrid")
-// and, through RegisterMujocoModel, "mujoco" (the hybrid's base). Defined in
-// the LibTorch target, wm_worldmodel_learned.
+// Registers every kind: the learned ones (kPhysics, kBlackbox, kHybrid) and,
+// through RegisterMujocoModel, kMujoco (the hybrid's base). Defined in the
+// LibTorch target, wm_worldmodel_learned.
 void RegisterLearnedModels(ModelFactory* factory);
 
 }  // namespace wm::worldmodel

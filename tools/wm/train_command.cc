@@ -12,6 +12,7 @@
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "worldmodel/learned/trainer.h"
+#include "worldmodel/model_kind.h"
 
 namespace wm::tools {
 namespace {
@@ -82,7 +83,15 @@ absl::Status Train(const worldmodel::TrainingRequest& request) {
                                manifest->metrics().at("validation_loss"))
             << ") in " << absl::StrFormat("%.0f", bar.ElapsedSeconds())
             << " s\n";
-  if (manifest->kind() == "hybrid") {
+  if (const auto diverged = manifest->metrics().find("diverged_members");
+      diverged != manifest->metrics().end()) {
+    std::cout << absl::StrFormat(
+        "warning: %.0f of %d members diverged (100 non-finite steps in a "
+        "row) and kept their best weights; try a lower learning_rate\n",
+        diverged->second, manifest->training().ensemble_size());
+  }
+  if (manifest->kind() ==
+      worldmodel::ModelKindName(worldmodel::ModelKind::kHybrid)) {
     std::cout << absl::StrFormat(
         "validation one-step RMS error (normalised tangent): MuJoCo base "
         "%.4g, hybrid %.4g\n",

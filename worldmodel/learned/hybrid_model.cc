@@ -9,6 +9,7 @@
 #include "util/status_macros.h"
 #include "worldmodel/learned/learned_ensemble.h"
 #include "worldmodel/learned/weights_file.h"
+#include "worldmodel/model_kind.h"
 #include "worldmodel/mujoco/mujoco_model.h"
 #include "worldmodel/tensor_checks.h"
 
@@ -29,7 +30,9 @@ class HybridModel : public WorldModel {
                             ensemble_.members);
   }
 
-  std::string kind() const override { return "hybrid"; }
+  std::string kind() const override {
+    return ModelKindName(ModelKind::kHybrid);
+  }
   const v1::StateSpec& spec() const override { return base_->spec(); }
   double dt() const override { return base_->dt(); }
   const std::vector<v1::ParameterInfo>& parameters() const override {
@@ -122,19 +125,21 @@ class HybridModel : public WorldModel {
     WM_ASSIGN_OR_RETURN(Prediction base,
                         base_->Predict(states_tensor, actions, base_context));
     const int64_t k = members();
-    torch::Tensor mujoco_delta =
-        ops().TangentDelta(states, ToTorch(base.mean));  // [B, 2 nv]
+    torch::Tensor mujoco_delta = ops().integration().TangentDelta(
+        states, ToTorch(base.mean));  // [B, 2 nv]
     MemberStep step = stacked_->Step(
         ops(), states.repeat({k, 1}), ToTorch(actions).repeat({k, 1}),
-        ops().NormalizeDelta(mujoco_delta).repeat({k, 1}));
+        ops().normalization().NormalizeDelta(mujoco_delta).repeat({k, 1}));
     torch::Tensor corrections =
         (step.mean * HybridCorrectionStd(*stacked_)).view({k, batch, -1});
     torch::Tensor mean_correction = corrections.mean(0);
     Step out;
-    out.mean = ops().TangentIntegrate(states, mujoco_delta + mean_correction);
+    out.mean = ops().integration().TangentIntegrate(
+        states, mujoco_delta + mean_correction);
     if (context.per_member) {
       out.members =
           ops()
+              .integration()
               .TangentIntegrate(states.repeat({k, 1}),
                                 mujoco_delta.repeat({k, 1}) +
                                     corrections.reshape({k * batch, -1}))
@@ -157,7 +162,8 @@ class HybridModel : public WorldModel {
 
 absl::StatusOr<std::unique_ptr<WorldModel>> LoadHybridModel(
     const std::string& version_dir, const v1::CheckpointManifest& manifest) {
-  if (manifest.kind() != "hybrid") {
+  const absl::StatusOr<ModelKind> kind = ParseModelKind(manifest.kind());
+  if (!kind.ok() || *kind != ModelKind::kHybrid) {
     return absl::InvalidArgumentError(absl::StrCat(
         version_dir, ": kind '", manifest.kind(), "' is not hybrid"));
   }

@@ -42,13 +42,17 @@ absl::StatusOr<HybridBase> LoadHybridBase(const std::string& base);
 // weights; 0, never corrected, below 1e-8 where MuJoCo is exact, and for the
 // position entries: velocities are corrected, positions follow them). Each
 // member fits a Gaussian over it (NLL, Adam at config.learning_rate, default
-// 1e-3). The weights kept, and early stopping, go by the member's open-loop
-// rollout error over validation windows of config.horizon() steps (default
-// 32): one-step fits that keep improving can make rollouts worse. Members
-// train in parallel, one intra-op thread each, seeded: the same request
-// gives the same weights.
+// 1e-3; minibatch rows drawn with wm::Rng). The weights kept, and early
+// stopping, go by the member's open-loop rollout error over validation
+// windows of config.horizon() steps (default 32): one-step fits that keep
+// improving can make rollouts worse. The data are read through the
+// datasets window code (HybridObjective, hybrid_objective.h). Members train
+// through the member-training loop (member_training.h: turns on the cores,
+// the divergence policy, metrics.jsonl in model_dir), seeded: the same
+// request gives the same weights.
 // Metrics: validation_loss (the members' mean rollout error: mean squared
-// tangent error over the data's delta std), validation_one_step_nll, and
+// tangent error over the data's delta std), diverged_members when any
+// diverged, validation_one_step_nll, and
 // the one-step validation RMS tangent error over the delta std of the base
 // alone (validation_rmse_mujoco) and of the hybrid (validation_rmse_hybrid).
 // `progress` may be empty.

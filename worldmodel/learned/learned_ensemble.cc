@@ -9,15 +9,19 @@
 
 namespace wm::worldmodel {
 
-std::vector<int> DefaultHidden(const std::string& kind) {
-  if (kind == "blackbox") return {200, 200, 200, 200};
-  if (kind == "hybrid") return {128, 128};
+std::vector<int> DefaultHidden(ModelKind kind) {
+  if (kind == ModelKind::kBlackbox) return {200, 200, 200, 200};
+  if (kind == ModelKind::kHybrid) return {128, 128};
   return {112, 96};
 }
 
 LearnedEnsemble BuildEnsemble(const v1::CheckpointManifest& manifest) {
   LearnedEnsemble ensemble;
-  ensemble.kind = manifest.kind();
+  absl::StatusOr<ModelKind> kind = ParseModelKind(manifest.kind());
+  CHECK(kind.ok() && IsLearnedKind(*kind))
+      << "BuildEnsemble: manifest kind '" << manifest.kind()
+      << "' is not a learned kind";
+  ensemble.kind = *kind;
   std::vector<std::string> parameter_names;
   for (const auto& parameter : manifest.parameters()) {
     parameter_names.push_back(parameter.name());
@@ -28,13 +32,13 @@ LearnedEnsemble BuildEnsemble(const v1::CheckpointManifest& manifest) {
       manifest.horizontal_invariance());
   std::vector<int> hidden(manifest.training().hidden().begin(),
                           manifest.training().hidden().end());
-  if (hidden.empty()) hidden = DefaultHidden(manifest.kind());
+  if (hidden.empty()) hidden = DefaultHidden(ensemble.kind);
   ensemble.hidden = hidden;
   const int members = std::max(1, manifest.training().ensemble_size());
   for (int k = 0; k < members; ++k) {
     torch::manual_seed(manifest.training().seed() * 1000 + k);
     ensemble.members.push_back(
-        MakeMember(manifest.kind(), *ensemble.ops, hidden));
+        MakeMember(ensemble.kind, *ensemble.ops, hidden));
   }
   return ensemble;
 }
@@ -43,10 +47,12 @@ std::pair<torch::Tensor, torch::Tensor> MixParameterEstimates(
     const StateOps& ops, const torch::Tensor& normalized,
     const torch::Tensor& log_variance, int64_t members) {
   const int64_t p = normalized.size(1);
-  torch::Tensor means =
-      ops.DenormalizeParameters(normalized).view({members, -1, p});
-  torch::Tensor unit = ops.DenormalizeParameters(torch::ones({1, p})) -
-                       ops.DenormalizeParameters(torch::zeros({1, p}));
+  torch::Tensor means = ops.normalization()
+                            .DenormalizeParameters(normalized)
+                            .view({members, -1, p});
+  torch::Tensor unit =
+      ops.normalization().DenormalizeParameters(torch::ones({1, p})) -
+      ops.normalization().DenormalizeParameters(torch::zeros({1, p}));
   torch::Tensor variances =
       (torch::exp(log_variance) * unit * unit).view({members, -1, p});
   return {means.mean(0), variances.mean(0) + means.var(0, /*unbiased=*/false)};
@@ -60,8 +66,9 @@ std::vector<double> CalibrateParameterStd(
   const int64_t k = ensemble.members.size();
   auto stacked = StackMembers(ensemble.kind, *ensemble.ops, ensemble.hidden,
                               ensemble.members);
-  CHECK(stacked->uses_parameters()) << "calibrating a " << ensemble.kind
-                                    << " ensemble, which infers no parameters";
+  CHECK(stacked->uses_parameters())
+      << "calibrating a " << ModelKindName(ensemble.kind)
+      << " ensemble, which infers no parameters";
   const int64_t p_count = ensemble.ops->num_parameters();
   std::vector<double> largest(p_count, -1.0);  // -1: no set counts
   for (const LabelledHistories& set : sets) {
@@ -102,12 +109,15 @@ torch::Tensor HistorySurprise(const StateOps& ops, MemberNetwork& stacked,
   MemberStep step = stacked.Step(ops, from.repeat({k, 1}), a.repeat({k, 1}),
                                  parameters.repeat_interleave(l, 0));
   const torch::Tensor errors =
-      ops.TangentDelta(to.repeat({k, 1}), step.next_state).view({k, rows, -1});
+      ops.integration()
+          .TangentDelta(to.repeat({k, 1}), step.next_state)
+          .view({k, rows, -1});
   const torch::Tensor mean_error = errors.mean(0);
   const torch::Tensor variance =
       (errors - mean_error).pow(2).mean(0) +
       stacked.AleatoricStd(ops, step).view({k, rows, -1}).pow(2).mean(0);
-  const torch::Tensor varies = ops.delta_varies().to(torch::kFloat64);
+  const torch::Tensor varies =
+      ops.normalization().delta_varies().to(torch::kFloat64);
   const torch::Tensor z2 =
       (mean_error.pow(2) / variance.clamp_min(1e-30)).to(torch::kFloat64) *
       varies;
@@ -122,7 +132,7 @@ double HistorySurpriseReference(const LearnedEnsemble& ensemble,
   auto stacked = StackMembers(ensemble.kind, *ensemble.ops, ensemble.hidden,
                               ensemble.members);
   CHECK(stacked->uses_parameters())
-      << "calibrating the surprise of a " << ensemble.kind
+      << "calibrating the surprise of a " << ModelKindName(ensemble.kind)
       << " ensemble, which infers no parameters";
   const torch::Tensor parameters =
       stacked

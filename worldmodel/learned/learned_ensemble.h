@@ -13,18 +13,20 @@
 #include "wm/v1/model.pb.h"
 #include "worldmodel/learned/learned_networks.h"
 #include "worldmodel/learned/torch_state_ops.h"
+#include "worldmodel/model_kind.h"
 
 namespace wm::worldmodel {
 
 struct LearnedEnsemble {
-  std::string kind;         // "physics", "blackbox" or "hybrid"
-  std::vector<int> hidden;  // the members' hidden widths
+  ModelKind kind = ModelKind::kPhysics;  // a learned kind
+  std::vector<int> hidden;               // the members' hidden widths
   std::unique_ptr<StateOps> ops;
   std::vector<std::shared_ptr<MemberNetwork>> members;
 };
 
 // Builds `manifest.training().ensemble_size()` members of
-// `manifest.kind()`; member k's weights are initialised from torch seed
+// `manifest.kind()`, which must name a learned kind (callers check it; other
+// names CHECK-fail); member k's weights are initialised from torch seed
 // (training seed + k), so a manifest always rebuilds the same initial
 // ensemble.
 LearnedEnsemble BuildEnsemble(const v1::CheckpointManifest& manifest);
@@ -32,7 +34,7 @@ LearnedEnsemble BuildEnsemble(const v1::CheckpointManifest& manifest);
 // Default hidden widths of a kind: physics [112, 96] (under 0.25 MFLOP per
 // sample-step for 5 members on the built-in scenes: 0.23 on push, the
 // largest), blackbox 4 x 200, hybrid [128, 128].
-std::vector<int> DefaultHidden(const std::string& kind);
+std::vector<int> DefaultHidden(ModelKind kind);
 
 // The ensemble's parameter posterior for B histories in physical units:
 // the K members' estimates (`normalized` means and `log_variance`,

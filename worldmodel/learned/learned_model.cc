@@ -8,6 +8,7 @@
 #include "util/status_macros.h"
 #include "worldmodel/learned/learned_ensemble.h"
 #include "worldmodel/learned/weights_file.h"
+#include "worldmodel/model_kind.h"
 #include "worldmodel/tensor_checks.h"
 
 namespace wm::worldmodel {
@@ -176,6 +177,7 @@ class LearnedModel : public WorldModel {
     if (!stacked_->uses_parameters()) return torch::zeros({k * batch, 0});
     if (context.has_parameters()) {
       return ops()
+          .normalization()
           .NormalizeParameters(ToTorch(context.parameters))
           .expand({batch, p})
           .repeat({k, 1});
@@ -213,8 +215,10 @@ class LearnedModel : public WorldModel {
       if (!found) return;
     }
     const int64_t p = static_cast<int64_t>(low.size());
-    range_low_ = ops().NormalizeParameters(torch::tensor(low).view({1, p}));
-    range_high_ = ops().NormalizeParameters(torch::tensor(high).view({1, p}));
+    range_low_ = ops().normalization().NormalizeParameters(
+        torch::tensor(low).view({1, p}));
+    range_high_ = ops().normalization().NormalizeParameters(
+        torch::tensor(high).view({1, p}));
   }
 
   // Normalised parameters [K * B, P] clamped into the training range, when
@@ -238,6 +242,7 @@ class LearnedModel : public WorldModel {
                                  int64_t batch) const {
     torch::Tensor extrapolation =
         RootMeanSquare(ops()
+                           .integration()
                            .TangentDelta(in_range_states, states)
                            .view({members(), batch, -1}));
     return torch::sqrt(spread.pow(2) + extrapolation.pow(2));
@@ -304,8 +309,8 @@ class LearnedModel : public WorldModel {
   torch::Tensor EnsembleSpread(const torch::Tensor& mean,
                                const torch::Tensor& states) const {
     const int64_t k = states.size(0), batch = states.size(1);
-    torch::Tensor deltas = ops().TangentDelta(mean.repeat({k, 1}),
-                                              states.reshape({k * batch, -1}));
+    torch::Tensor deltas = ops().integration().TangentDelta(
+        mean.repeat({k, 1}), states.reshape({k * batch, -1}));
     return RootMeanSquare(deltas.view({k, batch, -1}));
   }
 
@@ -327,7 +332,9 @@ class LearnedModel : public WorldModel {
 
 absl::StatusOr<std::unique_ptr<WorldModel>> LoadLearnedModel(
     const std::string& version_dir, const v1::CheckpointManifest& manifest) {
-  if (manifest.kind() != "physics" && manifest.kind() != "blackbox") {
+  const absl::StatusOr<ModelKind> kind = ParseModelKind(manifest.kind());
+  if (!kind.ok() ||
+      (*kind != ModelKind::kPhysics && *kind != ModelKind::kBlackbox)) {
     return absl::InvalidArgumentError(absl::StrCat(
         version_dir, ": kind '", manifest.kind(), "' is not a learned kind"));
   }
@@ -348,9 +355,9 @@ namespace wm::worldmodel {
 
 void RegisterLearnedModels(ModelFactory* factory) {
   RegisterMujocoModel(factory);
-  factory->Register("physics", LoadLearnedModel);
-  factory->Register("blackbox", LoadLearnedModel);
-  factory->Register("hybrid", LoadHybridModel);
+  factory->Register(ModelKindName(ModelKind::kPhysics), LoadLearnedModel);
+  factory->Register(ModelKindName(ModelKind::kBlackbox), LoadLearnedModel);
+  factory->Register(ModelKindName(ModelKind::kHybrid), LoadHybridModel);
 }
 
 }  // namespace wm::worldmodel

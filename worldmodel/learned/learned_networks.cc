@@ -1,6 +1,7 @@
 #include "worldmodel/learned/learned_networks.h"
 
 #include "util/logging.h"
+#include "worldmodel/learned/mlp.h"
 
 namespace wm::worldmodel {
 namespace {
@@ -9,71 +10,6 @@ namespace {
 // the encoder, of states in the dynamics (a box resting on the floor and
 // one hopping a millimetre above it differ by 0.1 std of its height).
 constexpr double kSmallChangeGain = 20.0;
-
-// Linear layers with swish between them (none after the last).
-class Mlp : public torch::nn::Module {
- public:
-  Mlp(int input, const std::vector<int>& hidden, int output) {
-    int width = input;
-    for (size_t i = 0; i < hidden.size(); ++i) {
-      layers_.push_back(register_module("layer" + std::to_string(i),
-                                        torch::nn::Linear(width, hidden[i])));
-      width = hidden[i];
-    }
-    layers_.push_back(register_module("layer" + std::to_string(hidden.size()),
-                                      torch::nn::Linear(width, output)));
-  }
-  // Zeroes the output layer's weights and biases of outputs [first, first +
-  // count), so those outputs start at exactly 0 whatever the input.
-  void ZeroOutputs(int first, int count) {
-    torch::NoGradGuard no_grad;
-    layers_.back()->weight.narrow(0, first, count).zero_();
-    layers_.back()->bias.narrow(0, first, count).zero_();
-  }
-
-  // x [N, input] -> [N, output]. Stacked (see StackFrom): x holds K blocks
-  // of N / K rows, block k for member k.
-  torch::Tensor forward(torch::Tensor x) {
-    if (!stacked_weights_.empty()) return StackedForward(x);
-    for (size_t i = 0; i < layers_.size(); ++i) {
-      x = layers_[i]->forward(x);
-      if (i + 1 < layers_.size()) x = x * torch::sigmoid(x);
-    }
-    return x;
-  }
-
-  // Makes this network compute the K `members` at once: their weights are
-  // stacked into [K, in, out] tensors for batched matrix products, so an
-  // ensemble costs one set of operations instead of K.
-  void StackFrom(const std::vector<const Mlp*>& members) {
-    stacked_weights_.clear();
-    stacked_biases_.clear();
-    for (size_t i = 0; i < layers_.size(); ++i) {
-      std::vector<torch::Tensor> weights, biases;
-      for (const Mlp* member : members) {
-        weights.push_back(member->layers_[i]->weight.t());
-        biases.push_back(member->layers_[i]->bias.unsqueeze(0));
-      }
-      stacked_weights_.push_back(torch::stack(weights).contiguous());
-      stacked_biases_.push_back(torch::stack(biases).contiguous());
-    }
-  }
-
- private:
-  torch::Tensor StackedForward(const torch::Tensor& input) {
-    const int64_t members = stacked_weights_.front().size(0);
-    torch::Tensor x = input.reshape({members, -1, input.size(1)});
-    for (size_t i = 0; i < stacked_weights_.size(); ++i) {
-      x = torch::baddbmm(stacked_biases_[i], x, stacked_weights_[i]);
-      if (i + 1 < stacked_weights_.size()) x = x * torch::sigmoid(x);
-    }
-    return x.reshape({input.size(0), -1});
-  }
-
-  std::vector<torch::nn::Linear> layers_;
-  // Stacked members' weights [K, in, out] and biases [K, 1, out], per layer.
-  std::vector<torch::Tensor> stacked_weights_, stacked_biases_;
-};
 
 // The product member: a context encoder that infers the physical
 // parameters from observed transitions, and a dynamics network that
@@ -91,9 +27,9 @@ class PhysicsMember : public MemberNetwork {
     const int nv = ops.nv(), nu = ops.nu(), p = ops.num_parameters();
     // Transition features: state and state change (z-scores and their
     // stretched asinh), the bodies' relative geometry, action.
-    const int geometry = ops.num_geometry_features();
-    const int transition =
-        2 * ops.num_state_features() + geometry + ops.nu() + 4 * ops.nv();
+    const int geometry = ops.features().num_geometry_features();
+    const int transition = 2 * ops.features().num_state_features() + geometry +
+                           ops.nu() + 4 * ops.nv();
     constexpr int kEncoderWidth = 64;
     // Per transition: each parameter's evidence (value, log-precision).
     encoder_ = register_module(
@@ -108,9 +44,9 @@ class PhysicsMember : public MemberNetwork {
     const int outputs =
         nv * (PassiveFeatures(ops) + 1) + nv * nu * ControlFeatures(ops) + nv;
     dynamics_ = register_module(
-        "dynamics",
-        std::make_shared<Mlp>(2 * ops.num_state_features() + geometry + nu,
-                              hidden, outputs));
+        "dynamics", std::make_shared<Mlp>(
+                        2 * ops.features().num_state_features() + geometry + nu,
+                        hidden, outputs));
     dynamics_->ZeroOutputs(outputs - nv, nv);
     RegisterBounds(nv);
   }
@@ -131,14 +67,15 @@ class PhysicsMember : public MemberNetwork {
     // Friction and mass show in small velocity changes beside large pushes:
     // asinh stretches the small z-scores and compresses the large ones; the
     // plain z-scores keep the linear relation.
-    auto state = ops.StateFeatures(before);
-    auto delta = ops.NormalizeDelta(ops.TangentDelta(before, after));
-    auto features =
-        torch::cat({state, torch::asinh(kSmallChangeGain * state),
-                    ops.GeometryFeatures(before),
-                    ops.NormalizeActions(actions.reshape({batch * length, -1})),
-                    delta, torch::asinh(kSmallChangeGain * delta)},
-                   1);
+    auto state = ops.features().State(before);
+    auto delta = ops.normalization().NormalizeDelta(
+        ops.integration().TangentDelta(before, after));
+    auto features = torch::cat({state, torch::asinh(kSmallChangeGain * state),
+                                ops.features().Geometry(before),
+                                ops.normalization().NormalizeActions(
+                                    actions.reshape({batch * length, -1})),
+                                delta, torch::asinh(kSmallChangeGain * delta)},
+                               1);
     const int p = ops.num_parameters();
     auto evidence = encoder_->forward(features).reshape({batch, length, -1});
     auto value = evidence.narrow(2, 0, p);
@@ -161,9 +98,11 @@ class PhysicsMember : public MemberNetwork {
     step.mean = Combine(ops, terms, actions, parameters);
     step.log_variance = terms.log_variance;
     step.position_correction = terms.position_correction;
-    auto dv = step.mean * ops.velocity_delta_std() + ops.velocity_delta_mean();
-    step.next_state = ops.IntegrateVelocityChange(
-        states, dv, step.position_correction * ops.velocity_delta_std());
+    auto dv = step.mean * ops.normalization().velocity_delta_std() +
+              ops.normalization().velocity_delta_mean();
+    step.next_state = ops.integration().IntegrateVelocityChange(
+        states, dv,
+        step.position_correction * ops.normalization().velocity_delta_std());
     return step;
   }
 
@@ -185,7 +124,7 @@ class PhysicsMember : public MemberNetwork {
     auto after = states.narrow(1, 1, length).reshape({batch * length, -1});
     auto flat_actions = actions.reshape({batch * length, -1});
     const DynamicsTerms terms = Terms(ops, before, flat_actions);
-    auto target = ops.NormalizedVelocityChange(before, after);
+    auto target = ops.normalization().NormalizedVelocityChange(before, after);
     auto noise_precision =
         kTransitionEvidence * torch::exp(-terms.log_variance);  // [BL, nv]
     auto prior_precision = torch::exp(-prior_log_variance);     // [B, P]
@@ -225,7 +164,8 @@ class PhysicsMember : public MemberNetwork {
   torch::Tensor AleatoricStd(const StateOps& ops,
                              const MemberStep& step) const override {
     auto velocity = torch::exp(0.5 * step.log_variance) *
-                    ops.velocity_delta_std() * ops.velocity_delta_varies();
+                    ops.normalization().velocity_delta_std() *
+                    ops.normalization().velocity_delta_varies();
     const double position_scale = ops.dt() * 0.5;  // dt * (n+1)/(2n) <= dt
     return torch::cat({position_scale * velocity, velocity}, 1);
   }
@@ -268,11 +208,12 @@ class PhysicsMember : public MemberNetwork {
     const int nv = ops.nv(), nu = ops.nu();
     const int passive = PassiveFeatures(ops), control = ControlFeatures(ops);
     const int64_t batch = states.size(0);
-    auto features = ops.StateFeatures(states);
-    auto out = dynamics_->forward(torch::cat(
-        {features, torch::asinh(kSmallChangeGain * features),
-         ops.GeometryFeatures(states), ops.NormalizeActions(actions)},
-        1));
+    auto features = ops.features().State(states);
+    auto out = dynamics_->forward(
+        torch::cat({features, torch::asinh(kSmallChangeGain * features),
+                    ops.features().Geometry(states),
+                    ops.normalization().NormalizeActions(actions)},
+                   1));
     DynamicsTerms terms;
     terms.passive =
         out.narrow(1, 0, nv * passive).reshape({batch, passive, nv});
@@ -281,7 +222,7 @@ class PhysicsMember : public MemberNetwork {
                       .reshape({batch, control, nv * nu});
     terms.position_correction =
         out.narrow(1, nv * (passive + 1) + nv * nu * control, nv) *
-        ops.velocity_delta_varies();
+        ops.normalization().velocity_delta_varies();
     return terms;
   }
 
@@ -293,16 +234,18 @@ class PhysicsMember : public MemberNetwork {
     const int nv = ops.nv(), nu = ops.nu();
     const int64_t batch = actions.size(0);
     auto ones = torch::ones({batch, 1});
-    auto inverse_masses = ops.InverseMassRatios(parameters);
-    auto phi =
-        torch::cat({ones, ops.ParameterRatios(parameters), inverse_masses}, 1);
+    auto inverse_masses = ops.normalization().InverseMassRatios(parameters);
+    auto phi = torch::cat(
+        {ones, ops.normalization().ParameterRatios(parameters), inverse_masses},
+        1);
     auto psi = torch::cat({ones, inverse_masses}, 1);
     auto gain =
         torch::bmm(psi.unsqueeze(1), terms.gains).reshape({batch, nv, nu});
     auto dv =
         torch::bmm(phi.unsqueeze(1), terms.passive).squeeze(1) +
-        torch::bmm(gain, ops.ScaleActions(actions).unsqueeze(2)).squeeze(2);
-    return dv * ops.velocity_delta_varies();
+        torch::bmm(gain, ops.normalization().ScaleActions(actions).unsqueeze(2))
+            .squeeze(2);
+    return dv * ops.normalization().velocity_delta_varies();
   }
 
   static int PassiveFeatures(const StateOps& ops) {
@@ -321,8 +264,9 @@ class BlackboxMember : public MemberNetwork {
  public:
   BlackboxMember(const StateOps& ops, const std::vector<int>& hidden) {
     network_ = register_module(
-        "network", std::make_shared<Mlp>(ops.num_state_features() + ops.nu(),
-                                         hidden, 4 * ops.nv()));
+        "network",
+        std::make_shared<Mlp>(ops.features().num_state_features() + ops.nu(),
+                              hidden, 4 * ops.nv()));
     RegisterBounds(2 * ops.nv());
   }
 
@@ -335,21 +279,23 @@ class BlackboxMember : public MemberNetwork {
 
   MemberStep Step(const StateOps& ops, const torch::Tensor& states,
                   const torch::Tensor& actions, const torch::Tensor&) override {
-    auto out = network_->forward(torch::cat(
-        {ops.StateFeatures(states), ops.NormalizeActions(actions)}, 1));
+    auto out = network_->forward(
+        torch::cat({ops.features().State(states),
+                    ops.normalization().NormalizeActions(actions)},
+                   1));
     const int width = 2 * ops.nv();
     MemberStep step;
-    step.mean = out.narrow(1, 0, width) * ops.delta_varies();
+    step.mean = out.narrow(1, 0, width) * ops.normalization().delta_varies();
     step.log_variance = BoundLogVariance(out.narrow(1, width, width));
-    step.next_state =
-        ops.TangentIntegrate(states, ops.DenormalizeDelta(step.mean));
+    step.next_state = ops.integration().TangentIntegrate(
+        states, ops.normalization().DenormalizeDelta(step.mean));
     return step;
   }
 
   torch::Tensor AleatoricStd(const StateOps& ops,
                              const MemberStep& step) const override {
-    return torch::exp(0.5 * step.log_variance) * ops.delta_std() *
-           ops.delta_varies();
+    return torch::exp(0.5 * step.log_variance) *
+           ops.normalization().delta_std() * ops.normalization().delta_varies();
   }
 
   void StackFrom(const std::vector<const MemberNetwork*>& members) override {
@@ -378,14 +324,15 @@ class HybridMember : public MemberNetwork {
  public:
   HybridMember(const StateOps& ops, const std::vector<int>& hidden) {
     network_ = register_module(
-        "network", std::make_shared<Mlp>(
-                       ops.num_state_features() + ops.nu() + 2 * ops.nv(),
-                       hidden, 4 * ops.nv()));
+        "network", std::make_shared<Mlp>(ops.features().num_state_features() +
+                                             ops.nu() + 2 * ops.nv(),
+                                         hidden, 4 * ops.nv()));
     // The correction starts at zero: an untrained member is its MuJoCo base,
     // which early stopping can then keep (hybrid_trainer.cc).
     network_->ZeroOutputs(0, 2 * ops.nv());
     correction_std_ = register_parameter(
-        "correction_std", ops.delta_std().clone(), /*requires_grad=*/false);
+        "correction_std", ops.normalization().delta_std().clone(),
+        /*requires_grad=*/false);
     RegisterBounds(2 * ops.nv());
   }
 
@@ -401,17 +348,17 @@ class HybridMember : public MemberNetwork {
   MemberStep Step(const StateOps& ops, const torch::Tensor& states,
                   const torch::Tensor& actions,
                   const torch::Tensor& mujoco_delta) override {
-    auto out = network_->forward(
-        torch::cat({ops.StateFeatures(states), ops.NormalizeActions(actions),
-                    mujoco_delta},
-                   1));
+    auto out = network_->forward(torch::cat(
+        {ops.features().State(states),
+         ops.normalization().NormalizeActions(actions), mujoco_delta},
+        1));
     const int width = 2 * ops.nv();
     MemberStep step;
     step.mean = out.narrow(1, 0, width);
     step.log_variance = BoundLogVariance(out.narrow(1, width, width));
-    step.next_state =
-        ops.TangentIntegrate(states, ops.DenormalizeDelta(mujoco_delta) +
-                                         step.mean * correction_std_);
+    step.next_state = ops.integration().TangentIntegrate(
+        states, ops.normalization().DenormalizeDelta(mujoco_delta) +
+                    step.mean * correction_std_);
     return step;
   }
 
@@ -483,8 +430,7 @@ void MemberNetwork::StackBounds(
 }
 
 std::shared_ptr<MemberNetwork> StackMembers(
-    const std::string& kind, const StateOps& ops,
-    const std::vector<int>& hidden,
+    ModelKind kind, const StateOps& ops, const std::vector<int>& hidden,
     const std::vector<std::shared_ptr<MemberNetwork>>& members) {
   CHECK(!members.empty());
   std::shared_ptr<MemberNetwork> stacked = MakeMember(kind, ops, hidden);
@@ -530,13 +476,20 @@ void CopyParameters(const MemberNetwork& from, MemberNetwork& to) {
   for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
 }
 
-std::shared_ptr<MemberNetwork> MakeMember(const std::string& kind,
-                                          const StateOps& ops,
+std::shared_ptr<MemberNetwork> MakeMember(ModelKind kind, const StateOps& ops,
                                           const std::vector<int>& hidden) {
-  if (kind == "physics") return std::make_shared<PhysicsMember>(ops, hidden);
-  if (kind == "hybrid") return std::make_shared<HybridMember>(ops, hidden);
-  CHECK_EQ(kind, "blackbox") << "unknown learned model kind";
-  return std::make_shared<BlackboxMember>(ops, hidden);
+  switch (kind) {
+    case ModelKind::kPhysics:
+      return std::make_shared<PhysicsMember>(ops, hidden);
+    case ModelKind::kBlackbox:
+      return std::make_shared<BlackboxMember>(ops, hidden);
+    case ModelKind::kHybrid:
+      return std::make_shared<HybridMember>(ops, hidden);
+    case ModelKind::kMujoco:
+      break;
+  }
+  LOG(FATAL) << "MakeMember: '" << ModelKindName(kind)
+             << "' is not a learned model kind";
 }
 
 }  // namespace wm::worldmodel

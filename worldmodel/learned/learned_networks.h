@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "worldmodel/learned/torch_state_ops.h"
+#include "worldmodel/model_kind.h"
 
 namespace wm::worldmodel {
 
@@ -23,11 +24,13 @@ struct MemberStep {
   // [B, 2 nv]; hybrid: the correction of MuJoCo's tangent delta [B, 2 nv].
   // Physics and blackbox hold `mean`, the position correction and the
   // aleatoric std at 0 on entries that never varied in training
-  // (StateOps::delta_varies): there they predict the training mean change.
+  // (StateNormalization::delta_varies): there they predict the training mean
+  // change.
   torch::Tensor mean;
   torch::Tensor log_variance;
   // Physics only: the normalised within-step position correction [B, nv]
-  // (see StateOps::IntegrateVelocityChange), in velocity_delta_std units.
+  // (see StateIntegration::IntegrateVelocityChange), in velocity_delta_std
+  // units.
   torch::Tensor position_correction;
 };
 
@@ -92,11 +95,11 @@ bool GradientsFinite(const MemberNetwork& member);
 // diverged.
 constexpr int kMaxConsecutiveNonFiniteSteps = 100;
 
-// Creates a member of `kind` ("physics", "blackbox" or "hybrid") with the given
-// hidden widths for `ops`. Weights are initialised from torch's generator: seed
-// it first (torch::manual_seed) for reproducible members.
-std::shared_ptr<MemberNetwork> MakeMember(const std::string& kind,
-                                          const StateOps& ops,
+// Creates a member of a learned `kind` (physics, blackbox or hybrid;
+// CHECK-fails for mujoco) with the given hidden widths for `ops`. Weights are
+// initialised from torch's generator: seed it first (torch::manual_seed) for
+// reproducible members.
+std::shared_ptr<MemberNetwork> MakeMember(ModelKind kind, const StateOps& ops,
                                           const std::vector<int>& hidden);
 
 // Hybrid members only (CHECK-fails otherwise): the per-entry tangent scale
@@ -111,8 +114,7 @@ void SetHybridCorrectionStd(MemberNetwork& member,
 // about as many LibTorch calls as one. Inputs hold K blocks of rows, block k
 // for member k; outputs likewise. A copy of the weights; not trainable.
 std::shared_ptr<MemberNetwork> StackMembers(
-    const std::string& kind, const StateOps& ops,
-    const std::vector<int>& hidden,
+    ModelKind kind, const StateOps& ops, const std::vector<int>& hidden,
     const std::vector<std::shared_ptr<MemberNetwork>>& members);
 
 }  // namespace wm::worldmodel

@@ -36,20 +36,30 @@ struct TrainingProgress {
 };
 
 // `config` with every zero / empty field set to its default for
-// config.model() (see model.proto). INVALID_ARGUMENT for an unknown model.
+// config.model() (see model.proto). INVALID_ARGUMENT for an unknown model
+// or one wm train does not train (mujoco).
 absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
     v1::TrainingConfig config);
 
 // Trains an ensemble on the dataset's training split (normalisation from it,
 // early stopping on the validation split) and publishes it atomically as
 // version N = largest + 1 in request.model_dir; returns its manifest.
-// Members train in parallel, one intra-op thread each; every member is
-// seeded, so the same request gives the same weights. Resume state is saved
-// in model_dir/.train at each validation; with `resume`, training continues
-// from it and ends with the same weights as an uninterrupted run (unless the
-// max_minutes budget cut either run short). `progress` (may be empty) is
-// called from worker threads under a lock. Metrics go to
-// model_dir/metrics.jsonl, one JSON object per validation.
+// Every learned kind trains its members through one loop
+// (member_training.h): members train side by side, one intra-op thread
+// each, taking turns on config.workers() cores; every member is seeded, so
+// the same request gives the same weights. Each member's weights are its
+// best on validation, its starting weights (validated at step 0) included.
+// Divergence policy: a step with a non-finite loss or gradient is skipped;
+// after kMaxConsecutiveNonFiniteSteps (100) of them in a row the member
+// stops and keeps its best weights, the run goes on and publishes, and the
+// manifest's metric diverged_members counts such members (absent when
+// none); only a member that never validated to a finite loss fails the run
+// (INTERNAL). Resume state (physics, blackbox) is saved in model_dir/.train
+// at each validation; with `resume`, training continues from it and ends
+// with the same weights as an uninterrupted run (unless the max_minutes
+// budget cut either run short). `progress` (may be empty) is called from
+// worker threads under a lock. Metrics go to model_dir/metrics.jsonl, one
+// JSON object per validation of a member (step 0 included), for every kind.
 // With init_from, the pretrained model's kind, hidden sizes, ensemble size,
 // history steps and normalisation replace the config's, and its weights are
 // the starting point (parameters the data leaves unknown, NaN, get no

@@ -1,15 +1,20 @@
 #ifndef WM_WORLDMODEL_LEARNED_TRAINING_BATCH_H_
 #define WM_WORLDMODEL_LEARNED_TRAINING_BATCH_H_
 
-// Training windows as tensors and the training loss of a member. Internal
-// to the LibTorch target.
+// Training windows as tensors, the training loss of a member, and the
+// physics and blackbox kinds' MemberObjective over dataset windows.
+// Internal to the LibTorch target.
 
 #include <torch/torch.h>
 
+#include <memory>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "datasets/window_sampler.h"
+#include "wm/v1/model.pb.h"
 #include "worldmodel/learned/learned_networks.h"
+#include "worldmodel/learned/member_training.h"
 #include "worldmodel/learned/torch_state_ops.h"
 
 namespace wm::worldmodel {
@@ -51,6 +56,42 @@ struct LossTerms {
 LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
                      const WindowBatch& batch, double multi_step_weight,
                      double parameter_weight, bool training);
+
+// The physics and blackbox kinds' objective for member k: minibatches of
+// config.batch_size() windows from a training-split WindowSampler seeded by
+// (config seed, k), scored by MemberLoss; validation by MemberLoss on
+// `validation` (terms one_step_nll, multi_step, parameter_nll). Physics
+// members (ops reading parameters) follow a cosine learning-rate schedule
+// fitted to the time budget and clip their gradients; blackbox members keep
+// the plain PETS recipe (a constant rate, cut off by the budget).
+class WindowObjective : public MemberObjective {
+ public:
+  // `dataset`, `ops` and `validation` must outlive the objective.
+  // INVALID_ARGUMENT from the sampler's arguments.
+  static absl::StatusOr<std::unique_ptr<WindowObjective>> Create(
+      const v1::TrainingConfig& config, const datasets::Dataset* dataset,
+      int history_steps, const StateOps* ops, const WindowBatch* validation,
+      bool physics, int k);
+
+  absl::StatusOr<torch::Tensor> NextBatchLoss(MemberNetwork& member) override;
+  absl::Status SkipBatches(int64_t batches) override;
+  ValidationScore Validate(MemberNetwork& member) override;
+  double LearningRate(double base, int64_t step,
+                      int64_t schedule_steps) const override;
+  bool FitsScheduleToBudget() const override { return physics_; }
+  void PrepareGradients(MemberNetwork& member) override;
+
+ private:
+  WindowObjective(const v1::TrainingConfig& config, const StateOps* ops,
+                  const WindowBatch* validation, bool physics,
+                  std::unique_ptr<datasets::WindowSampler> sampler);
+
+  const v1::TrainingConfig config_;
+  const StateOps* ops_;
+  const WindowBatch* validation_;
+  const bool physics_;
+  std::unique_ptr<datasets::WindowSampler> sampler_;
+};
 
 }  // namespace wm::worldmodel
 

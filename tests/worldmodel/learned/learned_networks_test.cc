@@ -17,12 +17,13 @@ namespace {
 // summation order.
 constexpr double kStackedTolerance = 1e-5;
 
-void ExpectStackedEqualsMembers(const std::string& kind) {
+void ExpectStackedEqualsMembers(ModelKind model_kind) {
+  const std::string kind = ModelKindName(model_kind);
   LearnedEnsemble ensemble =
       BuildEnsemble(testing::PlanarManifest(kind, {16, 8}, 3));
   const int64_t k = ensemble.members.size(), batch = 4;
-  auto stacked =
-      StackMembers(kind, *ensemble.ops, ensemble.hidden, ensemble.members);
+  auto stacked = StackMembers(model_kind, *ensemble.ops, ensemble.hidden,
+                              ensemble.members);
   torch::InferenceMode inference;
   torch::manual_seed(9);
   torch::Tensor states = torch::randn({batch, 4});
@@ -60,11 +61,11 @@ void ExpectStackedEqualsMembers(const std::string& kind) {
 }
 
 TEST(LearnedNetworksTest, StackedPhysicsMembersGiveEachMembersAnswer) {
-  ExpectStackedEqualsMembers("physics");
+  ExpectStackedEqualsMembers(ModelKind::kPhysics);
 }
 
 TEST(LearnedNetworksTest, StackedBlackboxMembersGiveEachMembersAnswer) {
-  ExpectStackedEqualsMembers("blackbox");
+  ExpectStackedEqualsMembers(ModelKind::kBlackbox);
 }
 
 // The second joint never moved in training (its delta stds sit at the

@@ -54,14 +54,14 @@ v1::StateSpec BoxAndPusherSpec() {
 TEST(TorchStateOpsTest, GeometryFeaturesAreInTheFreeBodysFrame) {
   const v1::StateSpec spec = BoxAndPusherSpec();
   StateOps ops(spec, v1::NormalizationStats(), 0.05, 25);
-  ASSERT_EQ(ops.num_geometry_features(), 12);
+  ASSERT_EQ(ops.features().num_geometry_features(), 12);
   // Box at (1, 2, 0.05) turned 90 degrees about z, moving along world +x;
   // pusher at world (1.2, 2) moving along world +y.
   const double h = std::sqrt(0.5);
   std::vector<float> state = {1,   2, 0.05, h, 0, 0, h, 1.2, 2,
                               0.3, 0, 0,    0, 0, 0, 0, 0.4};
   auto features =
-      ops.GeometryFeatures(torch::tensor(state).unsqueeze(0)).squeeze(0);
+      ops.features().Geometry(torch::tensor(state).unsqueeze(0)).squeeze(0);
   // Body frame: world +x is body -y, world +y is body +x.
   const std::vector<float> expected = {0,   0,    1,   // up
                                        0,   -0.3, 0,   // own velocity
@@ -78,8 +78,8 @@ TEST(TorchStateOpsTest, GeometryFeaturesAreInTheFreeBodysFrame) {
   joint->set_type(v1::Joint::HINGE);
   joint->set_quaternion_offset(-1);
   StateOps hinge_ops(hinge, v1::NormalizationStats(), 0.01, 1);
-  EXPECT_EQ(hinge_ops.num_geometry_features(), 0);
-  EXPECT_EQ(hinge_ops.GeometryFeatures(torch::zeros({3, 2})).size(1), 0);
+  EXPECT_EQ(hinge_ops.features().num_geometry_features(), 0);
+  EXPECT_EQ(hinge_ops.features().Geometry(torch::zeros({3, 2})).size(1), 0);
 }
 
 TEST(TorchStateOpsTest, HorizontalInvarianceHidesOnlyWorldHorizontalPositions) {
@@ -95,20 +95,22 @@ TEST(TorchStateOpsTest, HorizontalInvarianceHidesOnlyWorldHorizontalPositions) {
   auto moved = states.clone();
   for (int x : {0, 7}) moved.select(1, x).add_(0.7);
   for (int y : {1, 8}) moved.select(1, y).add_(-0.4);
-  EXPECT_TRUE(torch::equal(invariant.StateFeatures(states),
-                           invariant.StateFeatures(moved)));
-  EXPECT_TRUE(torch::allclose(invariant.GeometryFeatures(states),
-                              invariant.GeometryFeatures(moved), 1e-5, 1e-5));
+  EXPECT_TRUE(torch::equal(invariant.features().State(states),
+                           invariant.features().State(moved)));
+  EXPECT_TRUE(torch::allclose(invariant.features().Geometry(states),
+                              invariant.features().Geometry(moved), 1e-5,
+                              1e-5));
   // The world-frame view of the pusher follows the body-frame one: for the
   // box at (1, 2) turned 90 degrees, moving along world +x, and the pusher
   // at world (1.2, 2) moving along world +y, its position and velocity
   // relative to the box.
-  ASSERT_EQ(invariant.num_geometry_features(),
-            plain.num_geometry_features() + 6);
+  ASSERT_EQ(invariant.features().num_geometry_features(),
+            plain.features().num_geometry_features() + 6);
   const double h = std::sqrt(0.5);
   std::vector<float> state = {1,   2, 0.05, h, 0, 0, h, 1.2, 2,
                               0.3, 0, 0,    0, 0, 0, 0, 0.4};
-  auto world = invariant.GeometryFeatures(torch::tensor(state).unsqueeze(0))
+  auto world = invariant.features()
+                   .Geometry(torch::tensor(state).unsqueeze(0))
                    .squeeze(0)
                    .narrow(0, 12, 6);
   // Lengths saturate at 2 position stds (here 2 m): 0.2 m reads as
@@ -123,7 +125,7 @@ TEST(TorchStateOpsTest, HorizontalInvarianceHidesOnlyWorldHorizontalPositions) {
   auto pusher_at = [&](const StateOps& ops, float x) {
     std::vector<float> far = state;
     far[7] = x;
-    return ops.GeometryFeatures(torch::tensor(far).unsqueeze(0)).squeeze(0);
+    return ops.features().Geometry(torch::tensor(far).unsqueeze(0)).squeeze(0);
   };
   EXPECT_LT((pusher_at(invariant, 51) - pusher_at(invariant, 101))
                 .abs()
@@ -135,12 +137,13 @@ TEST(TorchStateOpsTest, HorizontalInvarianceHidesOnlyWorldHorizontalPositions) {
       50, 1e-3);
   // Left out: box x, y and the pusher's x, y; everything else as without
   // invariance (the box's height, quaternion and all velocities).
-  ASSERT_EQ(invariant.num_state_features(), 13);
-  ASSERT_EQ(plain.num_state_features(), 17);
+  ASSERT_EQ(invariant.features().num_state_features(), 13);
+  ASSERT_EQ(plain.features().num_state_features(), 17);
   auto kept = torch::tensor(
       std::vector<int64_t>{2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16});
-  EXPECT_TRUE(torch::equal(invariant.StateFeatures(states),
-                           plain.StateFeatures(states).index_select(1, kept)));
+  EXPECT_TRUE(
+      torch::equal(invariant.features().State(states),
+                   plain.features().State(states).index_select(1, kept)));
 }
 
 TEST(TorchStateOpsTest, ConstantBodyRateMatchesClosedFormRotation) {
@@ -153,7 +156,7 @@ TEST(TorchStateOpsTest, ConstantBodyRateMatchesClosedFormRotation) {
   const torch::Tensor initial_quaternion = state.narrow(1, 3, 4).clone();
   torch::Tensor no_change = torch::zeros({1, 6});
   for (int step = 0; step < 100; ++step) {
-    state = ops.IntegrateVelocityChange(state, no_change);
+    state = ops.integration().IntegrateVelocityChange(state, no_change);
   }
   // Closed form: q(t) = q0 * exp(omega t) for a constant body rate.
   torch::Tensor expected =
@@ -176,8 +179,11 @@ TEST(TorchStateOpsTest, TangentDeltaInvertsTangentIntegrate) {
   torch::manual_seed(3);
   torch::Tensor state = RandomFreeBodyStates(5);
   torch::Tensor delta = 0.3 * torch::randn({5, 12});
-  torch::Tensor moved = ops.TangentIntegrate(state, delta);
-  EXPECT_LT((ops.TangentDelta(state, moved) - delta).abs().max().item<double>(),
+  torch::Tensor moved = ops.integration().TangentIntegrate(state, delta);
+  EXPECT_LT((ops.integration().TangentDelta(state, moved) - delta)
+                .abs()
+                .max()
+                .item<double>(),
             1e-5);
 }
 
@@ -187,19 +193,21 @@ TEST(TorchStateOpsTest, PositionCorrectionInvertsTheCorrectedIntegrator) {
   torch::Tensor state = RandomFreeBodyStates(5);
   torch::Tensor dv = torch::randn({5, 6});
   torch::Tensor correction = 0.2 * torch::randn({5, 6});
-  torch::Tensor next = ops.IntegrateVelocityChange(state, dv, correction);
-  EXPECT_LT((ops.PositionCorrection(state, next) - correction)
+  torch::Tensor next =
+      ops.integration().IntegrateVelocityChange(state, dv, correction);
+  EXPECT_LT((ops.integration().PositionCorrection(state, next) - correction)
                 .abs()
                 .max()
                 .item<double>(),
             1e-4);
   // Without a correction, the integrator's own step has none.
-  EXPECT_LT(
-      ops.PositionCorrection(state, ops.IntegrateVelocityChange(state, dv))
-          .abs()
-          .max()
-          .item<double>(),
-      1e-4);
+  EXPECT_LT(ops.integration()
+                .PositionCorrection(
+                    state, ops.integration().IntegrateVelocityChange(state, dv))
+                .abs()
+                .max()
+                .item<double>(),
+            1e-4);
 }
 
 TEST(TorchStateOpsTest, SemiImplicitPositionUpdateMatchesSubsteps) {
@@ -214,7 +222,7 @@ TEST(TorchStateOpsTest, SemiImplicitPositionUpdateMatchesSubsteps) {
   const int n = 10;
   const double dt = 0.02, h = dt / n, v0 = 1.0, dv = -0.5;
   StateOps ops(spec, v1::NormalizationStats(), dt, n);
-  torch::Tensor next = ops.IntegrateVelocityChange(
+  torch::Tensor next = ops.integration().IntegrateVelocityChange(
       torch::tensor({{0.0f, float(v0)}}), torch::tensor({{float(dv)}}));
   double position = 0, velocity = v0;
   for (int k = 0; k < n; ++k) {

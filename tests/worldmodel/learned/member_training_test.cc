@@ -1,0 +1,204 @@
+// The member-training loop's divergence policy (member_training.h), for
+// every learned kind, through TrainAndPublish: with a learning rate so large
+// that the loss soon turns non-finite for good, each member diverges after
+// kMaxConsecutiveNonFiniteSteps skipped steps and keeps its best weights by
+// validation (the starting weights, validated at step 0, included), and the
+// run still publishes, counting the diverged members. Every validation of
+// every member goes to metrics.jsonl.
+
+#include "worldmodel/learned/member_training.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "datasets/dataset.h"
+#include "datasets/split.h"
+#include "datasets/window_sampler.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_datasets.h"
+#include "util/status_macros.h"
+#include "worldmodel/learned/hybrid_objective.h"
+#include "worldmodel/learned/hybrid_trainer.h"
+#include "worldmodel/learned/learned_ensemble.h"
+#include "worldmodel/learned/trainer.h"
+#include "worldmodel/learned/training_batch.h"
+#include "worldmodel/learned/weights_file.h"
+#include "worldmodel/model_kind.h"
+
+namespace wm::worldmodel {
+
+// Test names show the kind's name.
+void PrintTo(ModelKind kind, std::ostream* out) { *out << ModelKindName(kind); }
+
+namespace {
+
+using ::wm::testing::IsOk;
+
+constexpr int kMembers = 2;
+constexpr int kMaxSteps = 300;  // room for 100 non-finite steps in a row
+constexpr int kEvalEvery = 50;
+// metrics.jsonl records 6 significant digits; a validation recomputed here
+// runs the same float32 arithmetic.
+constexpr double kLoggedPrecision = 1e-5;
+constexpr double kRecomputedPrecision = 1e-6;
+
+// Member -> its validation losses in metrics.jsonl's order (NaN for a
+// non-finite one, written as null).
+std::map<int, std::vector<double>> LoggedValidationLosses(
+    const std::string& path) {
+  std::map<int, std::vector<double>> losses;
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  for (std::string line; std::getline(in, line);) {
+    int member = -1;
+    EXPECT_EQ(std::sscanf(line.c_str(), "{\"member\": %d,", &member), 1)
+        << line;
+    const size_t at = line.find("\"validation_loss\": ");
+    EXPECT_NE(at, std::string::npos) << line;
+    if (at == std::string::npos) continue;
+    double value = 0;
+    if (std::sscanf(line.c_str() + at, "\"validation_loss\": %lf", &value) ==
+        1) {
+      losses[member].push_back(value);
+    } else {
+      losses[member].push_back(NAN);  // null: a non-finite validation
+    }
+  }
+  return losses;
+}
+
+// Each of `ensemble`'s members' validation loss as training scores it: the
+// kind's objective on the run's validation data.
+absl::StatusOr<std::vector<double>> ValidationLosses(
+    const TrainingRequest& request, const v1::CheckpointManifest& manifest,
+    LearnedEnsemble& ensemble) {
+  const v1::TrainingConfig& config = manifest.training();
+  WM_ASSIGN_OR_RETURN(auto dataset, datasets::Dataset::Open(request.data_dir));
+  const StateOps& ops = *ensemble.ops;
+  std::vector<double> out;
+  torch::NoGradGuard no_grad;
+  if (ensemble.kind == ModelKind::kHybrid) {
+    WM_ASSIGN_OR_RETURN(HybridBase base, LoadHybridBase(request.base));
+    WM_ASSIGN_OR_RETURN(HybridData data,
+                        BuildHybridData(*dataset, *base.model, ops,
+                                        config.horizon(), config.workers()));
+    for (size_t k = 0; k < ensemble.members.size(); ++k) {
+      HybridObjective objective(config, &ops, base.model.get(), &data, k);
+      out.push_back(objective.Validate(*ensemble.members[k]).loss);
+    }
+    return out;
+  }
+  WM_ASSIGN_OR_RETURN(
+      auto sampler,
+      datasets::WindowSampler::Create(
+          dataset.get(), datasets::Split::kValidation, manifest.history_steps(),
+          config.horizon(), config.seed() + 1));
+  WM_ASSIGN_OR_RETURN(auto windows,
+                      sampler->NextBatch(config.validation_windows()));
+  const WindowBatch validation =
+      ToBatch(windows, ops.nx(), ops.nu(), ops.num_parameters());
+  for (size_t k = 0; k < ensemble.members.size(); ++k) {
+    WM_ASSIGN_OR_RETURN(
+        auto objective,
+        WindowObjective::Create(config, dataset.get(), manifest.history_steps(),
+                                &ops, &validation,
+                                ensemble.kind == ModelKind::kPhysics, k));
+    out.push_back(objective->Validate(*ensemble.members[k]).loss);
+  }
+  return out;
+}
+
+class TrainingDivergenceTest : public ::testing::TestWithParam<ModelKind> {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new ::wm::testing::TempDir();
+    ASSERT_THAT(::wm::worldmodel::testing::GenerateDataset(
+                    "slide", dir_->Join("data"), 30, 60, /*seed=*/2),
+                IsOk());
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+
+  static ::wm::testing::TempDir* dir_;
+};
+
+::wm::testing::TempDir* TrainingDivergenceTest::dir_ = nullptr;
+
+TEST_P(TrainingDivergenceTest, DivergedMembersKeepTheirBestWeights) {
+  const std::string kind = ModelKindName(GetParam());
+  TrainingRequest request;
+  request.config.set_model(kind);
+  request.config.set_ensemble_size(kMembers);
+  request.config.add_hidden(16);
+  request.config.set_history_seconds(0.2);
+  request.config.set_horizon(4);
+  request.config.set_batch_size(16);
+  request.config.set_learning_rate(1e9);
+  request.config.set_max_steps(kMaxSteps);
+  request.config.set_eval_every(kEvalEvery);
+  request.config.set_patience(100);
+  request.config.set_seed(5);
+  request.config.set_workers(2);
+  request.data_dir = dir_->Join("data");
+  request.model_dir = dir_->Join("models/" + kind);
+  if (GetParam() == ModelKind::kHybrid)
+    request.base = "mujoco:" + request.data_dir;
+  absl::StatusOr<v1::CheckpointManifest> manifest =
+      TrainAndPublish(request, {});
+  ASSERT_THAT(manifest, IsOk());
+  ASSERT_EQ(manifest->metrics().count("diverged_members"), 1u);
+  EXPECT_EQ(manifest->metrics().at("diverged_members"), kMembers);
+  EXPECT_TRUE(std::isfinite(manifest->metrics().at("validation_loss")));
+
+  // Each member's published weights score, on the kind's own validation,
+  // the lowest validation loss its metrics.jsonl lines record.
+  const std::map<int, std::vector<double>> logged =
+      LoggedValidationLosses(request.model_dir + "/metrics.jsonl");
+  LearnedEnsemble published = BuildEnsemble(*manifest);
+  ASSERT_THAT(LoadEnsembleWeights(request.model_dir + "/1/weights.pt",
+                                  published.members),
+              IsOk());
+  absl::StatusOr<std::vector<double>> scores =
+      ValidationLosses(request, *manifest, published);
+  ASSERT_THAT(scores, IsOk());
+  for (int k = 0; k < kMembers; ++k) {
+    // Validations at step 0 and every kEvalEvery steps until the member
+    // diverged, at least 100 steps after its last finite step.
+    ASSERT_EQ(logged.count(k), 1u) << kind << " member " << k;
+    const std::vector<double>& losses = logged.at(k);
+    EXPECT_GE(losses.size(), 1u + 100 / kEvalEvery) << kind << " member " << k;
+    double best = INFINITY;
+    for (double loss : losses) {
+      if (std::isfinite(loss)) best = std::min(best, loss);
+    }
+    EXPECT_NEAR((*scores)[k], best, kLoggedPrecision * std::abs(best))
+        << kind << " member " << k;
+    EXPECT_NEAR(
+        manifest->metrics().at(absl::StrCat("validation_loss_member", k)),
+        (*scores)[k], kRecomputedPrecision * std::abs(best));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(LearnedKinds, TrainingDivergenceTest,
+                         ::testing::Values(ModelKind::kPhysics,
+                                           ModelKind::kBlackbox,
+                                           ModelKind::kHybrid),
+                         [](const ::testing::TestParamInfo<ModelKind>& info) {
+                           return std::string(ModelKindName(info.param));
+                         });
+
+}  // namespace
+}  // namespace wm::worldmodel
