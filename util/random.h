@@ -50,13 +50,6 @@ class Rng {
     return bits % n;
   }
   uint64_t Bits() { return engine_(); }
-  // Uniform in [0, n), n >= 1: rejection sampling, no modulo bias.
-  uint64_t UniformIndex(uint64_t n) {
-    const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-    uint64_t bits = engine_();
-    while (bits >= limit) bits = engine_();
-    return bits % n;
-  }
 
  private:
   std::mt19937_64 engine_;

@@ -10,7 +10,7 @@
 namespace wm::worldmodel {
 
 // Sets one intra-op thread for LibTorch and for OpenBLAS in this process
-// (DESIGN.md section 7: parallelise across requests and ensemble members
+// (docs/design.md section 7: parallelise across requests and ensemble members
 // instead). Call once at start-up, before any worker thread runs torch.
 void UseOneIntraOpThread();
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "util/status_macros.h"
 #include "worldmodel/model_factory.h"
+#include "worldmodel/model_kind.h"
 #include "worldmodel/model_registry_hooks.h"
 #include "worldmodel/tensor_checks.h"
 
@@ -264,7 +265,7 @@ absl::StatusOr<std::unique_ptr<WorldModel>> LoadMujocoModel(
 }  // namespace
 
 void RegisterMujocoModel(ModelFactory* factory) {
-  factory->Register("mujoco", LoadMujocoModel);
+  factory->Register(ModelKindName(ModelKind::kMujoco), LoadMujocoModel);
 }
 
 }  // namespace wm::worldmodel

@@ -10,6 +10,7 @@
 #include "sim/scene.h"
 #include "sim/simulator.h"
 #include "wm/v1/scene.pb.h"
+#include "worldmodel/model_kind.h"
 #include "worldmodel/mujoco/simulation_ensemble.h"
 #include "worldmodel/world_model.h"
 
@@ -48,7 +49,9 @@ class MujocoModel : public WorldModel {
       std::vector<double> parameter_values,
       const v1::SimulationEnsemble& ensemble = {});
 
-  std::string kind() const override { return "mujoco"; }
+  std::string kind() const override {
+    return ModelKindName(ModelKind::kMujoco);
+  }
   const v1::StateSpec& spec() const override { return scene_->spec(); }
   double dt() const override { return scene_->dt(); }
   const std::vector<v1::ParameterInfo>& parameters() const override {

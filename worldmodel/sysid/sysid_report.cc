@@ -10,6 +10,7 @@
 #include "util/quantile.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
+#include "worldmodel/model_kind.h"
 #include "worldmodel/sysid/pendulum_base_parameters.h"
 
 namespace wm::worldmodel {
@@ -138,7 +139,7 @@ v1::CheckpointManifest SysidManifest(const SysidSetup& setup,
                                      const v1::SysidReport& report) {
   const sim::Scene& scene = *setup.scene;
   v1::CheckpointManifest manifest;
-  manifest.set_kind("mujoco");
+  manifest.set_kind(ModelKindName(ModelKind::kMujoco));
   *manifest.mutable_spec() = scene.spec();
   manifest.set_dt(scene.dt());
   manifest.set_timestep(scene.model().opt.timestep);
