@@ -30,9 +30,7 @@ void PrintTo(ModelKind kind, std::ostream* out) { *out << ModelKindName(kind); }
 
 namespace {
 
-using ::testing::HasSubstr;
 using ::wm::testing::IsOk;
-using ::wm::testing::StatusIs;
 
 // The answers must match the recorded ones to within this fraction of the
 // recorded value, plus kAbsoluteTolerance for entries near zero (float32
@@ -105,26 +103,6 @@ TEST_P(CheckedInCheckpointTest, LoadsAndPredictsAsWhenWritten) {
               name + " aleatoric_std");
   ExpectClose(prediction->member_mean, expected.member_mean(),
               name + " member_mean");
-}
-
-// The enum's names are the ones checkpoints store, and parse back.
-TEST(LearnedModelKindTest, NamesAreTheCheckpointNamesAndParseBack) {
-  EXPECT_STREQ(ModelKindName(ModelKind::kMujoco), "mujoco");
-  EXPECT_STREQ(ModelKindName(ModelKind::kPhysics), "physics");
-  EXPECT_STREQ(ModelKindName(ModelKind::kBlackbox), "blackbox");
-  EXPECT_STREQ(ModelKindName(ModelKind::kHybrid), "hybrid");
-  for (ModelKind kind : {ModelKind::kMujoco, ModelKind::kPhysics,
-                         ModelKind::kBlackbox, ModelKind::kHybrid}) {
-    absl::StatusOr<ModelKind> parsed = ParseModelKind(ModelKindName(kind));
-    ASSERT_THAT(parsed, IsOk());
-    EXPECT_EQ(*parsed, kind);
-  }
-  EXPECT_FALSE(IsLearnedKind(ModelKind::kMujoco));
-  EXPECT_TRUE(IsLearnedKind(ModelKind::kHybrid));
-  EXPECT_THAT(ParseModelKind("Physics"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("unknown kind 'Physics' (mujoco, physics, "
-                                 "blackbox or hybrid)")));
 }
 
 INSTANTIATE_TEST_SUITE_P(LearnedKinds, CheckedInCheckpointTest,
