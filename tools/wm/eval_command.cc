@@ -8,7 +8,6 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,7 +31,6 @@
 namespace wm::tools {
 namespace {
 
-using worldmodel::EvalReport;
 using worldmodel::NamedReport;
 
 absl::StatusOr<v1::EvalConfig> ResolveConfig(const Invocation& invocation) {
