@@ -24,7 +24,9 @@ TEST(QuantileTest, EndsAreTheExtremesAndOutOfRangeQIsClamped) {
   EXPECT_DOUBLE_EQ(Quantile({4, -1, 7}, -0.5), -1.0);
 }
 
-TEST(QuantileTest, NoValuesIsNan) { EXPECT_TRUE(std::isnan(Quantile({}, 0.5))); }
+TEST(QuantileTest, NoValuesIsNan) {
+  EXPECT_TRUE(std::isnan(Quantile({}, 0.5)));
+}
 
 }  // namespace
 }  // namespace wm

@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "util/quantile.h"
-#include "util/random.h"
 #include "util/quaternion.h"
+#include "util/random.h"
 #include "util/status_macros.h"
 #include "worldmodel/eval/metrics.h"
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "util/quantile.h"
 #include "util/logging.h"
+#include "util/quantile.h"
 #include "worldmodel/eval/metrics.h"
 
 namespace wm::worldmodel {

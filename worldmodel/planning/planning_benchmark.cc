@@ -108,10 +108,9 @@ absl::StatusOr<ContenderResult> RunContender(
   int reached = 0;
   for (int e = 0; e < contender.episodes; ++e) {
     const uint64_t seed = base_seed * 1000003 + e;
-    WM_ASSIGN_OR_RETURN(
-        PlanningEpisode episode,
-        RunPlanningEpisode(scene, task, contender.planner, contender.models,
-                           seed, options));
+    WM_ASSIGN_OR_RETURN(PlanningEpisode episode,
+                        RunPlanningEpisode(scene, task, contender.planner,
+                                           contender.models, seed, options));
     reached += episode.success;
     result.episodes.push_back(std::move(episode));
     if (on_episode) on_episode(e + 1, reached);
@@ -124,8 +123,8 @@ std::string PlanningReportJson(const std::vector<ContenderResult>& results,
                                double history_seconds) {
   std::vector<std::string> reports;
   for (const ContenderResult& result : results) {
-    reports.push_back(absl::StrCat("\"", result.label,
-                                   "\": ", ContenderJson(result, history_seconds)));
+    reports.push_back(absl::StrCat(
+        "\"", result.label, "\": ", ContenderJson(result, history_seconds)));
   }
   return absl::StrCat("{", absl::StrJoin(reports, ",\n"), "}\n");
 }

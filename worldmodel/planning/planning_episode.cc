@@ -51,8 +51,8 @@ absl::StatusOr<PlanningEpisode> RunPlanningEpisode(
   const PlanarPose start = probe->Pose(observed.data());
   Rng random(seed ^ 0x9e3779b97f4a7c15ULL);
   const double direction = 2 * kPi * random.Uniform();
-  const double distance = random.Uniform(options.min_goal_distance_m,
-                                         options.max_goal_distance_m);
+  const double distance =
+      random.Uniform(options.min_goal_distance_m, options.max_goal_distance_m);
   v1::TaskConfig goal_task = task;
   goal_task.set_goal_x(start.x + distance * std::cos(direction));
   goal_task.set_goal_y(start.y + distance * std::sin(direction));

@@ -33,10 +33,10 @@ absl::StatusOr<v1::TaskConfig> LoadTaskConfig(const std::string& name_or_path) {
   const auto& files = BuiltinTaskFiles();
   auto found = files.find(name_or_path + ".pbtxt");
   if (found == files.end()) {
-    return absl::NotFoundError(absl::StrCat(
-        "task '", name_or_path, "' is not built in (built-in: ",
-        absl::StrJoin(BuiltinTaskNames(), ", "),
-        "); give a path to a task .pbtxt for your own"));
+    return absl::NotFoundError(
+        absl::StrCat("task '", name_or_path, "' is not built in (built-in: ",
+                     absl::StrJoin(BuiltinTaskNames(), ", "),
+                     "); give a path to a task .pbtxt for your own"));
   }
   WM_RETURN_IF_ERROR(ParseTextProto(
       found->second, absl::StrCat("built-in task ", name_or_path), &task));

@@ -22,8 +22,8 @@ using ::wm::testing::StatusIs;
 class EvalJobTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_THAT(
-        testing::GenerateDataset("slide", temp_.Join("slide"), 60, 75), IsOk());
+    ASSERT_THAT(testing::GenerateDataset("slide", temp_.Join("slide"), 60, 75),
+                IsOk());
     RegisterMujocoModel(&factory_);
     job_.data_dir = temp_.Join("slide");
     job_.config.set_history_seconds(1.0);
@@ -38,9 +38,11 @@ class EvalJobTest : public ::testing::Test {
 TEST_F(EvalJobTest, NominalMujocoIsScoredBesideConstantVelocity) {
   job_.model = "mujoco:" + temp_.Join("slide");
   std::set<std::string> progressed;
-  absl::StatusOr<EvalJobResult> result = RunEvalJob(
-      job_, factory_, [&](const std::string& model, int64_t done,
-                          int64_t total) { progressed.insert(model); });
+  absl::StatusOr<EvalJobResult> result =
+      RunEvalJob(job_, factory_,
+                 [&](const std::string& model, int64_t done, int64_t total) {
+                   progressed.insert(model);
+                 });
   ASSERT_THAT(result, IsOk());
   EXPECT_EQ(result->kind, "mujoco");
   EXPECT_EQ(result->report.model, job_.model);
@@ -64,8 +66,9 @@ TEST_F(EvalJobTest, MissingInputsAreNamed) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("model is required")));
   job_.model = temp_.Join("no_such_model");
-  EXPECT_THAT(RunEvalJob(job_, factory_, {}),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no_such_model")));
+  EXPECT_THAT(
+      RunEvalJob(job_, factory_, {}),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("no_such_model")));
   job_.data_dir.clear();
   EXPECT_THAT(RunEvalJob(job_, factory_, {}),
               StatusIs(absl::StatusCode::kInvalidArgument,

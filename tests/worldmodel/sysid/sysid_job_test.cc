@@ -66,8 +66,7 @@ TEST_F(SysidJobTest, FitsReportsAndPublishesAMujocoVersion) {
       IsOk());
   EXPECT_EQ(manifest.kind(), "mujoco");
   EXPECT_EQ(manifest.git_revision(), "abc");
-  EXPECT_EQ(manifest.parameter_values_size(),
-            manifest.parameters_size());
+  EXPECT_EQ(manifest.parameter_values_size(), manifest.parameters_size());
 }
 
 TEST_F(SysidJobTest, BadRequestsAreNamed) {
