@@ -8,20 +8,26 @@
 # parameters but the masses; then one summary table (summary.txt). Data and
 # models are cached under --out and reused.
 # Usage: tools/model_benchmark.sh [--out DIR] [--scenes "slide toss ..."]
-#                                 [--quick]
+#                                 [--seed S] [--quick]
 #   --out DIR     work directory (default model_bench/)
 #   --scenes S    space-separated built-in scenes (default: all four)
+#   --seed S      the training seed (default 1); the data stay the same, so
+#                 runs with seeds 1, 2, 3 into one --out share them. Models
+#                 and reports of a seed other than 1 carry a _seedS suffix
+#                 (summary_seedS.txt).
 #   --quick       small data and training (a smoke run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=model_bench
 SCENES="slide push toss double_pendulum"
+SEED=1
 QUICK=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT="$2"; shift ;;
     --scenes) SCENES="$2"; shift ;;
+    --seed) SEED="$2"; shift ;;
     --quick) QUICK=1 ;;
     *) echo "model_benchmark: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -32,6 +38,9 @@ done
 source tools/lib.sh
 wm_build wm
 mkdir -p "$OUT/scenes"
+[[ "$SEED" =~ ^[0-9]+$ ]] || { echo "model_benchmark: --seed takes an integer" >&2; exit 2; }
+SUFFIX=""
+[ "$SEED" -ne 1 ] && SUFFIX="_seed$SEED"
 OUT="$(cd "$OUT" && pwd)"
 
 # Episodes and steps per scene: each episode covers the evaluation's history
@@ -99,23 +108,23 @@ for scene in $SCENES; do
     fi
   done
   for kind in physics blackbox; do
-    MODEL="$OUT/models/${scene}_$kind"
+    MODEL="$OUT/models/${scene}_$kind$SUFFIX"
     if [ ! -d "$MODEL/1" ]; then
       wm_stage "$scene: train $kind"
       start=$(date +%s)
-      "$WM" train --data "$DATA" --out "$MODEL" --model "$kind" --seed 1 \
+      "$WM" train --data "$DATA" --out "$MODEL" --model "$kind" --seed "$SEED" \
         "${TRAIN_FLAGS[@]}"
       echo $(( $(date +%s) - start )) > "$MODEL/train_seconds"
     fi
   done
   wm_stage "$scene: evaluate"
-  "$WM" eval --model "$OUT/models/${scene}_physics" --data "$DATA" \
-    --baseline "$OUT/models/${scene}_blackbox" --ood_data "$DATA-ood-below" \
-    --json "$OUT/eval_$scene.json" | tee "$OUT/eval_$scene.txt"
+  "$WM" eval --model "$OUT/models/${scene}_physics$SUFFIX" --data "$DATA" \
+    --baseline "$OUT/models/${scene}_blackbox$SUFFIX" --ood_data "$DATA-ood-below" \
+    --json "$OUT/eval_$scene$SUFFIX.json" | tee "$OUT/eval_$scene$SUFFIX.txt"
   # The same test split against the other side (for its ood block only).
-  "$WM" eval --model "$OUT/models/${scene}_physics" --data "$DATA" \
-    --ood_data "$DATA-ood-above" --json "$OUT/eval_${scene}_ood_above.json" \
-    > "$OUT/eval_${scene}_ood_above.txt"
+  "$WM" eval --model "$OUT/models/${scene}_physics$SUFFIX" --data "$DATA" \
+    --ood_data "$DATA-ood-above" --json "$OUT/eval_${scene}${SUFFIX}_ood_above.json" \
+    > "$OUT/eval_${scene}${SUFFIX}_ood_above.txt"
   # Again with the longest history the episodes leave room for beside the
   # 50-step horizon (at most 100 steps), where that is longer than the
   # default 1 s: how much more history buys the physics model.
@@ -126,14 +135,14 @@ seconds = min(100, int(sys.argv[2]) - 50) * dt
 print(f"{seconds:.6g}" if seconds > 1 else "")
 EOF2
 )
-  rm -f "$OUT/eval_${scene}_long_history.json"
+  rm -f "$OUT/eval_${scene}${SUFFIX}_long_history.json"
   if [ -n "$LONG_HISTORY" ]; then
     echo "history_seconds: $LONG_HISTORY" > "$OUT/long_history_$scene.pbtxt"
-    "$WM" eval --model "$OUT/models/${scene}_physics" --data "$DATA" \
-      --baseline "$OUT/models/${scene}_blackbox" \
+    "$WM" eval --model "$OUT/models/${scene}_physics$SUFFIX" --data "$DATA" \
+      --baseline "$OUT/models/${scene}_blackbox$SUFFIX" \
       --config "$OUT/long_history_$scene.pbtxt" \
-      --json "$OUT/eval_${scene}_long_history.json" \
-      > "$OUT/eval_${scene}_long_history.txt"
+      --json "$OUT/eval_${scene}${SUFFIX}_long_history.json" \
+      > "$OUT/eval_${scene}${SUFFIX}_long_history.txt"
   fi
   # MuJoCo given every true parameter but the masses, which stay at their
   # range's midpoint: what a perfect simulator scores without the mass,
@@ -158,9 +167,9 @@ EOF3
   fi
 done
 # shellcheck disable=SC2086  # one argument per scene
-python3 - "$OUT" $SCENES <<'EOF' | tee "$OUT/summary.txt"
+python3 - "$OUT" "$SUFFIX" $SCENES <<'EOF' | tee "$OUT/summary$SUFFIX.txt"
 import json, sys
-out, scenes = sys.argv[1], sys.argv[2:]
+out, suffix, scenes = sys.argv[1], sys.argv[2], sys.argv[3:]
 nan = float("nan")
 def median(report, key):
     return report.get("rollout", {}).get("50", {}).get(key, {}).get("median", nan)
@@ -175,10 +184,10 @@ def rows(label, report):
               f"{physics / blackbox:7.2f}"
               f"{median(baselines.get('mujoco_nominal', {}), key):10.4g}")
 for scene in scenes:
-    report = json.load(open(f"{out}/eval_{scene}.json"))
+    report = json.load(open(f"{out}/eval_{scene}{suffix}.json"))
     rows(scene, report)
     try:  # the longer history's rows, labelled with its length
-        long = json.load(open(f"{out}/eval_{scene}_long_history.json"))
+        long = json.load(open(f"{out}/eval_{scene}{suffix}_long_history.json"))
         seconds = open(f"{out}/long_history_{scene}.pbtxt").read().split()[-1]
         rows(f"{scene} h={seconds}s", long)
     except FileNotFoundError:
@@ -190,9 +199,10 @@ for scene in scenes:
         print(f"    MuJoCo with the true parameters but the masses: {errors}")
     except FileNotFoundError:
         pass
-    minutes = [int(open(f"{out}/models/{scene}_{kind}/train_seconds").read()) / 60
+    minutes = [int(open(f"{out}/models/{scene}_{kind}{suffix}/train_seconds")
+                   .read()) / 60
                for kind in ("physics", "blackbox")]
-    above = json.load(open(f"{out}/eval_{scene}_ood_above.json"))
+    above = json.load(open(f"{out}/eval_{scene}{suffix}_ood_above.json"))
     def spread_ratio(r):
         return r.get("ood", {}).get("spread_ratio", nan)
     print(f"    training minutes: physics {minutes[0]:.1f}, blackbox "
@@ -207,4 +217,4 @@ for scene in scenes:
 print("(SCENE h=Ss: the same test split evaluated after S s of history "
       "instead of 1 s)")
 EOF
-echo "report: $OUT/summary.txt and $OUT/eval_<scene>.{txt,json}"
+echo "report: $OUT/summary$SUFFIX.txt and $OUT/eval_<scene>$SUFFIX.{txt,json}"
