@@ -1,6 +1,7 @@
 #include "sim/simulator.h"
 
 #include <cmath>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "sim/mujoco_errors.h"
@@ -106,6 +107,52 @@ absl::Status Simulator::Step(absl::Span<const double> action) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<Simulator::StepJacobians> Simulator::Jacobians(
+    absl::Span<const double> action, double epsilon) {
+  CHECK_EQ(action.size(), static_cast<size_t>(model_->nu));
+  const mjModel* model = model_.get();
+  mjData* data = data_.get();
+  const int n = 2 * model->nv + model->na, nu = model->nu;
+  StepJacobians out;
+  out.n = n;
+  out.nu = nu;
+  out.a.assign(static_cast<size_t>(n) * n, 0.0);
+  out.b.assign(static_cast<size_t>(n) * nu, 0.0);
+  for (int i = 0; i < n; ++i) out.a[i * n + i] = 1.0;
+  // The state to come back to.
+  const std::vector<double> qpos(data->qpos, data->qpos + model->nq);
+  const std::vector<double> qvel(data->qvel, data->qvel + model->nv);
+  const std::vector<double> act(data->act, data->act + model->na);
+  const std::vector<double> ctrl(data->ctrl, data->ctrl + nu);
+  const double time = data->time;
+  mju_copy(data->ctrl, action.data(), nu);
+  std::vector<double> a_step(out.a.size()), b_step(out.b.size());
+  std::vector<double> a_next(out.a.size()), b_next(out.b.size());
+  absl::Status status = CallCatchingMujocoErrors([&] {
+    for (int s = 0; s < scene_->frame_skip(); ++s) {
+      mjd_transitionFD(model, data, epsilon, /*centered=*/1, a_step.data(),
+                       b_step.data(), nullptr, nullptr);
+      // Chain: A <- A_s A, B <- A_s B + B_s.
+      mju_mulMatMat(a_next.data(), a_step.data(), out.a.data(), n, n, n);
+      if (nu > 0) {
+        mju_mulMatMat(b_next.data(), a_step.data(), out.b.data(), n, n, nu);
+        mju_addTo(b_next.data(), b_step.data(), n * nu);
+      }
+      out.a.swap(a_next);
+      out.b.swap(b_next);
+      mj_step(model, data);
+    }
+  });
+  mju_copy(data->qpos, qpos.data(), model->nq);
+  mju_copy(data->qvel, qvel.data(), model->nv);
+  mju_copy(data->act, act.data(), model->na);
+  mju_copy(data->ctrl, ctrl.data(), nu);
+  data->time = time;
+  mj_forward(model, data);
+  if (!status.ok()) return status;
+  return out;
 }
 
 }  // namespace wm::sim

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "sim/mjcf.h"
 #include "sim/scene.h"
@@ -46,6 +47,23 @@ class Simulator {
   // simulation goes unstable (MuJoCo's bad qpos / qvel / qacc warnings, or a
   // non-finite state); the episode should then be dropped.
   absl::Status Step(absl::Span<const double> action);
+
+  // The Jacobians of one Step(action) at the current state, in MuJoCo's
+  // tangent space (mjd_transitionFD's convention: a state is [dqpos (nv,
+  // quaternions as rotation vectors) | dqvel (nv) | act (na)]):
+  // d(next state) = a * d(state) + b * d(action). Central finite
+  // differences of step `epsilon` (mjd_transitionFD) for each of the
+  // frame_skip MuJoCo steps, chained; the action is held over them. The
+  // simulator is left at the state it was in. FAILED_PRECONDITION when
+  // MuJoCo raises an error.
+  struct StepJacobians {
+    int n = 0;              // 2 nv + na
+    int nu = 0;             // actions
+    std::vector<double> a;  // [n, n], row-major
+    std::vector<double> b;  // [n, nu], row-major
+  };
+  absl::StatusOr<StepJacobians> Jacobians(absl::Span<const double> action,
+                                          double epsilon = 1e-6);
 
   // Simulated time of the current episode, seconds.
   double time() const { return data_->time; }

@@ -76,5 +76,41 @@ TEST(SimulatorTest, BadInputsAreRefused) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("state[5]")));
 }
 
+// A 2 kg mass on a frictionless slide joint pushed by a motor (gear 1),
+// dt 0.01 s, frame_skip 5, no gravity along the joint: over k semi-implicit
+// Euler steps v' = v + k dt u / m and x' = x + k dt v + dt^2 u / m k(k+1)/2,
+// so A = [[1, k dt], [0, 1]] and B = [dt^2 k(k+1) / (2 m), k dt / m].
+TEST(SimulatorTest, JacobiansMatchTheAnalyticStepOfAPushedMass) {
+  constexpr double kDt = 0.01, kMass = 2.0, kTolerance = 1e-6;
+  constexpr int kSkip = 5;
+  v1::SceneConfig config;
+  config.set_name("pushed_mass");
+  config.set_mjcf(
+      "<mujoco><option timestep='0.01' gravity='0 0 -9.81'/><worldbody>"
+      "<body name='b'><joint name='x' type='slide' axis='1 0 0'/>"
+      "<geom type='sphere' size='0.1' mass='2' contype='0' conaffinity='0'/>"
+      "</body></worldbody><actuator><motor joint='x' gear='1'/></actuator>"
+      "</mujoco>");
+  config.set_frame_skip(kSkip);
+  absl::StatusOr<std::shared_ptr<const Scene>> scene = Scene::Create(config);
+  ASSERT_THAT(scene, IsOk());
+  Simulator simulator(*scene);
+  ASSERT_THAT(simulator.SetState(std::vector<double>{0.3, -0.7}), IsOk());
+  const std::vector<double> before = State(simulator);
+  absl::StatusOr<Simulator::StepJacobians> jacobians =
+      simulator.Jacobians(std::vector<double>{1.5});
+  ASSERT_THAT(jacobians, IsOk());
+  ASSERT_EQ(jacobians->n, 2);
+  ASSERT_EQ(jacobians->nu, 1);
+  EXPECT_NEAR(jacobians->a[0], 1.0, kTolerance);
+  EXPECT_NEAR(jacobians->a[1], kSkip * kDt, kTolerance);
+  EXPECT_NEAR(jacobians->a[2], 0.0, kTolerance);
+  EXPECT_NEAR(jacobians->a[3], 1.0, kTolerance);
+  EXPECT_NEAR(jacobians->b[0], kDt * kDt * kSkip * (kSkip + 1) / (2 * kMass),
+              kTolerance);
+  EXPECT_NEAR(jacobians->b[1], kSkip * kDt / kMass, kTolerance);
+  EXPECT_EQ(State(simulator), before);  // left where it was
+}
+
 }  // namespace
 }  // namespace wm::sim
