@@ -8,22 +8,29 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "datasets/dataset.h"
+#include "datasets/dataset_writer.h"
 #include "datasets/split.h"
 #include "sim/scene.h"
 #include "sim/scene_library.h"
+#include "tests/testing/metrics_log.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_datasets.h"
 #include "util/file_util.h"
+#include "util/random.h"
+#include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "worldmodel/learned/trainer.h"
 #include "worldmodel/model_factory.h"
@@ -32,6 +39,9 @@
 
 namespace wm::worldmodel {
 namespace {
+
+// metrics.jsonl records 6 significant digits.
+constexpr double kLoggedPrecision = 1e-5;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -331,6 +341,77 @@ TEST_F(HybridModelTest, DivergingResidualKeepsTheBase) {
   for (size_t i = 0; i < d->mean.data.size(); ++i) {
     ASSERT_NEAR(d->mean.data[i], m->mean.data[i], 1e-5) << "entry " << i;
   }
+}
+
+// Writes `from`'s episodes to `to` with Gaussian noise of std `qvel_std` on
+// every velocity, as a real rig's encoders would log them.
+absl::Status CopyWithVelocityNoise(const std::string& from,
+                                   const std::string& to, double qvel_std) {
+  WM_ASSIGN_OR_RETURN(auto source, datasets::Dataset::Open(from));
+  WM_ASSIGN_OR_RETURN(
+      auto writer, datasets::DatasetWriter::Create(to, source->manifest(), 64,
+                                                   /*overwrite=*/false));
+  Rng rng(11);
+  WM_RETURN_IF_ERROR(
+      source->ForEachEpisode([&](const datasets::Episode& episode) {
+        datasets::Episode noisy = episode;
+        for (double& v : noisy.qvel) v += qvel_std * rng.Normal();
+        return writer->Write(std::move(noisy));
+      }));
+  return writer->Finish(0).status();
+}
+
+// A base that is already exact (the data's own scene at its fixed
+// parameters; the logs carry only velocity noise, as a real rig's
+// encoders do) leaves the residual nothing to learn but noise. No member
+// may publish a correction that loses to the zero one on the validation
+// rollouts it is selected on.
+TEST(HybridExactBaseTest, NeverPublishesWorseThanAnExactBase) {
+  ::wm::testing::TempDir temp;
+  absl::StatusOr<v1::SceneConfig> config = sim::LoadSceneConfig("slide");
+  ASSERT_THAT(config, IsOk());
+  config->clear_randomize();  // every episode at the MJCF's parameters
+  ASSERT_THAT(::wm::worldmodel::testing::GenerateDataset(
+                  *config, temp.Join("clean"), 60, 60, /*seed=*/5),
+              IsOk());
+  ASSERT_THAT(
+      CopyWithVelocityNoise(temp.Join("clean"), temp.Join("data"), 0.02),
+      IsOk());
+  TrainingRequest request;
+  request.config.set_model("hybrid");
+  request.config.set_ensemble_size(2);
+  request.config.add_hidden(32);
+  request.config.set_max_steps(300);
+  request.config.set_eval_every(50);
+  request.config.set_patience(100);
+  request.config.set_seed(3);
+  request.config.set_workers(2);
+  request.data_dir = temp.Join("data");
+  request.model_dir = temp.Join("models/hybrid");
+  request.base = "mujoco:" + temp.Join("data");
+  absl::StatusOr<v1::CheckpointManifest> manifest =
+      TrainAndPublish(request, {});
+  ASSERT_THAT(manifest, IsOk());
+  // Each member's first validation (step 0) scores the zero correction,
+  // the base alone. Later ones chase the noise and often lose to it; the
+  // member publishes its best, never worse than the base's.
+  const std::map<int, std::vector<double>> logged =
+      ::wm::testing::LoggedValidationLosses(request.model_dir +
+                                            "/metrics.jsonl");
+  ASSERT_EQ(logged.size(), 2u);
+  bool some_validation_lost_to_the_base = false;
+  for (const auto& [k, losses] : logged) {
+    ASSERT_GE(losses.size(), 2u);
+    const double base = losses.front();
+    const double best = *std::min_element(losses.begin(), losses.end());
+    for (double loss : losses) some_validation_lost_to_the_base |= loss > base;
+    const double published =
+        manifest->metrics().at(absl::StrCat("validation_loss_member", k));
+    EXPECT_LE(published, base * (1 + kLoggedPrecision)) << "member " << k;
+    EXPECT_NEAR(published, best, kLoggedPrecision * best) << "member " << k;
+  }
+  // Otherwise publishing the last weights would pass too.
+  EXPECT_TRUE(some_validation_lost_to_the_base);
 }
 
 // Needs no training: the base is checked first.

@@ -24,6 +24,7 @@
 #include "datasets/dataset.h"
 #include "datasets/split.h"
 #include "datasets/window_sampler.h"
+#include "tests/testing/metrics_log.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_datasets.h"
@@ -52,31 +53,6 @@ constexpr int kEvalEvery = 50;
 // runs the same float32 arithmetic.
 constexpr double kLoggedPrecision = 1e-5;
 constexpr double kRecomputedPrecision = 1e-6;
-
-// Member -> its validation losses in metrics.jsonl's order (NaN for a
-// non-finite one, written as null).
-std::map<int, std::vector<double>> LoggedValidationLosses(
-    const std::string& path) {
-  std::map<int, std::vector<double>> losses;
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  for (std::string line; std::getline(in, line);) {
-    int member = -1;
-    EXPECT_EQ(std::sscanf(line.c_str(), "{\"member\": %d,", &member), 1)
-        << line;
-    const size_t at = line.find("\"validation_loss\": ");
-    EXPECT_NE(at, std::string::npos) << line;
-    if (at == std::string::npos) continue;
-    double value = 0;
-    if (std::sscanf(line.c_str() + at, "\"validation_loss\": %lf", &value) ==
-        1) {
-      losses[member].push_back(value);
-    } else {
-      losses[member].push_back(NAN);  // null: a non-finite validation
-    }
-  }
-  return losses;
-}
 
 // Each of `ensemble`'s members' validation loss as training scores it: the
 // kind's objective on the run's validation data.
@@ -166,7 +142,8 @@ TEST_P(TrainingDivergenceTest, DivergedMembersKeepTheirBestWeights) {
   // Each member's published weights score, on the kind's own validation,
   // the lowest validation loss its metrics.jsonl lines record.
   const std::map<int, std::vector<double>> logged =
-      LoggedValidationLosses(request.model_dir + "/metrics.jsonl");
+      ::wm::testing::LoggedValidationLosses(request.model_dir +
+                                            "/metrics.jsonl");
   LearnedEnsemble published = BuildEnsemble(*manifest);
   ASSERT_THAT(LoadEnsembleWeights(request.model_dir + "/1/weights.pt",
                                   published.members),
