@@ -3,7 +3,6 @@
 #include <optional>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "util/status_macros.h"
 #include "worldmodel/eval/constant_velocity_model.h"
@@ -13,18 +12,11 @@
 namespace wm::worldmodel {
 namespace {
 
-constexpr char kMujocoPrefix[] = "mujoco:";
-
 // The nominal MuJoCo model of a dataset's scene (the manifest embeds it).
 absl::StatusOr<std::unique_ptr<WorldModel>> NominalMujoco(
     const datasets::Dataset& dataset) {
-  if (dataset.manifest().scene().mjcf().empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("dataset ", dataset.directory(),
-                     " embeds no scene MJCF, so it cannot be simulated"));
-  }
-  WM_ASSIGN_OR_RETURN(auto model,
-                      MujocoModel::Create(dataset.manifest().scene(), {}));
+  WM_ASSIGN_OR_RETURN(const v1::SceneConfig scene, EmbeddedScene(dataset));
+  WM_ASSIGN_OR_RETURN(auto model, MujocoModel::Create(scene, {}));
   return std::unique_ptr<WorldModel>(std::move(model));
 }
 
@@ -55,18 +47,13 @@ absl::StatusOr<EvalReport> Score(const std::string& name,
 
 }  // namespace
 
-bool IsNominalMujocoPath(const std::string& path) {
-  return absl::StartsWith(path, kMujocoPrefix);
-}
-
 absl::StatusOr<LoadedModel> LoadModelForEval(const ModelFactory& factory,
                                              const std::string& path) {
   LoadedModel loaded;
   loaded.name = path;
   if (IsNominalMujocoPath(path)) {
-    WM_ASSIGN_OR_RETURN(
-        auto dataset,
-        datasets::Dataset::Open(path.substr(sizeof(kMujocoPrefix) - 1)));
+    WM_ASSIGN_OR_RETURN(auto dataset,
+                        datasets::Dataset::Open(NominalMujocoDataDir(path)));
     WM_ASSIGN_OR_RETURN(loaded.model, NominalMujoco(*dataset));
     return loaded;
   }

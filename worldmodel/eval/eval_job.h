@@ -34,9 +34,6 @@ struct LoadedModel {
 absl::StatusOr<LoadedModel> LoadModelForEval(const ModelFactory& factory,
                                              const std::string& path);
 
-// True for a mujoco:DATA_DIR model path.
-bool IsNominalMujocoPath(const std::string& path);
-
 struct EvalJob {
   std::string model;          // MODELS/NAME[/N] or mujoco:DATA_DIR (required)
   std::string baseline;       // the same forms; empty for none

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "datasets/dataset.h"
 #include "datasets/normalizer.h"
@@ -28,8 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-constexpr char kMujocoPrefix[] = "mujoco:";
 
 // The request's config with defaults, refused unless it trains a hybrid
 // from scratch.
@@ -181,20 +178,16 @@ absl::StatusOr<HybridBase> LoadHybridBase(const std::string& base) {
         "checkpoint, e.g. from wm sysid --out) or --base mujoco:DATA_DIR");
   }
   std::vector<double> values;
-  if (absl::StartsWith(base, kMujocoPrefix)) {
-    const std::string dir = base.substr(sizeof(kMujocoPrefix) - 1);
-    auto dataset = datasets::Dataset::Open(dir);
-    if (!dataset.ok()) {
+  if (IsNominalMujocoPath(base)) {
+    auto dataset = datasets::Dataset::Open(NominalMujocoDataDir(base));
+    absl::StatusOr<v1::SceneConfig> scene =
+        dataset.ok() ? EmbeddedScene(**dataset) : dataset.status();
+    if (!scene.ok()) {
       return absl::Status(
-          dataset.status().code(),
-          absl::StrCat("--base ", base, ": ", dataset.status().message()));
+          scene.status().code(),
+          absl::StrCat("--base ", base, ": ", scene.status().message()));
     }
-    out.scene = (*dataset)->manifest().scene();
-    if (out.scene.mjcf().empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--base ", base, ": dataset ", dir,
-                       " embeds no scene MJCF, so it cannot be simulated"));
-    }
+    out.scene = *std::move(scene);
   } else {
     auto version_dir = ResolveModelVersionDir(base);
     if (!version_dir.ok()) {

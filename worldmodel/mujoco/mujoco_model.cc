@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "util/status_macros.h"
 #include "worldmodel/model_factory.h"
@@ -266,6 +267,30 @@ absl::StatusOr<std::unique_ptr<WorldModel>> LoadMujocoModel(
 
 void RegisterMujocoModel(ModelFactory* factory) {
   factory->Register(ModelKindName(ModelKind::kMujoco), LoadMujocoModel);
+}
+
+namespace {
+constexpr char kNominalMujocoPrefix[] = "mujoco:";
+}  // namespace
+
+bool IsNominalMujocoPath(const std::string& path) {
+  return absl::StartsWith(path, kNominalMujocoPrefix);
+}
+
+std::string NominalMujocoDataDir(const std::string& path) {
+  return IsNominalMujocoPath(path)
+             ? path.substr(sizeof(kNominalMujocoPrefix) - 1)
+             : std::string();
+}
+
+absl::StatusOr<v1::SceneConfig> EmbeddedScene(
+    const datasets::Dataset& dataset) {
+  if (dataset.manifest().scene().mjcf().empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("dataset ", dataset.directory(),
+                     " embeds no scene MJCF, so it cannot be simulated"));
+  }
+  return dataset.manifest().scene();
 }
 
 }  // namespace wm::worldmodel

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "datasets/dataset.h"
 #include "sim/scene.h"
 #include "sim/simulator.h"
 #include "wm/v1/scene.pb.h"
@@ -107,6 +108,16 @@ class MujocoModel : public WorldModel {
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<sim::Simulator>> pool_;
 };
+
+// "mujoco:DATA_DIR", the model path of wm eval --model and wm train --base
+// that means a dataset's embedded scene at its nominal parameter values.
+bool IsNominalMujocoPath(const std::string& path);
+// The DATA_DIR of a "mujoco:DATA_DIR" path ("" for any other path).
+std::string NominalMujocoDataDir(const std::string& path);
+
+// The scene `dataset` embeds, to simulate it. FAILED_PRECONDITION naming the
+// dataset when it embeds no MJCF (an imported log without a scene).
+absl::StatusOr<v1::SceneConfig> EmbeddedScene(const datasets::Dataset& dataset);
 
 }  // namespace wm::worldmodel
 

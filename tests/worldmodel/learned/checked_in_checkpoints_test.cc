@@ -16,6 +16,7 @@
 #include <string>
 
 #include "google/protobuf/util/json_util.h"
+#include "tests/testing/learned_kinds.h"
 #include "tests/testing/status_matchers.h"
 #include "util/file_util.h"
 #include "wm/v1/service.pb.h"
@@ -24,9 +25,6 @@
 #include "worldmodel/model_registry_hooks.h"
 
 namespace wm::worldmodel {
-
-// Test names show the kind's name.
-void PrintTo(ModelKind kind, std::ostream* out) { *out << ModelKindName(kind); }
 
 namespace {
 
@@ -106,12 +104,7 @@ TEST_P(CheckedInCheckpointTest, LoadsAndPredictsAsWhenWritten) {
 }
 
 INSTANTIATE_TEST_SUITE_P(LearnedKinds, CheckedInCheckpointTest,
-                         ::testing::Values(ModelKind::kPhysics,
-                                           ModelKind::kBlackbox,
-                                           ModelKind::kHybrid),
-                         [](const ::testing::TestParamInfo<ModelKind>& info) {
-                           return std::string(ModelKindName(info.param));
-                         });
+                         testing::kLearnedKinds, testing::LearnedKindTestName);
 
 }  // namespace
 }  // namespace wm::worldmodel

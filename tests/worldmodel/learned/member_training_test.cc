@@ -24,6 +24,7 @@
 #include "datasets/dataset.h"
 #include "datasets/split.h"
 #include "datasets/window_sampler.h"
+#include "tests/testing/learned_kinds.h"
 #include "tests/testing/metrics_log.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -38,9 +39,6 @@
 #include "worldmodel/model_kind.h"
 
 namespace wm::worldmodel {
-
-// Test names show the kind's name.
-void PrintTo(ModelKind kind, std::ostream* out) { *out << ModelKindName(kind); }
 
 namespace {
 
@@ -170,12 +168,7 @@ TEST_P(TrainingDivergenceTest, DivergedMembersKeepTheirBestWeights) {
 }
 
 INSTANTIATE_TEST_SUITE_P(LearnedKinds, TrainingDivergenceTest,
-                         ::testing::Values(ModelKind::kPhysics,
-                                           ModelKind::kBlackbox,
-                                           ModelKind::kHybrid),
-                         [](const ::testing::TestParamInfo<ModelKind>& info) {
-                           return std::string(ModelKindName(info.param));
-                         });
+                         testing::kLearnedKinds, testing::LearnedKindTestName);
 
 }  // namespace
 }  // namespace wm::worldmodel
