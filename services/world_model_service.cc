@@ -56,14 +56,14 @@ void AddParameters(
   }
 }
 
-// Members of the served model's ensemble: a learned model's K, a mujoco
-// model's simulation ensemble size (1 without one).
+// Members of the served model's ensemble: a learned model's K, a mujoco or
+// contact model's simulation ensemble size (1 without one).
 int EnsembleSize(const v1::CheckpointManifest& manifest) {
   const absl::StatusOr<worldmodel::ModelKind> kind =
       worldmodel::ParseModelKind(manifest.kind());
-  const int members = kind.ok() && *kind == worldmodel::ModelKind::kMujoco
-                          ? manifest.simulation_ensemble().members()
-                          : manifest.training().ensemble_size();
+  const bool simulated = kind.ok() && !worldmodel::IsLearnedKind(*kind);
+  const int members = simulated ? manifest.simulation_ensemble().members()
+                                : manifest.training().ensemble_size();
   return std::max(1, members);
 }
 

@@ -89,8 +89,12 @@ absl::Status Simulator::Step(absl::Span<const double> action) {
   const mjModel* model = model_.get();
   mjData* data = data_.get();
   const int substeps = scene_->frame_skip();
-  absl::Status status = CallCatchingMujocoErrors([model, data, substeps] {
-    for (int i = 0; i < substeps; ++i) mj_step(model, data);
+  const LearnedForceLaw* law = force_law_.get();
+  absl::Status status = CallCatchingMujocoErrors([model, data, substeps, law] {
+    for (int i = 0; i < substeps; ++i) {
+      if (law != nullptr) law->Apply(*model, data);
+      mj_step(model, data);
+    }
   });
   if (!status.ok()) return status;
   const int bad = data->warning[mjWARN_BADQACC].number +

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "sim/learned_force.h"
 #include "sim/mjcf.h"
 #include "sim/scene.h"
 #include "util/random.h"
@@ -48,6 +49,13 @@ class Simulator {
   // non-finite state); the episode should then be dropped.
   absl::Status Step(absl::Span<const double> action);
 
+  // A learned force added at every MuJoCo step of Step (qfrc_applied from
+  // the state at that step); null (the default) for none. Kept across
+  // resets and parameter changes.
+  void SetForceLaw(std::shared_ptr<const LearnedForceLaw> law) {
+    force_law_ = std::move(law);
+  }
+
   // The Jacobians of one Step(action) at the current state, in MuJoCo's
   // tangent space (mjd_transitionFD's convention: a state is [dqpos (nv,
   // quaternions as rotation vectors) | dqvel (nv) | act (na)]):
@@ -74,6 +82,7 @@ class Simulator {
   std::shared_ptr<const Scene> scene_;
   ModelPtr model_;
   DataPtr data_;
+  std::shared_ptr<const LearnedForceLaw> force_law_;
 };
 
 }  // namespace wm::sim

@@ -6,7 +6,8 @@ namespace wm::worldmodel {
 namespace {
 
 constexpr ModelKind kAllKinds[] = {ModelKind::kMujoco, ModelKind::kPhysics,
-                                   ModelKind::kBlackbox, ModelKind::kHybrid};
+                                   ModelKind::kBlackbox, ModelKind::kHybrid,
+                                   ModelKind::kContact};
 
 }  // namespace
 
@@ -20,6 +21,8 @@ const char* ModelKindName(ModelKind kind) {
       return "blackbox";
     case ModelKind::kHybrid:
       return "hybrid";
+    case ModelKind::kContact:
+      return "contact";
   }
   return "unknown";
 }
@@ -29,9 +32,12 @@ absl::StatusOr<ModelKind> ParseModelKind(absl::string_view name) {
     if (name == ModelKindName(kind)) return kind;
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "unknown kind '", name, "' (mujoco, physics, blackbox or hybrid)"));
+      "unknown kind '", name, "' (mujoco, physics, blackbox, hybrid or contact)"));
 }
 
-bool IsLearnedKind(ModelKind kind) { return kind != ModelKind::kMujoco; }
+bool IsLearnedKind(ModelKind kind) {
+  return kind == ModelKind::kPhysics || kind == ModelKind::kBlackbox ||
+         kind == ModelKind::kHybrid;
+}
 
 }  // namespace wm::worldmodel

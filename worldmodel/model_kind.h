@@ -15,17 +15,19 @@ enum class ModelKind {
   kPhysics,   // learned: parameter encoder + physics-shaped dynamics
   kBlackbox,  // learned: the PETS baseline
   kHybrid,    // MuJoCo base + learned residual
+  kContact,   // MuJoCo base + a learned force in its integration
 };
 
 // The kind's name as stored in checkpoints: "mujoco", "physics",
-// "blackbox" or "hybrid".
+// "blackbox", "hybrid" or "contact".
 const char* ModelKindName(ModelKind kind);
 
 // The inverse of ModelKindName. INVALID_ARGUMENT "unknown kind '<name>'
-// (mujoco, physics, blackbox or hybrid)" for any other name.
+// (mujoco, physics, blackbox, hybrid or contact)" for any other name.
 absl::StatusOr<ModelKind> ParseModelKind(absl::string_view name);
 
-// Whether `kind` has learned ensemble members (physics, blackbox, hybrid).
+// Whether `kind` has LibTorch ensemble members (physics, blackbox, hybrid;
+// not mujoco, nor contact, whose learned force is part of its simulation).
 bool IsLearnedKind(ModelKind kind);
 
 }  // namespace wm::worldmodel

@@ -11,7 +11,8 @@ class ModelFactory;
 // and MuJoCo-free.
 
 // Registers ModelKind::kMujoco (MujocoModel from the manifest's scene and
-// parameter_values). Defined in wm_worldmodel_mujoco.
+// parameter_values) and kContact (the same with its learned force). Defined
+// in wm_worldmodel_mujoco.
 void RegisterMujocoModel(ModelFactory* factory);
 
 // Registers every kind: the learned ones (kPhysics, kBlackbox, kHybrid) and,

@@ -18,18 +18,21 @@ TEST(ModelKindTest, NamesAreTheCheckpointNamesAndParseBack) {
   EXPECT_STREQ(ModelKindName(ModelKind::kPhysics), "physics");
   EXPECT_STREQ(ModelKindName(ModelKind::kBlackbox), "blackbox");
   EXPECT_STREQ(ModelKindName(ModelKind::kHybrid), "hybrid");
+  EXPECT_STREQ(ModelKindName(ModelKind::kContact), "contact");
   for (ModelKind kind : {ModelKind::kMujoco, ModelKind::kPhysics,
-                         ModelKind::kBlackbox, ModelKind::kHybrid}) {
+                         ModelKind::kBlackbox, ModelKind::kHybrid,
+                         ModelKind::kContact}) {
     absl::StatusOr<ModelKind> parsed = ParseModelKind(ModelKindName(kind));
     ASSERT_THAT(parsed, IsOk());
     EXPECT_EQ(*parsed, kind);
   }
   EXPECT_FALSE(IsLearnedKind(ModelKind::kMujoco));
   EXPECT_TRUE(IsLearnedKind(ModelKind::kHybrid));
+  EXPECT_FALSE(IsLearnedKind(ModelKind::kContact));
   EXPECT_THAT(ParseModelKind("Physics"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("unknown kind 'Physics' (mujoco, physics, "
-                                 "blackbox or hybrid)")));
+                                 "blackbox, hybrid or contact)")));
 }
 
 }  // namespace

@@ -52,6 +52,9 @@ ABSL_FLAG(std::string, base, "",
           "train --model hybrid: the MuJoCo base, MODELS/NAME[/N] of kind "
           "mujoco (e.g. from wm sysid --out) or mujoco:DATA_DIR (the "
           "dataset's scene at nominal values).");
+ABSL_FLAG(std::string, validation_data, "",
+          "train: select on every episode of this dataset instead of a "
+          "split of --data (required by --model contact).");
 ABSL_FLAG(std::string, split, "test",
           "eval: the episodes scored: test (the test split) or all (a "
           "dataset held out whole, e.g. one real run).");

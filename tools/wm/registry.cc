@@ -44,14 +44,15 @@ std::vector<Subcommand> DataSubcommands() {
 std::vector<Subcommand> ModelSubcommands() {
   return {
       {"train",
-       "train a learned world model (physics, blackbox or hybrid) on a "
-       "dataset",
+       "train a learned world model (physics, blackbox, hybrid or contact) "
+       "on a dataset",
        "wm train --data DIR --out MODELS/NAME "
-       "[--model physics|blackbox|hybrid] [--config FILE] [--resume] "
+       "[--model physics|blackbox|hybrid|contact] [--config FILE] [--resume] "
        "[--max_steps N] [--ensemble_size K] [--init MODELS/PRETRAINED[/N]] "
-       "[--base MODELS/MUJOCO[/N]|mujoco:DATA_DIR (hybrid)]",
+       "[--base MODELS/MUJOCO[/N]|mujoco:DATA_DIR (hybrid, contact)] "
+       "[--validation_data DIR]",
        {"config", "data", "out", "model", "resume", "seed", "workers",
-        "max_steps", "ensemble_size", "init", "base"},
+        "max_steps", "ensemble_size", "init", "base", "validation_data"},
        RunTrain},
       {"eval",
        "score a model on a dataset's test split beside baselines",

@@ -13,6 +13,7 @@
 #include "util/text_proto.h"
 #include "worldmodel/learned/trainer.h"
 #include "worldmodel/model_kind.h"
+#include "worldmodel/sysid/contact_training.h"
 
 namespace wm::tools {
 namespace {
@@ -52,7 +53,55 @@ absl::StatusOr<worldmodel::TrainingRequest> ResolveRequest(
   return request;
 }
 
+// --model contact: a learned force on a MuJoCo base, searched by CMA-ES.
+absl::Status TrainContact(const worldmodel::TrainingRequest& request) {
+  worldmodel::ContactTrainingJob job;
+  job.config = request.config;
+  job.data_dir = request.data_dir;
+  job.validation_data_dir = absl::GetFlag(FLAGS_validation_data);
+  job.base = request.base;
+  job.model_dir = request.model_dir;
+  job.git_revision = WM_GIT_REVISION;
+  std::cerr << "wm train: contact force on MuJoCo base " << job.base
+            << ", fit on " << job.data_dir << ", selected on "
+            << job.validation_data_dir << " -> " << job.model_dir << "\n";
+  const int generations = job.config.contact().max_generations() > 0
+                              ? job.config.contact().max_generations()
+                              : 40;
+  ProgressBar bar("generations", generations);
+  auto progress = [&](const worldmodel::ContactTrainingProgress& state) {
+    bar.Update(state.generation,
+               absl::StrFormat("fit %.4g, validation %.4g (base %.4g)",
+                               state.fit_objective, state.validation_objective,
+                               state.base_validation_objective));
+  };
+  absl::StatusOr<v1::CheckpointManifest> manifest =
+      worldmodel::TrainContactAndPublish(job, progress);
+  bar.Finish();
+  if (!manifest.ok()) return manifest.status();
+  const auto& metrics = manifest->metrics();
+  const double base = metrics.at("base_validation_objective");
+  const double selected = metrics.at("validation_objective");
+  std::cout << "published " << request.model_dir << "/" << manifest->version()
+            << absl::StrFormat(
+                   " (contact, %s, %d weights): validation %.4g against the "
+                   "base's %.4g (%+.1f%%), fit %.4g against %.4g, in %.0f s\n",
+                   manifest->learned_force().features(),
+                   manifest->learned_force().weights_size(), selected, base,
+                   100 * (selected / base - 1), metrics.at("fit_objective"),
+                   metrics.at("base_fit_objective"), bar.ElapsedSeconds());
+  if (selected >= base) {
+    std::cout << "note: no learned force beat the base on validation; the "
+                 "published force is zero (the base itself)\n";
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Train(const worldmodel::TrainingRequest& request) {
+  if (request.config.model() ==
+      worldmodel::ModelKindName(worldmodel::ModelKind::kContact)) {
+    return TrainContact(request);
+  }
   WM_ASSIGN_OR_RETURN(v1::TrainingConfig config,
                       worldmodel::WithTrainingDefaults(request.config));
   std::cerr << "wm train: " << config.model() << " ensemble of "

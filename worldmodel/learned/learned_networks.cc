@@ -486,6 +486,7 @@ std::shared_ptr<MemberNetwork> MakeMember(ModelKind kind, const StateOps& ops,
     case ModelKind::kHybrid:
       return std::make_shared<HybridMember>(ops, hidden);
     case ModelKind::kMujoco:
+    case ModelKind::kContact:
       break;
   }
   LOG(FATAL) << "MakeMember: '" << ModelKindName(kind)

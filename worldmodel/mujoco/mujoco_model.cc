@@ -22,16 +22,19 @@ constexpr size_t kMaxPooledSimulators = 8;
 
 absl::StatusOr<std::unique_ptr<MujocoModel>> MujocoModel::Create(
     const v1::SceneConfig& scene, std::vector<double> parameter_values,
-    const v1::SimulationEnsemble& ensemble) {
+    const v1::SimulationEnsemble& ensemble,
+    const v1::LearnedForce& learned_force) {
   WM_ASSIGN_OR_RETURN(std::shared_ptr<const sim::Scene> compiled,
                       sim::Scene::Create(scene));
-  return Create(std::move(compiled), std::move(parameter_values), ensemble);
+  return Create(std::move(compiled), std::move(parameter_values), ensemble,
+                learned_force);
 }
 
 absl::StatusOr<std::unique_ptr<MujocoModel>> MujocoModel::Create(
     std::shared_ptr<const sim::Scene> scene,
     std::vector<double> parameter_values,
-    const v1::SimulationEnsemble& ensemble) {
+    const v1::SimulationEnsemble& ensemble,
+    const v1::LearnedForce& learned_force) {
   const size_t count = scene->parameters().size();
   if (parameter_values.empty()) {
     parameter_values = scene->NominalParameters();
@@ -50,15 +53,23 @@ absl::StatusOr<std::unique_ptr<MujocoModel>> MujocoModel::Create(
   WM_ASSIGN_OR_RETURN(
       SimulationMembers members,
       SimulationMembers::Create(ensemble, scene->spec(), count));
-  return std::unique_ptr<MujocoModel>(new MujocoModel(
-      std::move(scene), std::move(parameter_values), std::move(members)));
+  std::shared_ptr<const sim::LearnedForceLaw> force_law;
+  if (!learned_force.features().empty()) {
+    WM_ASSIGN_OR_RETURN(
+        force_law, sim::LearnedForceLaw::Create(learned_force, scene->model()));
+  }
+  return std::unique_ptr<MujocoModel>(
+      new MujocoModel(std::move(scene), std::move(parameter_values),
+                      std::move(members), std::move(force_law)));
 }
 
 MujocoModel::MujocoModel(std::shared_ptr<const sim::Scene> scene,
-                         std::vector<double> values, SimulationMembers members)
+                         std::vector<double> values, SimulationMembers members,
+                         std::shared_ptr<const sim::LearnedForceLaw> force_law)
     : scene_(std::move(scene)),
       values_(std::move(values)),
-      members_(std::move(members)) {
+      members_(std::move(members)),
+      force_law_(std::move(force_law)) {
   for (const sim::PhysicalParameter& parameter : scene_->parameters()) {
     v1::ParameterInfo info;
     info.set_name(parameter.name);
@@ -237,7 +248,9 @@ std::unique_ptr<sim::Simulator> MujocoModel::AcquireSimulator() const {
       return simulator;
     }
   }
-  return std::make_unique<sim::Simulator>(scene_);
+  auto simulator = std::make_unique<sim::Simulator>(scene_);
+  simulator->SetForceLaw(force_law_);
+  return simulator;
 }
 
 void MujocoModel::ReleaseSimulator(
@@ -253,8 +266,16 @@ absl::StatusOr<std::unique_ptr<WorldModel>> LoadMujocoModel(
     const std::string& version_dir, const v1::CheckpointManifest& manifest) {
   std::vector<double> values(manifest.parameter_values().begin(),
                              manifest.parameter_values().end());
+  if (manifest.kind() == ModelKindName(ModelKind::kContact) &&
+      manifest.learned_force().features().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(version_dir, ": a contact model without learned_force"));
+  }
   absl::StatusOr<std::unique_ptr<MujocoModel>> model = MujocoModel::Create(
-      manifest.scene(), std::move(values), manifest.simulation_ensemble());
+      manifest.scene(), std::move(values), manifest.simulation_ensemble(),
+      manifest.kind() == ModelKindName(ModelKind::kContact)
+          ? manifest.learned_force()
+          : v1::LearnedForce());
   if (!model.ok()) {
     return absl::Status(
         model.status().code(),
@@ -267,6 +288,7 @@ absl::StatusOr<std::unique_ptr<WorldModel>> LoadMujocoModel(
 
 void RegisterMujocoModel(ModelFactory* factory) {
   factory->Register(ModelKindName(ModelKind::kMujoco), LoadMujocoModel);
+  factory->Register(ModelKindName(ModelKind::kContact), LoadMujocoModel);
 }
 
 namespace {

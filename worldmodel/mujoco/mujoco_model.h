@@ -34,24 +34,33 @@ namespace wm::worldmodel {
 // sim::Simulator run doing the same, bit for bit (states and actions as the
 // float32 values given). Thread-safe: simulators come from a mutex-guarded
 // pool.
+//
+// Model kind "contact" is the same simulation with a learned force added at
+// every MuJoCo step of every member (sim::LearnedForceLaw, v1::LearnedForce;
+// trained by worldmodel/sysid/contact_training.h).
 class MujocoModel : public WorldModel {
  public:
   // Compiles `scene` (MJCF inline) and fixes the parameter values (empty
   // means the scene's nominal ones) and the ensemble (default: one
-  // simulation). INVALID_ARGUMENT for a scene that does not compile (see
-  // sim::Scene::Create), values of the wrong count or not finite (named
-  // "parameter_values"), or a bad ensemble (SimulationMembers::Create).
+  // simulation) and the learned force (features empty: none; the model is
+  // then of kind "contact"). INVALID_ARGUMENT for a scene that does not
+  // compile (see sim::Scene::Create), values of the wrong count or not
+  // finite (named "parameter_values"), a bad ensemble
+  // (SimulationMembers::Create) or learned force
+  // (sim::LearnedForceLaw::Create).
   static absl::StatusOr<std::unique_ptr<MujocoModel>> Create(
       const v1::SceneConfig& scene, std::vector<double> parameter_values,
-      const v1::SimulationEnsemble& ensemble = {});
+      const v1::SimulationEnsemble& ensemble = {},
+      const v1::LearnedForce& learned_force = {});
   // The same from an already compiled scene.
   static absl::StatusOr<std::unique_ptr<MujocoModel>> Create(
       std::shared_ptr<const sim::Scene> scene,
       std::vector<double> parameter_values,
-      const v1::SimulationEnsemble& ensemble = {});
+      const v1::SimulationEnsemble& ensemble = {},
+      const v1::LearnedForce& learned_force = {});
 
   std::string kind() const override {
-    return ModelKindName(ModelKind::kMujoco);
+    return ModelKindName(force_law_ ? ModelKind::kContact : ModelKind::kMujoco);
   }
   const v1::StateSpec& spec() const override { return scene_->spec(); }
   double dt() const override { return scene_->dt(); }
@@ -79,7 +88,8 @@ class MujocoModel : public WorldModel {
 
  private:
   MujocoModel(std::shared_ptr<const sim::Scene> scene,
-              std::vector<double> values, SimulationMembers members);
+              std::vector<double> values, SimulationMembers members,
+              std::shared_ptr<const sim::LearnedForceLaw> force_law);
 
   // The parameter values of batch row `row` (context or fixed ones).
   std::vector<double> RowParameters(const Context& context, int64_t row) const;
@@ -104,6 +114,7 @@ class MujocoModel : public WorldModel {
   std::shared_ptr<const sim::Scene> scene_;
   std::vector<double> values_;
   SimulationMembers members_;
+  std::shared_ptr<const sim::LearnedForceLaw> force_law_;  // null: none
   std::vector<v1::ParameterInfo> parameters_;
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<sim::Simulator>> pool_;

@@ -13,8 +13,8 @@
 #include "worldmodel/model_factory.h"
 #include "worldmodel/sysid/ensemble_fit.h"
 #include "worldmodel/sysid/sysid_data.h"
+#include "worldmodel/sysid/sysid_objectives.h"
 #include "worldmodel/sysid/sysid_report.h"
-#include "worldmodel/sysid/toss_protocol_objective.h"
 #include "worldmodel/sysid/window_rollout_objective.h"
 
 namespace wm::worldmodel {
@@ -32,49 +32,13 @@ absl::StatusOr<v1::SceneConfig> SceneConfigFor(
   return dataset.manifest().scene();
 }
 
-// The objective config.objective() names, over some episodes, and what it
-// scores (for the start line and the report's window count).
-struct Objective {
-  std::unique_ptr<SysidObjective> objective;
-  int windows = 0;  // windows, or tosses for acosta_toss
-  std::string description;
-};
-
-absl::StatusOr<Objective> MakeObjective(const v1::SysidConfig& config,
-                                        std::vector<datasets::Episode> episodes,
-                                        const sim::Scene& scene, int horizon,
-                                        int stride,
-                                        const std::vector<double>& scale) {
-  Objective made;
-  if (config.objective() == "acosta_toss") {
-    const int tosses = static_cast<int>(episodes.size());
-    WM_ASSIGN_OR_RETURN(made.objective, TossProtocolObjective::Create(
-                                            std::move(episodes),
-                                            -scene.model().opt.gravity[2]));
-    made.windows = tosses;
-    made.description = "whole tosses scored by the acosta_toss e_q";
-    return made;
-  }
-  if (!config.objective().empty() && config.objective() != "windows") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("objective '", config.objective(),
-                     "' is unknown; known: windows, acosta_toss"));
-  }
-  WM_ASSIGN_OR_RETURN(auto windows, WindowRolloutObjective::Create(
-                                        std::move(episodes), scene.spec(),
-                                        horizon, stride, scale));
-  made.windows = windows->num_windows();
-  made.description = absl::StrCat("windows of ", horizon, " steps");
-  made.objective = std::move(windows);
-  return made;
-}
-
 // Fits a SimulationEnsemble at `estimate` (SysidConfig.ensemble_members)
 // and records it, its objective and its evaluations in `report`.
 absl::Status FitEnsemble(const SysidSetup& setup,
                          const std::vector<double>& estimate,
-                         const v1::SysidConfig& config, const Objective& fit,
-                         const Objective& holdout,
+                         const v1::SysidConfig& config,
+                         const SysidObjectiveSetup& fit,
+                         const SysidObjectiveSetup& holdout,
                          const SysidJobCallbacks& callbacks,
                          v1::SysidReport* report) {
   EnsembleFitOptions options;
@@ -152,14 +116,15 @@ absl::StatusOr<v1::SysidReport> RunSysidJob(
   for (const auto& episode : data.holdout) {
     holdout_indices.push_back(episode.index);
   }
-  WM_ASSIGN_OR_RETURN(Objective fit,
-                      MakeObjective(config, std::move(data.fit), *setup.scene,
-                                    horizon, stride, scale));
-  Objective holdout;
+  WM_ASSIGN_OR_RETURN(
+      SysidObjectiveSetup fit,
+      MakeSysidObjective(config.objective(), std::move(data.fit), *setup.scene,
+                         horizon, stride, scale));
+  SysidObjectiveSetup holdout;
   if (!data.holdout.empty()) {
     WM_ASSIGN_OR_RETURN(
-        holdout, MakeObjective(config, std::move(data.holdout), *setup.scene,
-                               horizon, stride, scale));
+        holdout, MakeSysidObjective(config.objective(), std::move(data.holdout),
+                                    *setup.scene, horizon, stride, scale));
   }
   if (callbacks.on_start) {
     callbacks.on_start(absl::StrCat(
