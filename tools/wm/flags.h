@@ -31,6 +31,7 @@ ABSL_DECLARE_FLAG(std::string, protocol);
 ABSL_DECLARE_FLAG(std::string, split);
 ABSL_DECLARE_FLAG(std::string, init);
 ABSL_DECLARE_FLAG(std::string, base);
+ABSL_DECLARE_FLAG(std::string, validation_data);
 ABSL_DECLARE_FLAG(int32_t, max_episodes);
 ABSL_DECLARE_FLAG(std::string, models);
 ABSL_DECLARE_FLAG(std::string, host);

@@ -49,16 +49,17 @@ std::vector<Subcommand> ModelSubcommands() {
        "wm train --data DIR --out MODELS/NAME "
        "[--model physics|blackbox|hybrid] [--config FILE] [--resume] "
        "[--max_steps N] [--ensemble_size K] [--init MODELS/PRETRAINED[/N]] "
-       "[--base MODELS/MUJOCO[/N]|mujoco:DATA_DIR (hybrid)]",
+       "[--base MODELS/MUJOCO[/N]|mujoco:DATA_DIR (hybrid)] "
+       "[--validation_data DIR]",
        {"config", "data", "out", "model", "resume", "seed", "workers",
-        "max_steps", "ensemble_size", "init", "base"},
+        "max_steps", "ensemble_size", "init", "base", "validation_data"},
        RunTrain},
       {"eval",
        "score a model on a dataset's test split beside baselines",
        "wm eval --model MODELS/NAME[/N]|mujoco:DATA_DIR --data DIR "
        "[--baseline MODELS/OTHER] [--ood_data DIR] [--json OUT.json] "
        "[--config FILE] [--max_episodes N] [--split test|all] "
-       "[--protocol acosta_toss]",
+       "[--protocol acosta_toss [--baseline A,B,...]]",
        {"config", "model", "data", "baseline", "ood_data", "json",
         "max_episodes", "split", "protocol"},
        RunEval},

@@ -25,6 +25,11 @@ struct TrainingRequest {
   // or mujoco:DATA_DIR (the dataset's scene at nominal values); see
   // LoadHybridBase in hybrid_trainer.h.
   std::string base;
+  std::string validation_data_dir;  // wm train --validation_data: a dataset
+  // of the same system (state layout, dt, parameter names) whose every
+  // episode validates (early stopping, learning-rate trial, calibration)
+  // while every episode of data_dir trains; empty: data_dir's hash split
+  // (datasets/split.h). See training_splits.h.
 };
 
 struct TrainingProgress {
