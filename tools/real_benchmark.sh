@@ -67,7 +67,8 @@ fold_files() {
         printf 'toss_%03d.csv\n' "$n"
       done ;;
     *)
-      for run in ${spec//,/ }; do echo "trajectory_${run%\*}.csv"; done ;;
+      spec="${spec%\*}"
+      for run in ${spec//,/ }; do echo "trajectory_$run.csv"; done ;;
   esac
 }
 
