@@ -2,7 +2,8 @@
 # wm eval --protocol acosta_toss on five real tosses: per-toss e_q of MuJoCo
 # with the paper's parameters, pinned at the values recorded when the
 # protocol reproduced the README's 0.405 +- 0.01 over all 400 tosses (it gave
-# 0.4109). Usage: toss_protocol_cli_test.sh WM REAL_DATA_DIR
+# 0.4109); several comma-separated baselines are each paired with the model.
+# Usage: toss_protocol_cli_test.sh WM REAL_DATA_DIR
 set -uo pipefail
 WM="$1"
 REAL="$2"
@@ -40,6 +41,25 @@ if abs(mean - sum(e for _, e in expected) / 5) > 1e-3:
     ok = False
 sys.exit(0 if ok else 1)
 PY
+
+# --baseline A,B: both baselines scored and each paired with the model (the
+# paper's MuJoCo against itself: ratio 1, won on no toss).
+"$WM" eval --protocol acosta_toss --model "mujoco:$WORK/tosses" \
+  --baseline "mujoco:$WORK/tosses,mujoco:$WORK/tosses" \
+  --data "$WORK/tosses" --json "$WORK/two.json" >"$WORK/two.txt" 2>&1 ||
+  fail "two baselines: $(cat "$WORK/two.txt")"
+/usr/bin/python3 - "$WORK/two.json" <<'PY' || fail "two baselines' pairing"
+import json, sys
+models = json.load(open(sys.argv[1]))["models"]
+assert len(models) == 3, f"{len(models)} models, expected the model and 2 baselines"
+for baseline in models[1:]:
+    paired = baseline["model_over_this"]
+    assert abs(paired["mean_ratio"] - 1) < 1e-9, paired
+    assert paired["share_model_better"] == 0, paired
+PY
+expect_error "missing second baseline" "nowhere" -- \
+  "$WM" eval --protocol acosta_toss --model "mujoco:$WORK/tosses" \
+  --baseline "mujoco:$WORK/tosses,$WORK/nowhere" --data "$WORK/tosses"
 
 expect_error "unknown protocol" "unknown; known: acosta_toss" -- \
   "$WM" eval --protocol nope --model "mujoco:$WORK/tosses" --data "$WORK/tosses"

@@ -100,6 +100,11 @@ normalization() { sed -n '/^normalization {/,/^}/p' "$1/1/manifest.pbtxt"; }
 out="$(train "$WORK/models/wrong" --init "$WORK/models/straight" --data "$WORK/pendulum" 2>&1)" \
   && fail "fine-tuning across systems accepted"
 grep -q "models another system" <<<"$out" || fail "system mismatch not named: $out"
+# --validation_data: a dataset of another system is refused, naming both.
+expect_error "validation data of another system" \
+  "validation_data $WORK/pendulum models another system than --data $WORK/data" -- \
+  "$WM" train --config "$WORK/tiny.pbtxt" --data "$WORK/data" \
+  --validation_data "$WORK/pendulum" --out "$WORK/models/wrong_validation"
 
 # The learning-rate trial (candidates trained side by side, one per worker)
 # picks the candidate with the lower validation loss: 1e-9 cannot learn.

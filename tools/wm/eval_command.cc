@@ -1,7 +1,8 @@
 // `wm eval`: scores a model on a dataset's test split beside the baselines
 // (constant velocity, MuJoCo with nominal parameters, an optional --baseline
 // model), prints a table and writes the JSON report; with --protocol
-// acosta_toss, the published cube-toss protocol. The work is
+// acosta_toss, the published cube-toss protocol (--baseline may list
+// several models, comma-separated). The work is
 // worldmodel::RunEvalJob and worldmodel::RunTossProtocol.
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "datasets/dataset.h"
 #include "tools/wm/flags.h"
 #include "tools/wm/progress_bar.h"
@@ -52,7 +54,8 @@ absl::StatusOr<v1::EvalConfig> ResolveConfig(const Invocation& invocation) {
 }
 
 // `--protocol acosta_toss`: every episode of --data, the model and the
-// --baseline (when given) side by side.
+// baselines side by side; --baseline A,B,... gives several, each paired
+// with the model (model_over_this in the JSON).
 absl::Status EvalTossProtocol(const worldmodel::ModelFactory& factory) {
   WM_ASSIGN_OR_RETURN(auto dataset,
                       datasets::Dataset::Open(absl::GetFlag(FLAGS_data)));
@@ -60,10 +63,11 @@ absl::Status EvalTossProtocol(const worldmodel::ModelFactory& factory) {
   WM_ASSIGN_OR_RETURN(
       loaded.emplace_back(),
       worldmodel::LoadModelForEval(factory, absl::GetFlag(FLAGS_model)));
-  if (!absl::GetFlag(FLAGS_baseline).empty()) {
+  for (absl::string_view baseline :
+       absl::StrSplit(absl::GetFlag(FLAGS_baseline), ',', absl::SkipEmpty())) {
     WM_ASSIGN_OR_RETURN(
         loaded.emplace_back(),
-        worldmodel::LoadModelForEval(factory, absl::GetFlag(FLAGS_baseline)));
+        worldmodel::LoadModelForEval(factory, std::string(baseline)));
   }
   std::vector<worldmodel::NamedModel> models;
   for (const auto& model : loaded) {

@@ -36,7 +36,8 @@ ABSL_FLAG(int32_t, ensemble_size, 0,
           "Ensemble members (0: the config's, default 5).");
 ABSL_FLAG(std::string, baseline, "",
           "eval: another model scored beside the built-in baselines, "
-          "MODELS/NAME[/N] or mujoco:DATA_DIR.");
+          "MODELS/NAME[/N] or mujoco:DATA_DIR; with --protocol acosta_toss "
+          "a comma-separated list, each paired with the model.");
 ABSL_FLAG(std::string, ood_data, "",
           "eval: a dataset generated outside the training ranges, for the "
           "spread comparison.");
@@ -49,12 +50,14 @@ ABSL_FLAG(std::string, init, "",
           "train: fine-tune from this pretrained model (MODELS/NAME[/N]): "
           "its kind, sizes, history and normalisation are kept.");
 ABSL_FLAG(std::string, base, "",
-          "train --model hybrid: the MuJoCo base, MODELS/NAME[/N] of kind "
-          "mujoco (e.g. from wm sysid --out) or mujoco:DATA_DIR (the "
-          "dataset's scene at nominal values).");
+          "train --model hybrid or contact: the MuJoCo base, MODELS/NAME[/N] "
+          "of kind mujoco (e.g. from wm sysid --out) or, for hybrid, "
+          "mujoco:DATA_DIR (the dataset's scene at nominal values).");
 ABSL_FLAG(std::string, validation_data, "",
-          "train: select on every episode of this dataset instead of a "
-          "split of --data (required by --model contact).");
+          "train: validate on every episode of this dataset (same state "
+          "layout and dt as --data) and train on every episode of --data, "
+          "instead of --data's own train / validation split (required by "
+          "--model contact).");
 ABSL_FLAG(std::string, split, "test",
           "eval: the episodes scored: test (the test split) or all (a "
           "dataset held out whole, e.g. one real run).");

@@ -59,7 +59,7 @@ std::vector<Subcommand> ModelSubcommands() {
        "wm eval --model MODELS/NAME[/N]|mujoco:DATA_DIR --data DIR "
        "[--baseline MODELS/OTHER] [--ood_data DIR] [--json OUT.json] "
        "[--config FILE] [--max_episodes N] [--split test|all] "
-       "[--protocol acosta_toss]",
+       "[--protocol acosta_toss [--baseline A,B,...]]",
        {"config", "model", "data", "baseline", "ood_data", "json",
         "max_episodes", "split", "protocol"},
        RunEval},

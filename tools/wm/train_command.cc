@@ -44,6 +44,7 @@ absl::StatusOr<worldmodel::TrainingRequest> ResolveRequest(
   request.resume = absl::GetFlag(FLAGS_resume);
   request.init_from = absl::GetFlag(FLAGS_init);
   request.base = absl::GetFlag(FLAGS_base);
+  request.validation_data_dir = absl::GetFlag(FLAGS_validation_data);
   if (request.data_dir.empty()) {
     return absl::InvalidArgumentError("--data is required");
   }
@@ -58,7 +59,7 @@ absl::Status TrainContact(const worldmodel::TrainingRequest& request) {
   worldmodel::ContactTrainingJob job;
   job.config = request.config;
   job.data_dir = request.data_dir;
-  job.validation_data_dir = absl::GetFlag(FLAGS_validation_data);
+  job.validation_data_dir = request.validation_data_dir;
   job.base = request.base;
   job.model_dir = request.model_dir;
   job.git_revision = WM_GIT_REVISION;
@@ -112,6 +113,10 @@ absl::Status Train(const worldmodel::TrainingRequest& request) {
                     : " (fine-tuning " + request.init_from +
                           "; its kind and sizes apply)")
             << (request.base.empty() ? "" : " on MuJoCo base " + request.base)
+            << (request.validation_data_dir.empty()
+                    ? ""
+                    : " (validating on every episode of " +
+                          request.validation_data_dir + ")")
             << "\n";
   ProgressBar bar("steps", config.ensemble_size() * config.max_steps());
   auto progress = [&](const worldmodel::TrainingProgress& state) {

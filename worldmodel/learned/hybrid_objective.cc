@@ -45,32 +45,44 @@ void AppendTransitions(const datasets::Window& window, int nx,
   out->size += steps;
 }
 
+// Appends `dataset`'s episodes of `wanted` under `fractions` to `out`
+// (each episode cut as one window); for validation also the windows of
+// `horizon` steps starting every horizon / 2 steps.
+absl::Status ReadSplit(const datasets::Dataset& dataset,
+                       const datasets::SplitFractions& fractions,
+                       datasets::Split wanted, int horizon, int nx,
+                       Transitions* out,
+                       std::vector<datasets::Window>* windows) {
+  return dataset.ForEachEpisode([&](const datasets::Episode& episode) {
+    if (datasets::SplitOf(episode.index, fractions) != wanted) {
+      return absl::OkStatus();
+    }
+    if (wanted == datasets::Split::kValidation) {
+      for (int64_t start = 0; start + horizon <= episode.num_steps();
+           start += std::max(1, horizon / 2)) {
+        windows->push_back(datasets::CutWindow(episode, start, 0, horizon));
+      }
+    }
+    if (episode.num_steps() > 0) {
+      AppendTransitions(datasets::CutWindow(episode, 0, 0, episode.num_steps()),
+                        nx, out);
+    }
+    return absl::OkStatus();
+  });
+}
+
 // The train and validation transitions (each episode cut as one window)
 // and the validation windows of `horizon` steps starting every horizon / 2
-// steps.
-absl::Status ReadSplits(const datasets::Dataset& dataset, int horizon, int nx,
+// steps, from the episodes `splits` assigns to each.
+absl::Status ReadSplits(const TrainingSplits& splits, int horizon, int nx,
                         Transitions* train, Transitions* validation,
                         std::vector<datasets::Window>* windows) {
-  const datasets::SplitFractions fractions;
-  WM_RETURN_IF_ERROR(
-      dataset.ForEachEpisode([&](const datasets::Episode& episode) {
-        const datasets::Split split =
-            datasets::SplitOf(episode.index, fractions);
-        if (split == datasets::Split::kValidation) {
-          for (int64_t start = 0; start + horizon <= episode.num_steps();
-               start += std::max(1, horizon / 2)) {
-            windows->push_back(datasets::CutWindow(episode, start, 0, horizon));
-          }
-        }
-        Transitions* out = split == datasets::Split::kTrain        ? train
-                           : split == datasets::Split::kValidation ? validation
-                                                                   : nullptr;
-        if (out != nullptr && episode.num_steps() > 0) {
-          AppendTransitions(
-              datasets::CutWindow(episode, 0, 0, episode.num_steps()), nx, out);
-        }
-        return absl::OkStatus();
-      }));
+  WM_RETURN_IF_ERROR(ReadSplit(*splits.data, splits.train_fractions(),
+                               datasets::Split::kTrain, horizon, nx, train,
+                               windows));
+  WM_RETURN_IF_ERROR(ReadSplit(
+      splits.validation(), splits.validation_fractions(),
+      datasets::Split::kValidation, horizon, nx, validation, windows));
   if (windows->empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the validation split has no episode of ", horizon,
@@ -219,13 +231,13 @@ void KeepWindows(const std::vector<datasets::Window>& windows,
 
 }  // namespace
 
-absl::StatusOr<HybridData> BuildHybridData(const datasets::Dataset& dataset,
+absl::StatusOr<HybridData> BuildHybridData(const TrainingSplits& splits,
                                            const MujocoModel& base,
                                            const StateOps& ops, int horizon,
                                            int workers) {
   Transitions train_rows, validation_rows;
   std::vector<datasets::Window> windows;
-  WM_RETURN_IF_ERROR(ReadSplits(dataset, horizon, ops.nx(), &train_rows,
+  WM_RETURN_IF_ERROR(ReadSplits(splits, horizon, ops.nx(), &train_rows,
                                 &validation_rows, &windows));
   HybridData data;
   KeepWindows(windows, ops, &data);

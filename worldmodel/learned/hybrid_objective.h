@@ -16,6 +16,7 @@
 #include "worldmodel/learned/learned_networks.h"
 #include "worldmodel/learned/member_training.h"
 #include "worldmodel/learned/torch_state_ops.h"
+#include "worldmodel/learned/training_splits.h"
 #include "worldmodel/mujoco/mujoco_model.h"
 
 namespace wm::worldmodel {
@@ -48,14 +49,15 @@ struct HybridData {
   torch::Tensor window_states, window_actions;
 };
 
-// Reads the train and validation splits of `dataset` through the datasets
-// window code (each episode as one datasets::CutWindow; validation rollouts
+// Reads the train and validation episodes of `splits` (training_splits.h:
+// --data's hash split, or all of --data and all of --validation_data)
+// through the datasets window code (each episode as one datasets::CutWindow; validation rollouts
 // as windows of `horizon` steps), has `base` predict every transition (on
 // `workers` threads) and builds the targets. Transitions MuJoCo cannot step
 // are dropped with a warning. FAILED_PRECONDITION when a split has no
 // transition MuJoCo can step or the validation split no episode of
 // `horizon` steps; dataset errors.
-absl::StatusOr<HybridData> BuildHybridData(const datasets::Dataset& dataset,
+absl::StatusOr<HybridData> BuildHybridData(const TrainingSplits& splits,
                                            const MujocoModel& base,
                                            const StateOps& ops, int horizon,
                                            int workers);

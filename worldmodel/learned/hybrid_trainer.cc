@@ -66,7 +66,8 @@ absl::Status CheckBaseFitsData(const TrainingRequest& request,
 // and normalisation, the base's scene, parameters and values.
 absl::StatusOr<v1::CheckpointManifest> BuildHybridManifest(
     const TrainingRequest& request, const v1::TrainingConfig& config,
-    const HybridBase& base, const datasets::Dataset& dataset) {
+    const HybridBase& base, const TrainingSplits& splits) {
+  const datasets::Dataset& dataset = *splits.data;
   const v1::DatasetManifest& data = dataset.manifest();
   v1::CheckpointManifest manifest;
   manifest.set_name(fs::path(request.model_dir).filename().string());
@@ -81,16 +82,15 @@ absl::StatusOr<v1::CheckpointManifest> BuildHybridManifest(
   }
   manifest.set_dataset_fingerprint(dataset.Fingerprint());
   manifest.set_dataset_dir(request.data_dir);
-  datasets::SplitFractions fractions;
-  manifest.set_split_train(fractions.train);
-  manifest.set_split_validation(fractions.validation);
+  RecordSplits(splits, &manifest);
   manifest.set_history_steps(1);
   *manifest.mutable_scene() = base.scene;
   for (double value : base.model->parameter_values()) {
     manifest.add_parameter_values(value);
   }
-  WM_ASSIGN_OR_RETURN(*manifest.mutable_normalization(),
-                      datasets::ComputeNormalization(dataset, fractions));
+  WM_ASSIGN_OR_RETURN(
+      *manifest.mutable_normalization(),
+      datasets::ComputeNormalization(dataset, splits.train_fractions()));
   return manifest;
 }
 
@@ -230,14 +230,16 @@ absl::StatusOr<v1::CheckpointManifest> TrainHybridAndPublish(
   UseOneIntraOpThread();
   WM_ASSIGN_OR_RETURN(const v1::TrainingConfig config, HybridConfig(request));
   WM_ASSIGN_OR_RETURN(HybridBase base, LoadHybridBase(request.base));
-  WM_ASSIGN_OR_RETURN(auto dataset, datasets::Dataset::Open(request.data_dir));
-  WM_RETURN_IF_ERROR(CheckBaseFitsData(request, base, dataset->manifest()));
+  WM_ASSIGN_OR_RETURN(
+      const TrainingSplits splits,
+      OpenTrainingSplits(request.data_dir, request.validation_data_dir));
+  WM_RETURN_IF_ERROR(CheckBaseFitsData(request, base, splits.data->manifest()));
   WM_ASSIGN_OR_RETURN(v1::CheckpointManifest manifest,
-                      BuildHybridManifest(request, config, base, *dataset));
+                      BuildHybridManifest(request, config, base, splits));
   LearnedEnsemble ensemble = BuildEnsemble(manifest);
   WM_ASSIGN_OR_RETURN(
       const HybridData data,
-      BuildHybridData(*dataset, *base.model, *ensemble.ops, config.horizon(),
+      BuildHybridData(splits, *base.model, *ensemble.ops, config.horizon(),
                       std::max(1, config.workers())));
   for (auto& member : ensemble.members) {
     SetHybridCorrectionStd(*member, data.correction_std);

@@ -36,7 +36,9 @@ absl::StatusOr<HybridBase> LoadHybridBase(const std::string& base);
 // it atomically as version N = largest + 1 of request.model_dir; returns its
 // manifest (kind "hybrid", the base's scene and parameter_values copied in).
 // One-step training: for every transition (s, a, s') of the train and
-// validation splits, the base predicts s_mj; the target is the normalised
+// validation splits (request.data_dir's, or with
+// request.validation_data_dir all of data_dir and all of that dataset;
+// training_splits.h), the base predicts s_mj; the target is the normalised
 // tangent correction (delta(s, s') - delta(s, s_mj)) / correction_std, the
 // per-entry std of the corrections over the training split (saved with the
 // weights; 0, never corrected, below 1e-8 where MuJoCo is exact, and for the
@@ -57,7 +59,8 @@ absl::StatusOr<HybridBase> LoadHybridBase(const std::string& base);
 // alone (validation_rmse_mujoco) and of the hybrid (validation_rmse_hybrid).
 // `progress` may be empty.
 // Errors: LoadHybridBase's; INVALID_ARGUMENT for resume or init_from (not
-// supported) or a base whose state layout or dt differs from the data's;
+// supported), a base whose state layout or dt differs from the data's or a
+// validation_data_dir of another system;
 // FAILED_PRECONDITION when a split has no transition or no validation
 // window; dataset errors.
 absl::StatusOr<v1::CheckpointManifest> TrainHybridAndPublish(

@@ -24,6 +24,7 @@
 #include "worldmodel/learned/member_training.h"
 #include "worldmodel/learned/torch_runtime.h"
 #include "worldmodel/learned/training_batch.h"
+#include "worldmodel/learned/training_splits.h"
 #include "worldmodel/learned/weights_file.h"
 #include "worldmodel/model_factory.h"
 #include "worldmodel/model_kind.h"
@@ -39,7 +40,7 @@ struct TrainingRun {
   v1::TrainingConfig config;
   ModelKind kind = ModelKind::kPhysics;
   v1::CheckpointManifest manifest;  // without version and metrics
-  std::unique_ptr<datasets::Dataset> dataset;
+  TrainingSplits splits;            // the training and validation episodes
   std::string init_dir;  // fine-tuning: the pretrained version, else empty
   std::string resume_dir;
   LearnedEnsemble ensemble;
@@ -51,15 +52,18 @@ struct TrainingRun {
 // with its true parameters: the histories wm eval and wm plan infer the
 // parameters from. Empty when no validation episode is that long.
 absl::StatusOr<LabelledHistories> EpisodeStartHistories(
-    const datasets::Dataset& dataset, int history, const StateOps& ops) {
+    const TrainingSplits& splits, int history, const StateOps& ops) {
   std::vector<datasets::Window> windows;
-  WM_RETURN_IF_ERROR(dataset.ForEachEpisode([&](const datasets::Episode& e) {
-    if (datasets::SplitOf(e.index, {}) == datasets::Split::kValidation &&
-        e.num_steps() >= history) {
-      windows.push_back(datasets::CutWindow(e, 0, history, 0));
-    }
-    return absl::OkStatus();
-  }));
+  const datasets::SplitFractions fractions = splits.validation_fractions();
+  WM_RETURN_IF_ERROR(
+      splits.validation().ForEachEpisode([&](const datasets::Episode& e) {
+        if (datasets::SplitOf(e.index, fractions) ==
+                datasets::Split::kValidation &&
+            e.num_steps() >= history) {
+          windows.push_back(datasets::CutWindow(e, 0, history, 0));
+        }
+        return absl::OkStatus();
+      }));
   if (windows.empty()) return LabelledHistories{};
   WindowBatch batch =
       ToBatch(windows, ops.nx(), ops.nu(), ops.num_parameters());
@@ -116,7 +120,7 @@ absl::Status AdoptPretrained(const std::string& init_dir,
 // learning rate if it is still to be chosen); with init_from, the
 // pretrained version's kind, sizes and normalisation (AdoptPretrained).
 absl::Status BuildManifest(const TrainingRequest& request, TrainingRun* run) {
-  const v1::DatasetManifest& data = run->dataset->manifest();
+  const v1::DatasetManifest& data = run->splits.data->manifest();
   const v1::TrainingConfig& config = run->config;
   v1::CheckpointManifest& manifest = run->manifest;
   manifest.set_name(fs::path(request.model_dir).filename().string());
@@ -129,18 +133,16 @@ absl::Status BuildManifest(const TrainingRequest& request, TrainingRun* run) {
   manifest.set_timestep(data.timestep());
   manifest.set_frame_skip(std::max(1, data.frame_skip()));
   *manifest.mutable_parameters() = data.parameters();
-  manifest.set_dataset_fingerprint(run->dataset->Fingerprint());
+  manifest.set_dataset_fingerprint(run->splits.data->Fingerprint());
   manifest.set_dataset_dir(request.data_dir);
-  datasets::SplitFractions fractions;
-  manifest.set_split_train(fractions.train);
-  manifest.set_split_validation(fractions.validation);
+  RecordSplits(run->splits, &manifest);
   manifest.set_history_steps(static_cast<int>(std::clamp<double>(
       std::round(config.history_seconds() / data.dt()), 1, 100)));
   *manifest.mutable_scene() = data.scene();
   if (request.init_from.empty()) {
-    WM_ASSIGN_OR_RETURN(
-        *manifest.mutable_normalization(),
-        datasets::ComputeNormalization(*run->dataset, fractions));
+    WM_ASSIGN_OR_RETURN(*manifest.mutable_normalization(),
+                        datasets::ComputeNormalization(
+                            *run->splits.data, run->splits.train_fractions()));
     return absl::OkStatus();
   }
   WM_ASSIGN_OR_RETURN(run->init_dir, ResolveModelVersionDir(request.init_from));
@@ -191,10 +193,12 @@ absl::Status BuildEnsembleAndValidation(TrainingRun* run) {
   }
   const v1::TrainingConfig& config = run->config;
   const int history = run->manifest.history_steps();
-  WM_ASSIGN_OR_RETURN(auto sampler,
-                      datasets::WindowSampler::Create(
-                          run->dataset.get(), datasets::Split::kValidation,
-                          history, config.horizon(), config.seed() + 1));
+  WM_ASSIGN_OR_RETURN(
+      auto sampler,
+      datasets::WindowSampler::Create(
+          &run->splits.validation(), datasets::Split::kValidation, history,
+          config.horizon(), config.seed() + 1,
+          /*shards_in_memory=*/2, run->splits.validation_fractions()));
   auto windows = sampler->NextBatch(config.validation_windows());
   if (!windows.ok()) {
     return absl::FailedPreconditionError(
@@ -226,11 +230,12 @@ MemberTrainingOptions MemberOptions(const TrainingRun& run,
 // Member k's objective in the run.
 absl::StatusOr<std::unique_ptr<MemberObjective>> ObjectiveOf(
     const TrainingRun& run, int k) {
-  WM_ASSIGN_OR_RETURN(std::unique_ptr<WindowObjective> objective,
-                      WindowObjective::Create(
-                          run.config, run.dataset.get(),
-                          run.manifest.history_steps(), run.ensemble.ops.get(),
-                          &run.validation, run.kind == ModelKind::kPhysics, k));
+  WM_ASSIGN_OR_RETURN(
+      std::unique_ptr<WindowObjective> objective,
+      WindowObjective::Create(
+          run.config, run.splits.data.get(), run.splits.train_fractions(),
+          run.manifest.history_steps(), run.ensemble.ops.get(), &run.validation,
+          run.kind == ModelKind::kPhysics, k));
   return std::unique_ptr<MemberObjective>(std::move(objective));
 }
 
@@ -285,7 +290,7 @@ absl::Status CalibrateParameters(TrainingRun* run) {
        validation.actions.narrow(1, 0, validation.history),
        validation.parameters}};
   WM_ASSIGN_OR_RETURN(LabelledHistories starts,
-                      EpisodeStartHistories(*run->dataset, validation.history,
+                      EpisodeStartHistories(run->splits, validation.history,
                                             *run->ensemble.ops));
   if (starts.states.defined()) {
     // The surprise of the histories wm eval and wm plan read most.
@@ -400,7 +405,9 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   if (!request.base.empty()) {
     return absl::InvalidArgumentError("--base applies to --model hybrid only");
   }
-  WM_ASSIGN_OR_RETURN(run.dataset, datasets::Dataset::Open(request.data_dir));
+  WM_ASSIGN_OR_RETURN(
+      run.splits,
+      OpenTrainingSplits(request.data_dir, request.validation_data_dir));
   WM_RETURN_IF_ERROR(BuildManifest(request, &run));
   WM_RETURN_IF_ERROR(PrepareResumeState(request, &run));
   WM_RETURN_IF_ERROR(BuildEnsembleAndValidation(&run));

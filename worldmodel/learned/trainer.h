@@ -25,6 +25,11 @@ struct TrainingRequest {
   // or mujoco:DATA_DIR (the dataset's scene at nominal values); see
   // LoadHybridBase in hybrid_trainer.h.
   std::string base;
+  std::string validation_data_dir;  // wm train --validation_data: a dataset
+  // of the same system (state layout, dt, parameter names) whose every
+  // episode validates (early stopping, learning-rate trial, calibration)
+  // while every episode of data_dir trains; empty: data_dir's hash split
+  // (datasets/split.h). See training_splits.h.
 };
 
 struct TrainingProgress {
@@ -42,7 +47,9 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
     v1::TrainingConfig config);
 
 // Trains an ensemble on the dataset's training split (normalisation from it,
-// early stopping on the validation split) and publishes it atomically as
+// early stopping on the validation split; with validation_data_dir, on
+// every episode of data_dir, validated on every episode of
+// validation_data_dir) and publishes it atomically as
 // version N = largest + 1 in request.model_dir; returns its manifest.
 // Every learned kind trains its members through one loop
 // (member_training.h): members train side by side, one intra-op thread
@@ -67,8 +74,10 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
 // config.model() "hybrid" is trained by TrainHybridAndPublish
 // (hybrid_trainer.h); `base` is refused for the other kinds.
 // Errors: NOT_FOUND / DATA_LOSS from the dataset or init_from,
-// INVALID_ARGUMENT for a bad config or an init_from model whose state
-// layout or parameter names differ from the dataset's, FAILED_PRECONDITION when
+// INVALID_ARGUMENT for a bad config, an init_from model whose state
+// layout or parameter names differ from the dataset's, or a
+// validation_data_dir of another system (or data_dir itself),
+// FAILED_PRECONDITION when
 // the dataset has no usable window or the resume state belongs to another
 // dataset or config.
 absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(

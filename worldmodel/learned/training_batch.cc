@@ -243,12 +243,13 @@ double ScheduledLearningRate(double base, int64_t step, int64_t max_steps) {
 
 absl::StatusOr<std::unique_ptr<WindowObjective>> WindowObjective::Create(
     const v1::TrainingConfig& config, const datasets::Dataset* dataset,
-    int history_steps, const StateOps* ops, const WindowBatch* validation,
-    bool physics, int k) {
+    const datasets::SplitFractions& train_fractions, int history_steps,
+    const StateOps* ops, const WindowBatch* validation, bool physics, int k) {
   WM_ASSIGN_OR_RETURN(auto sampler,
                       datasets::WindowSampler::Create(
                           dataset, datasets::Split::kTrain, history_steps,
-                          config.horizon(), MixBits(config.seed() * 7919 + k)));
+                          config.horizon(), MixBits(config.seed() * 7919 + k),
+                          /*shards_in_memory=*/2, train_fractions));
   return std::unique_ptr<WindowObjective>(new WindowObjective(
       config, ops, validation, physics, std::move(sampler)));
 }

@@ -58,7 +58,9 @@ LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
                      double parameter_weight, bool training);
 
 // The physics and blackbox kinds' objective for member k: minibatches of
-// config.batch_size() windows from a training-split WindowSampler seeded by
+// config.batch_size() windows from a WindowSampler over `dataset`'s
+// training split under `train_fractions` (all of it with --validation_data;
+// see training_splits.h), seeded by
 // (config seed, k), scored by MemberLoss; validation by MemberLoss on
 // `validation` (terms one_step_nll, multi_step, parameter_nll). Physics
 // members (ops reading parameters) follow a cosine learning-rate schedule
@@ -70,8 +72,8 @@ class WindowObjective : public MemberObjective {
   // INVALID_ARGUMENT from the sampler's arguments.
   static absl::StatusOr<std::unique_ptr<WindowObjective>> Create(
       const v1::TrainingConfig& config, const datasets::Dataset* dataset,
-      int history_steps, const StateOps* ops, const WindowBatch* validation,
-      bool physics, int k);
+      const datasets::SplitFractions& train_fractions, int history_steps,
+      const StateOps* ops, const WindowBatch* validation, bool physics, int k);
 
   absl::StatusOr<torch::Tensor> NextBatchLoss(MemberNetwork& member) override;
   absl::Status SkipBatches(int64_t batches) override;

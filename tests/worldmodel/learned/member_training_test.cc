@@ -29,6 +29,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_datasets.h"
+#include "tests/testing/validation_losses.h"
 #include "util/status_macros.h"
 #include "worldmodel/learned/hybrid_objective.h"
 #include "worldmodel/learned/hybrid_trainer.h"
@@ -51,47 +52,6 @@ constexpr int kEvalEvery = 50;
 // runs the same float32 arithmetic.
 constexpr double kLoggedPrecision = 1e-5;
 constexpr double kRecomputedPrecision = 1e-6;
-
-// Each of `ensemble`'s members' validation loss as training scores it: the
-// kind's objective on the run's validation data.
-absl::StatusOr<std::vector<double>> ValidationLosses(
-    const TrainingRequest& request, const v1::CheckpointManifest& manifest,
-    LearnedEnsemble& ensemble) {
-  const v1::TrainingConfig& config = manifest.training();
-  WM_ASSIGN_OR_RETURN(auto dataset, datasets::Dataset::Open(request.data_dir));
-  const StateOps& ops = *ensemble.ops;
-  std::vector<double> out;
-  torch::NoGradGuard no_grad;
-  if (ensemble.kind == ModelKind::kHybrid) {
-    WM_ASSIGN_OR_RETURN(HybridBase base, LoadHybridBase(request.base));
-    WM_ASSIGN_OR_RETURN(HybridData data,
-                        BuildHybridData(*dataset, *base.model, ops,
-                                        config.horizon(), config.workers()));
-    for (size_t k = 0; k < ensemble.members.size(); ++k) {
-      HybridObjective objective(config, &ops, base.model.get(), &data, k);
-      out.push_back(objective.Validate(*ensemble.members[k]).loss);
-    }
-    return out;
-  }
-  WM_ASSIGN_OR_RETURN(
-      auto sampler,
-      datasets::WindowSampler::Create(
-          dataset.get(), datasets::Split::kValidation, manifest.history_steps(),
-          config.horizon(), config.seed() + 1));
-  WM_ASSIGN_OR_RETURN(auto windows,
-                      sampler->NextBatch(config.validation_windows()));
-  const WindowBatch validation =
-      ToBatch(windows, ops.nx(), ops.nu(), ops.num_parameters());
-  for (size_t k = 0; k < ensemble.members.size(); ++k) {
-    WM_ASSIGN_OR_RETURN(
-        auto objective,
-        WindowObjective::Create(config, dataset.get(), manifest.history_steps(),
-                                &ops, &validation,
-                                ensemble.kind == ModelKind::kPhysics, k));
-    out.push_back(objective->Validate(*ensemble.members[k]).loss);
-  }
-  return out;
-}
 
 class TrainingDivergenceTest : public ::testing::TestWithParam<ModelKind> {
  protected:
@@ -147,7 +107,7 @@ TEST_P(TrainingDivergenceTest, DivergedMembersKeepTheirBestWeights) {
                                   published.members),
               IsOk());
   absl::StatusOr<std::vector<double>> scores =
-      ValidationLosses(request, *manifest, published);
+      ::wm::testing::ValidationLosses(request, *manifest, published);
   ASSERT_THAT(scores, IsOk());
   for (int k = 0; k < kMembers; ++k) {
     // Validations at step 0 and every kEvalEvery steps until the member
