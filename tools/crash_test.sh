@@ -50,7 +50,11 @@ kill_after() {
   KILLED=0
   if kill -9 "$pid" 2>/dev/null; then KILLED=1; fi
   wait "$pid" 2>/dev/null
+  HITS=$((HITS + KILLED))
 }
+HITS=0
+# hits LABEL: prints how many kills met a running process, and resets.
+hits() { echo "$1: $HITS kills hit a running process"; HITS=0; }
 
 # dataset_sound DIR: no manifest, or a manifest whose every shard exists and
 # that `wm inspect` reads.
@@ -58,7 +62,7 @@ dataset_sound() {
   local dir="$1"
   [ -f "$dir/manifest.pbtxt" ] || return 0
   local shard
-  for shard in $(sed -n 's/^ *file: "\(.*\)"/\1/p' "$dir/manifest.pbtxt"); do
+  for shard in $(sed -n 's/^ *file: "\(.*\.h5\)"/\1/p' "$dir/manifest.pbtxt"); do
     [ -f "$dir/$shard" ] || { echo "manifest lists missing $shard"; return 1; }
   done
   "$WM" inspect "$dir" >/dev/null 2>&1 || { echo "wm inspect fails"; return 1; }
@@ -84,6 +88,7 @@ for i in $(seq "$kills"); do
     --episodes_per_shard 5 --workers 2 --overwrite --out "$out/gen"
   why="$(dataset_sound "$out/gen")" || fail "gen kill $i: $why"
 done
+hits "wm gen"
 "$WM" gen --scene push --episodes 60 --steps 100 --seed 1 --episodes_per_shard 5 \
   --workers 2 --overwrite --out "$out/gen" >/dev/null 2>&1 || fail "gen rerun"
 grep -q "num_episodes: 60" "$out/gen/manifest.pbtxt" || fail "gen rerun incomplete"
@@ -95,6 +100,7 @@ for i in $(seq "$kills"); do
     --overwrite --out "$out/import"
   why="$(dataset_sound "$out/import")" || fail "import kill $i: $why"
 done
+hits "wm import"
 "$WM" import --preset cube_toss --overwrite --out "$out/import" >/dev/null 2>&1 ||
   fail "import rerun"
 
@@ -108,6 +114,7 @@ hidden: [32, 32]
 history_seconds: 0.4
 horizon: 4
 batch_size: 32
+learning_rate: 0.001
 max_steps: 300
 eval_every: 20
 patience: 100
@@ -126,11 +133,19 @@ for i in $(seq "$kills"); do
     fail "train kill $i: $why"
   [ -d "$out/models/killed/1" ] && break  # finished before a kill
 done
+hits "wm train"
 if [ ! -d "$out/models/killed/1" ]; then
   train "$out/models/killed" --resume >/dev/null 2>&1 || fail "train --resume"
 fi
-cmp -s "$out/models/straight/1/weights.pt" "$out/models/killed/1/weights.pt" ||
-  fail "resumed weights differ from the uninterrupted run's"
+/usr/bin/python3 - "$out" <<'PY' || fail "resumed weights differ from the uninterrupted run's"
+import sys, torch
+out = sys.argv[1]
+a = torch.load(f"{out}/models/straight/1/weights.pt")
+b = torch.load(f"{out}/models/killed/1/weights.pt")
+bad = [k for k in a if k not in b or not torch.equal(a[k], b[k])]
+print(f"resumed vs uninterrupted: {len(a)} tensors, {len(bad)} differ {bad[:3]}")
+sys.exit(1 if bad or a.keys() != b.keys() else 0)
+PY
 "$WM" eval --model "$out/models/killed" --data "$out/data" --split all \
   --json "$out/eval.json" >/dev/null 2>&1 || fail "the resumed version does not load"
 
@@ -150,6 +165,7 @@ for i in $(seq "$kills"); do
     --json "$out/fit.json" --out "$out/models/dp" --workers 2
   why="$(versions_sound "$out/models/dp" manifest.pbtxt)" || fail "sysid kill $i: $why"
 done
+hits "wm sysid"
 for version in "$out"/models/dp/*/; do
   [[ "$(basename "$version")" =~ ^[0-9]+$ ]] || continue
   "$WM" eval --model "${version%/}" --data "$out/dp" --split all \
