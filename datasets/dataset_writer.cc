@@ -94,16 +94,6 @@ absl::Status PrepareDirectory(const std::string& directory, bool overwrite) {
   return absl::OkStatus();
 }
 
-// Flushes the directory's entries (the shard renames) to disk.
-absl::Status SyncDirectory(const std::string& directory) {
-  int fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoToStatus(errno, "open", directory);
-  const bool ok = fsync(fd) == 0;
-  const int error = errno;
-  close(fd);
-  return ok ? absl::OkStatus() : ErrnoToStatus(error, "flush", directory);
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DatasetWriter>> DatasetWriter::Create(

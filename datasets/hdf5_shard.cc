@@ -147,15 +147,6 @@ absl::Status CreateEmptyFile(const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::Status SyncFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoToStatus(errno, "open for flush", path);
-  const bool ok = fsync(fd) == 0;
-  const int error = errno;
-  close(fd);
-  return ok ? absl::OkStatus() : ErrnoToStatus(error, "flush", path);
-}
-
 }  // namespace
 
 int64_t ShardContents::num_states() const {

@@ -45,11 +45,18 @@ absl::Status WarmUp(const worldmodel::WorldModel& model) {
   WM_ASSIGN_OR_RETURN(
       worldmodel::Prediction prediction,
       model.Predict(NeutralStates(spec, 1), MidRangeActions(spec, {1}), {}));
-  WM_RETURN_IF_ERROR(prediction.mean.CheckFinite("warm-up Predict mean"));
+  if (!prediction.diverged.empty()) {
+    return absl::FailedPreconditionError(
+        "the warm-up Predict diverged (a non-finite or unbounded answer)");
+  }
   WM_ASSIGN_OR_RETURN(
       worldmodel::Trajectory trajectory,
       model.Rollout(NeutralStates(spec, 1), MidRangeActions(spec, {2, 3}), {}));
-  return trajectory.mean.CheckFinite("warm-up Rollout mean");
+  if (!trajectory.diverged.empty()) {
+    return absl::FailedPreconditionError(
+        "the warm-up Rollout diverged (a non-finite or unbounded answer)");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace

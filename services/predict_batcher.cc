@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "util/logging.h"
 #include "util/tensor_rows.h"
+#include "worldmodel/guarded_model.h"
 
 namespace wm::services {
 
@@ -185,8 +186,9 @@ void PredictBatcher::RunBatch(
   const worldmodel::WorldModel& model = *batch.front()->call.model->model;
   if (batch.size() == 1) {  // a lone call: no copies
     const PredictCall& call = batch.front()->call;
-    absl::StatusOr<worldmodel::Prediction> answer =
-        model.Predict(call.states, call.actions, call.context);
+    absl::StatusOr<worldmodel::Prediction> answer = worldmodel::GuardModelCall(
+        "Predict",
+        [&] { return model.Predict(call.states, call.actions, call.context); });
     if (options_.on_batch) options_.on_batch(batch.front()->rows, 1);
     batch.front()->done(std::move(answer));
     return;
@@ -201,11 +203,25 @@ void PredictBatcher::RunBatch(
     rows.push_back(item->rows);
   }
   absl::StatusOr<worldmodel::Prediction> merged =
-      model.Predict(ConcatRows(states, rows), ConcatRows(actions, rows),
-                    MergedContext(calls, rows));
+      worldmodel::GuardModelCall("Predict", [&] {
+        return model.Predict(ConcatRows(states, rows),
+                             ConcatRows(actions, rows),
+                             MergedContext(calls, rows));
+      });
   if (options_.on_batch) {
     options_.on_batch(std::accumulate(rows.begin(), rows.end(), int64_t{0}),
                       batch.size());
+  }
+  if (!merged.ok() && merged.status().code() == absl::StatusCode::kInternal) {
+    // One call's fault (an exception, say) must not fail the calls it was
+    // batched with: compute each alone.
+    for (const auto& item : batch) {
+      const PredictCall& call = item->call;
+      item->done(worldmodel::GuardModelCall("Predict", [&] {
+        return model.Predict(call.states, call.actions, call.context);
+      }));
+    }
+    return;
   }
   int64_t begin = 0;
   for (const auto& item : batch) {
@@ -221,6 +237,11 @@ void PredictBatcher::RunBatch(
         SliceRows(merged->aleatoric_std, 0, begin, item->rows);
     if (!merged->member_mean.data.empty()) {
       share.member_mean = SliceRows(merged->member_mean, 1, begin, item->rows);
+    }
+    for (int64_t row : merged->diverged) {
+      if (row >= begin && row < begin + item->rows) {
+        share.diverged.push_back(row - begin);
+      }
     }
     item->done(std::move(share));
     begin += item->rows;

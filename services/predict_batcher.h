@@ -63,7 +63,9 @@ class PredictBatcher {
   // computes at once or fails at once; else later on a worker thread. Errors:
   // the model's; RESOURCE_EXHAUSTED when max_queued_calls are waiting;
   // DEADLINE_EXCEEDED when the deadline has passed before the call's batch
-  // starts (the work is dropped, not computed). Thread-safe.
+  // starts (the work is dropped, not computed); INTERNAL when the model
+  // throws (the exception's message; a batch that fails so is recomputed
+  // call by call, so only the faulty call fails). Thread-safe.
   void Submit(PredictCall call, PredictDone done);
 
   // Calls waiting for a slot now. Thread-safe.

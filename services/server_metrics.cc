@@ -63,6 +63,27 @@ void ServerMetrics::RecordBatch(int64_t rows, int calls) {
   batch_calls_.Add(calls);
 }
 
+std::string EscapeLabelValue(absl::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string ServerMetrics::RenderPrometheus(
     int queue_depth, const std::vector<ModelListing>& models) const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -71,15 +92,17 @@ std::string ServerMetrics::RenderPrometheus(
                   "# HELP wm_calls_total Finished RPCs by method and status "
                   "code.\n# TYPE wm_calls_total counter\n");
   for (const auto& [key, count] : calls_) {
-    absl::StrAppend(&out, "wm_calls_total{method=\"", key.first, "\",code=\"",
-                    key.second, "\"} ", count, "\n");
+    absl::StrAppend(&out, "wm_calls_total{method=\"",
+                    EscapeLabelValue(key.first), "\",code=\"",
+                    EscapeLabelValue(key.second), "\"} ", count, "\n");
   }
   absl::StrAppend(&out,
                   "# HELP wm_call_latency_seconds RPC latency in the "
                   "handler.\n# TYPE wm_call_latency_seconds histogram\n");
   for (const auto& [method, histogram] : latency_) {
     histogram.Render("wm_call_latency_seconds",
-                     absl::StrCat("method=\"", method, "\""), &out);
+                     absl::StrCat("method=\"", EscapeLabelValue(method), "\""),
+                     &out);
   }
   absl::StrAppend(&out,
                   "# HELP wm_predict_batch_rows Rows per batched model "
@@ -98,8 +121,9 @@ std::string ServerMetrics::RenderPrometheus(
                   "# HELP wm_loaded_versions Loaded versions per model.\n"
                   "# TYPE wm_loaded_versions gauge\n");
   for (const ModelListing& model : models) {
-    absl::StrAppend(&out, "wm_loaded_versions{model=\"", model.name, "\"} ",
-                    model.versions.size(), "\n");
+    absl::StrAppend(&out, "wm_loaded_versions{model=\"",
+                    EscapeLabelValue(model.name), "\"} ", model.versions.size(),
+                    "\n");
   }
   return out;
 }

@@ -13,10 +13,16 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/model_manager.h"
 
 namespace wm::services {
+
+// `value` escaped for a Prometheus label value between double quotes:
+// backslash, double quote and newline become \\, \" and \n, so a model
+// directory named with a quote or newline cannot break the page.
+std::string EscapeLabelValue(absl::string_view value);
 
 class ServerMetrics {
  public:

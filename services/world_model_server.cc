@@ -8,9 +8,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/model_manager.h"
 #include "services/predict_batcher.h"
@@ -75,6 +79,44 @@ void PollPredictCalls(grpc::ServerCompletionQueue* queue) {
 
 }  // namespace
 
+bool IsLoopbackHost(const std::string& host) {
+  std::string bare = host;
+  if (bare.size() >= 2 && bare.front() == '[' && bare.back() == ']') {
+    bare = bare.substr(1, bare.size() - 2);
+  }
+  if (bare == "localhost" || bare == "::1") return true;
+  // 127.0.0.0/8, written as four decimal octets.
+  std::vector<std::string> octets = absl::StrSplit(bare, '.');
+  int first = 0;
+  if (octets.size() != 4 || !absl::SimpleAtoi(octets[0], &first) ||
+      first != 127) {
+    return false;
+  }
+  for (const std::string& octet : octets) {
+    int value = 0;
+    if (octet.empty() || !absl::SimpleAtoi(octet, &value) || value < 0 ||
+        value > 255) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status CheckExposure(const v1::ServerConfig& config, bool has_token) {
+  if (IsLoopbackHost(config.host()) || config.insecure()) {
+    return absl::OkStatus();
+  }
+  const bool tls = !config.tls_cert_file().empty();
+  if (tls && has_token) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "refusing to listen on ", config.host(), " (not loopback) without ",
+      tls ? "" : "TLS (tls_cert_file and tls_key_file)",
+      !tls && !has_token ? " and " : "",
+      has_token ? "" : "a bearer token (token_file or $WM_SERVE_TOKEN)",
+      ": anyone who can reach it could call it; give them, or --insecure "
+      "to serve so anyway"));
+}
+
 v1::ServerConfig WithServerDefaults(v1::ServerConfig config) {
   if (config.host().empty()) config.set_host("127.0.0.1");
   if (config.max_message_bytes() == 0) config.set_max_message_bytes(64 << 20);
@@ -89,6 +131,15 @@ v1::ServerConfig WithServerDefaults(v1::ServerConfig config) {
   if (config.max_predict_rows() == 0) config.set_max_predict_rows(65536);
   if (config.max_rollout_steps() == 0) config.set_max_rollout_steps(1 << 20);
   if (config.max_history_steps() == 0) config.set_max_history_steps(1000);
+  if (config.max_planner_threads() == 0) {
+    config.set_max_planner_threads(
+        std::max(1u, std::thread::hardware_concurrency()));
+  }
+  if (config.max_plan_steps() == 0) config.set_max_plan_steps(1 << 22);
+  if (config.max_plan_time_budget_ms() == 0) {
+    config.set_max_plan_time_budget_ms(10000);
+  }
+  if (config.metrics_address().empty()) config.set_metrics_address("127.0.0.1");
   if (config.poll_seconds() == 0) config.set_poll_seconds(2.0);
   if (config.shutdown_grace_seconds() == 0) {
     config.set_shutdown_grace_seconds(5.0);
@@ -104,6 +155,13 @@ absl::StatusOr<std::unique_ptr<WorldModelServer>> WorldModelServer::Start(
   const v1::ServerConfig& cfg = server->config_;
   WM_ASSIGN_OR_RETURN(std::string token, BearerToken(cfg));
   WM_ASSIGN_OR_RETURN(auto credentials, Credentials(cfg));
+  WM_RETURN_IF_ERROR(CheckExposure(cfg, !token.empty()));
+  if (!(cfg.max_planner_threads() >= 1 && cfg.max_plan_steps() >= 1 &&
+        cfg.max_plan_time_budget_ms() > 0)) {
+    return absl::InvalidArgumentError(
+        "max_planner_threads, max_plan_steps and max_plan_time_budget_ms "
+        "must be positive");
+  }
 
   ModelManagerOptions manager_options;
   manager_options.pinned_versions.insert(cfg.pinned_versions().begin(),
@@ -129,6 +187,9 @@ absl::StatusOr<std::unique_ptr<WorldModelServer>> WorldModelServer::Start(
   limits.max_rollout_steps = cfg.max_rollout_steps();
   limits.max_history_steps = cfg.max_history_steps();
   limits.max_message_bytes = cfg.max_message_bytes();
+  limits.max_planner_threads = cfg.max_planner_threads();
+  limits.max_plan_steps = cfg.max_plan_steps();
+  limits.max_plan_time_budget_ms = cfg.max_plan_time_budget_ms();
   server->service_ = std::make_unique<WorldModelServiceImpl>(
       server->manager_.get(), server->batcher_.get(), metrics, limits,
       std::move(token));
@@ -174,17 +235,17 @@ absl::Status WorldModelServer::StartMetricsPage() {
                                                         manager_->List()),
                              "text/plain; version=0.0.4");
       });
+  const std::string& address = config_.metrics_address();
   metrics_port_ =
       config_.metrics_port() < 0
-          ? metrics_page_->bind_to_any_port(config_.host())
-          : (metrics_page_->bind_to_port(config_.host(), config_.metrics_port())
+          ? metrics_page_->bind_to_any_port(address)
+          : (metrics_page_->bind_to_port(address, config_.metrics_port())
                  ? config_.metrics_port()
                  : -1);
   if (metrics_port_ <= 0) {
     metrics_port_ = 0;
-    return absl::UnavailableError(absl::StrCat("cannot listen for metrics on ",
-                                               config_.host(), ":",
-                                               config_.metrics_port()));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen for metrics on ", address, ":", config_.metrics_port()));
   }
   metrics_thread_ = std::thread([this] { metrics_page_->listen_after_bind(); });
   return absl::OkStatus();

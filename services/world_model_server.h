@@ -35,6 +35,15 @@ class WorldModelServiceImpl;
 // (proto/wm/v1/server.proto).
 v1::ServerConfig WithServerDefaults(v1::ServerConfig config);
 
+// True for a loopback address: localhost, 127.0.0.0/8 (dotted quad), ::1
+// (bracketed or not).
+bool IsLoopbackHost(const std::string& host);
+
+// Safe defaults: OK when `config.host` is loopback, or config.insecure, or
+// TLS is configured and `has_token`; otherwise FAILED_PRECONDITION naming
+// the host and what is missing (TLS, a token).
+absl::Status CheckExposure(const v1::ServerConfig& config, bool has_token);
+
 class WorldModelServer {
  public:
   // Loads the models under `models_dir` (through `factory`, which must
@@ -42,7 +51,8 @@ class WorldModelServer {
   // picks a free one). Errors: NOT_FOUND for a missing models directory or
   // TLS / token file, INVALID_ARGUMENT for a bad config (one of the TLS files
   // without the other, an empty token), UNAVAILABLE when the port cannot be
-  // bound.
+  // bound; FAILED_PRECONDITION for a non-loopback host without TLS and a
+  // token (CheckExposure).
   static absl::StatusOr<std::unique_ptr<WorldModelServer>> Start(
       v1::ServerConfig config, const std::string& models_dir,
       const worldmodel::ModelFactory* factory);

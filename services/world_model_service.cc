@@ -5,8 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/grpc_status.h"
+#include "services/plan_limits.h"
 #include "services/tensor_codec.h"
 #include "util/status_macros.h"
+#include "worldmodel/guarded_model.h"
 #include "worldmodel/model_kind.h"
 #include "worldmodel/planning/sampling_planner.h"
 #include "worldmodel/tensor_checks.h"
@@ -67,11 +69,16 @@ int EnsembleSize(const v1::CheckpointManifest& manifest) {
   return std::max(1, members);
 }
 
-// Constant-time comparison of two strings of equal length.
-bool SameSecret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char difference = 0;
-  for (size_t i = 0; i < a.size(); ++i) difference |= a[i] ^ b[i];
+// Compares a presented secret with the expected one in time that depends
+// only on their lengths, never on where they first differ.
+bool SameSecret(const std::string& presented, const std::string& expected) {
+  volatile unsigned char difference = presented.size() != expected.size();
+  const size_t n = std::max(presented.size(), expected.size());
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char a = i < presented.size() ? presented[i] : 0;
+    const unsigned char b = i < expected.size() ? expected[i] : 0;
+    difference = difference | (a ^ b);
+  }
   return difference == 0;
 }
 
@@ -111,7 +118,9 @@ grpc::Status WorldModelServiceImpl::Handle(const char* method,
                                            Body body) {
   const absl::Time start = absl::Now();
   absl::Status status = Authenticate(*context);
-  if (status.ok()) status = body();
+  if (status.ok()) {
+    status = worldmodel::GuardModelCall(method, [&] { return body(); });
+  }
   metrics_->RecordCall(method, status.code(), absl::Now() - start);
   return ToGrpcStatus(status);
 }
@@ -176,6 +185,8 @@ absl::StatusOr<PredictCall> WorldModelServiceImpl::PreparePredict(
   WM_RETURN_IF_ERROR(CheckHistoryCap(call.context, limits_.max_history_steps));
   WM_RETURN_IF_ERROR(worldmodel::CheckContext(
       model.spec(), model.parameters().size(), rows, call.context));
+  WM_RETURN_IF_ERROR(worldmodel::CheckParameterBounds(
+      model.parameters(), call.context.parameters, "context.parameters"));
   call.deadline = CallDeadline(context);
   return call;
 }
@@ -199,19 +210,25 @@ class WorldModelServiceImpl::PredictCallState {
     }
     service_->AcceptPredictCall(queue_);  // the next call may arrive now
     start_ = absl::Now();
-    absl::StatusOr<PredictCall> call =
-        service_->PreparePredict(context_, request_);
-    if (!call.ok()) {
-      Answer(call.status());
-      return;
-    }
-    served_ = call->model;
-    service_->batcher_->Submit(
-        *std::move(call),
-        [this](absl::StatusOr<worldmodel::Prediction> prediction) {
-          if (prediction.ok()) FillResponse(*prediction);
-          Answer(prediction.status());
+    // The batcher answers exactly once, even when the model throws
+    // (PredictBatcher guards its model calls); anything thrown before the
+    // call reaches it is answered here.
+    bool submitted = false;
+    const absl::Status status =
+        worldmodel::GuardModelCall("Predict", [&]() -> absl::Status {
+          WM_ASSIGN_OR_RETURN(PredictCall call,
+                              service_->PreparePredict(context_, request_));
+          served_ = call.model;
+          submitted = true;
+          service_->batcher_->Submit(
+              std::move(call),
+              [this](absl::StatusOr<worldmodel::Prediction> prediction) {
+                if (prediction.ok()) FillResponse(*prediction);
+                Answer(prediction.status());
+              });
+          return absl::OkStatus();
         });
+    if (!submitted) Answer(status);
   }
 
  private:
@@ -223,6 +240,8 @@ class WorldModelServiceImpl::PredictCallState {
     if (!prediction.member_mean.data.empty()) {
       TensorToProto(prediction.member_mean, response_.mutable_member_mean());
     }
+    response_.mutable_diverged_rows()->Assign(prediction.diverged.begin(),
+                                              prediction.diverged.end());
   }
 
   void Answer(const absl::Status& status) {
@@ -282,6 +301,8 @@ grpc::Status WorldModelServiceImpl::Rollout(grpc::ServerContext* context,
     }
     WM_RETURN_IF_ERROR(
         CheckHistoryCap(rollout_context, limits_.max_history_steps));
+    WM_RETURN_IF_ERROR(worldmodel::CheckParameterBounds(
+        model.parameters(), rollout_context.parameters, "context.parameters"));
     // Refuse before computing an answer too big to send: float32 means,
     // two spreads, and each member's trajectory when asked.
     const int64_t nx = model.spec().nq() + model.spec().nv();
@@ -309,6 +330,8 @@ grpc::Status WorldModelServiceImpl::Rollout(grpc::ServerContext* context,
     if (!trajectory.member_mean.data.empty()) {
       TensorToProto(trajectory.member_mean, response->mutable_member_mean());
     }
+    response->mutable_diverged_samples()->Assign(trajectory.diverged.begin(),
+                                                 trajectory.diverged.end());
     return absl::OkStatus();
   });
 }
@@ -350,16 +373,16 @@ grpc::Status WorldModelServiceImpl::Plan(grpc::ServerContext* context,
                         ContextFromProto(request->context(), false));
     WM_RETURN_IF_ERROR(
         CheckHistoryCap(plan_context, limits_.max_history_steps));
+    WM_RETURN_IF_ERROR(worldmodel::CheckContext(
+        model.spec(), model.parameters().size(), 1, plan_context));
+    WM_RETURN_IF_ERROR(worldmodel::CheckParameterBounds(
+        model.parameters(), plan_context.parameters, "context.parameters"));
+    WM_ASSIGN_OR_RETURN(v1::PlannerConfig requested,
+                        ServerPlannerConfig(request->planner(), limits_));
     WM_ASSIGN_OR_RETURN(auto planner,
                         worldmodel::SamplingPlanner::Create(
-                            request->planner(), request->task(), model.spec()));
-    const v1::PlannerConfig& settings = planner->config();
-    if (int64_t{settings.samples()} * settings.horizon() >
-        limits_.max_rollout_steps) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "planner: ", settings.samples(), " samples x ", settings.horizon(),
-          " steps exceed the server's cap of ", limits_.max_rollout_steps));
-    }
+                            requested, request->task(), model.spec()));
+    WM_RETURN_IF_ERROR(CheckPlanCaps(planner->config(), limits_));
     if (request->has_warm_start()) {
       WM_ASSIGN_OR_RETURN(Tensor warm,
                           TensorFromProto(request->warm_start(), "warm_start"));
@@ -374,6 +397,8 @@ grpc::Status WorldModelServiceImpl::Plan(grpc::ServerContext* context,
     TensorToProto(plan.predicted_std, response->mutable_predicted_std());
     response->set_cost(plan.cost);
     response->set_iterations(plan.iterations);
+    response->set_diverged_samples(plan.diverged_samples);
+    response->set_failed_iterations(plan.failed_iterations);
     if (plan_context.has_history() && !model.parameters().empty()) {
       absl::StatusOr<worldmodel::ParameterEstimate> estimate =
           model.InferParameters(plan_context);

@@ -24,6 +24,12 @@ struct ServiceLimits {
   int64_t max_rollout_steps = 1 << 20;   // N x H of one Rollout
   int64_t max_history_steps = 1000;      // L of a context history
   int64_t max_message_bytes = 64 << 20;  // an answer must fit in one
+  // Plan: threads a request may use (0 in a request means these), its
+  // samples x horizon x iterations, and its time budget (a request without
+  // one gets this one).
+  int max_planner_threads = 2;
+  int64_t max_plan_steps = 1 << 22;
+  double max_plan_time_budget_ms = 10000;
 };
 
 // Predict uses gRPC's asynchronous API, so a queued call holds no thread

@@ -16,8 +16,10 @@ PACKAGES=(
   libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev
   # Datasets, multi-process training, metrics endpoint.
   libhdf5-dev libgloo-dev libcpp-httplib-dev
-  # TLS test certificates.
-  openssl
+  # TLS test certificates; the durable-publish test traces system calls.
+  openssl strace
+  # libFuzzer harnesses (tools/fuzz.sh) and sanitizer runtimes.
+  clang-14 libclang-rt-14-dev
   # Python peers and client.
   python3-torch python3-grpcio python3-grpc-tools python3-h5py python3-matplotlib
   python3-numpy

@@ -74,7 +74,45 @@ absl::Status RenamePath(const std::string& from, const std::string& to) {
   if (std::rename(from.c_str(), to.c_str()) != 0) {
     return ErrnoToStatus(errno, absl::StrCat("rename '", from, "' to"), to);
   }
-  return absl::OkStatus();
+  const std::string to_parent = ParentDirectory(to);
+  const std::string from_parent = ParentDirectory(from);
+  absl::Status synced = SyncDirectory(to_parent);
+  if (synced.ok() && from_parent != to_parent) {
+    synced = SyncDirectory(from_parent);
+  }
+  return synced;
+}
+
+std::string ParentDirectory(const std::string& path) {
+  std::string clean = path;
+  while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
+  const size_t slash = clean.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return clean.substr(0, slash);
+}
+
+namespace {
+
+// Opens `path` with `flags`, fsyncs and closes it.
+absl::Status OpenAndSync(const std::string& path, int flags, const char* what) {
+  int fd = open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("open ", what), path);
+  const bool ok = fsync(fd) == 0;
+  const int error = errno;
+  close(fd);
+  return ok ? absl::OkStatus()
+            : ErrnoToStatus(error, absl::StrCat("flush ", what), path);
+}
+
+}  // namespace
+
+absl::Status SyncFile(const std::string& path) {
+  return OpenAndSync(path, O_RDONLY, "file");
+}
+
+absl::Status SyncDirectory(const std::string& directory) {
+  return OpenAndSync(directory, O_RDONLY | O_DIRECTORY, "directory");
 }
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {

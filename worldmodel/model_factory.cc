@@ -12,6 +12,7 @@
 #include "util/file_util.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
+#include "worldmodel/guarded_model.h"
 
 namespace wm::worldmodel {
 namespace {
@@ -144,19 +145,24 @@ absl::StatusOr<std::unique_ptr<WorldModel>> ModelFactory::Load(
                      "' is not registered in this binary (registered: ",
                      absl::StrJoin(kinds(), ", "), ")"));
   }
-  return loader->second(version_dir, manifest);
+  WM_ASSIGN_OR_RETURN(
+      std::unique_ptr<WorldModel> model,
+      GuardModelCall(absl::StrCat("loading ", version_dir),
+                     [&] { return loader->second(version_dir, manifest); }));
+  return GuardModel(std::move(model));
 }
 
 absl::StatusOr<std::string> PublishModelVersion(
     const std::string& model_dir, v1::CheckpointManifest* manifest,
     const std::function<absl::Status(const std::string&)>& write_files) {
   std::error_code error;
-  fs::create_directories(model_dir, error);
+  const bool created = fs::create_directories(model_dir, error);
   WM_ASSIGN_OR_RETURN(const int64_t version, NextModelVersion(model_dir));
   if (error) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot create model directory ", model_dir, ": ", error.message()));
   }
+  if (created) WM_RETURN_IF_ERROR(SyncDirectory(ParentDirectory(model_dir)));
   std::string name = fs::path(model_dir).filename().string();
   if (name.empty()) name = fs::path(model_dir).parent_path().filename();
   manifest->set_name(name);
@@ -172,6 +178,9 @@ absl::StatusOr<std::string> PublishModelVersion(
   if (write_files) WM_RETURN_IF_ERROR(write_files(temporary_dir));
   WM_RETURN_IF_ERROR(
       WriteTextProtoFile(temporary_dir + "/manifest.pbtxt", *manifest));
+  // The files are synced (WriteFileAtomically); the version appears by one
+  // rename that RenamePath makes durable.
+  WM_RETURN_IF_ERROR(SyncDirectory(temporary_dir));
   WM_RETURN_IF_ERROR(RenamePath(temporary_dir, final_dir));
   return final_dir;
 }

@@ -37,7 +37,9 @@ class ModelFactory {
   // pinned version); see ResolveModelVersionDir. Errors: NOT_FOUND for no
   // such model or version (listing the versions there are); DATA_LOSS for a
   // manifest that does not parse; FAILED_PRECONDITION for a kind nobody
-  // registered (listing the registered ones); the loader's errors.
+  // registered (listing the registered ones); the loader's errors; INTERNAL
+  // when the loader throws. The model is guarded (GuardModel): its calls
+  // never throw and its answers are finite.
   absl::StatusOr<std::unique_ptr<WorldModel>> Load(
       const std::string& path) const;
 

@@ -100,4 +100,56 @@ absl::Status CheckContext(const v1::StateSpec& spec, int64_t num_parameters,
                      {{lead}, {length}, {spec.nu()}});
 }
 
+namespace {
+
+struct Bounds {
+  double low, high;
+  bool low_open;  // (low, high] instead of [low, high]
+};
+
+Bounds QuantityBounds(const std::string& quantity) {
+  if (quantity == "mass" || quantity == "inertia_x" ||
+      quantity == "inertia_y" || quantity == "inertia_z") {
+    return {0, 1e4, true};
+  }
+  if (quantity == "friction") return {0, 10, false};
+  if (quantity == "damping" || quantity == "frictionloss") {
+    return {0, 1e5, false};
+  }
+  if (quantity == "armature") return {0, 1e4, false};
+  if (quantity == "com_x" || quantity == "com_y" || quantity == "com_z") {
+    return {-100, 100, false};
+  }
+  if (quantity == "solref_stiffness") return {0, 1e9, false};
+  if (quantity == "solref_damping") return {0, 1e6, false};
+  return {-1e9, 1e9, false};
+}
+
+}  // namespace
+
+absl::Status CheckParameterBounds(
+    const std::vector<v1::ParameterInfo>& parameters, const Tensor& values,
+    const std::string& field) {
+  const int64_t p = parameters.size();
+  if (p == 0 || values.data.empty()) return absl::OkStatus();
+  for (size_t i = 0; i < values.data.size(); ++i) {
+    const v1::ParameterInfo& info = parameters[i % p];
+    const std::string& name = info.name();
+    const size_t slash = name.rfind('/');
+    const Bounds bounds = QuantityBounds(
+        slash == std::string::npos ? name : name.substr(slash + 1));
+    const double value = values.data[i];
+    const bool inside =
+        (bounds.low_open ? value > bounds.low : value >= bounds.low) &&
+        value <= bounds.high;  // false for NaN
+    if (!inside) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, "[", i / p, ", ", i % p, "] (", name, "): ", value,
+          " is outside ", bounds.low_open ? "(" : "[", bounds.low, ", ",
+          bounds.high, "]", info.unit().empty() ? "" : " ", info.unit()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace wm::worldmodel

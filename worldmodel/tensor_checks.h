@@ -9,6 +9,8 @@
 // "context.history_states", "context.history_actions") unless noted.
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "util/tensor.h"
@@ -36,6 +38,19 @@ absl::Status CheckRolloutInputs(const v1::StateSpec& spec,
 // L, nu], L >= 1, finite.
 absl::Status CheckContext(const v1::StateSpec& spec, int64_t num_parameters,
                           int64_t batch, const Context& context);
+
+// Physical plausibility of explicit parameters `values` [B or 1, P] in the
+// order of `parameters` (names "<element>/<quantity>", SI units), by the
+// quantity: mass (kg) and inertia_x/y/z (kg m^2) in (0, 1e4]; friction in
+// [0, 10]; damping, frictionloss (joint units) in [0, 1e5]; armature in
+// [0, 1e4]; com_x/y/z (m) within +-100; solref_stiffness in [0, 1e9] and
+// solref_damping in [0, 1e6] (MuJoCo's direct form); any other quantity
+// finite within +-1e9. INVALID_ARGUMENT naming `field`, the row, the
+// parameter, its value and the bounds, e.g. "context.parameters[0, 1]
+// (box/mass): -1 is outside (0, 10000] kg".
+absl::Status CheckParameterBounds(
+    const std::vector<v1::ParameterInfo>& parameters, const Tensor& values,
+    const std::string& field);
 
 }  // namespace wm::worldmodel
 

@@ -1,6 +1,7 @@
 #ifndef WM_WORLDMODEL_WORLD_MODEL_H_
 #define WM_WORLDMODEL_WORLD_MODEL_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct Prediction {
   Tensor epistemic_std;  // [B, 2 nv]: spread across ensemble members
   Tensor aleatoric_std;  // [B, 2 nv]: the members' own predicted noise
   Tensor member_mean;    // [K, B, nx] when context.per_member, else empty
+  // Rows whose answer diverged (increasing; see answer_bounds.h): their mean
+  // is the input state and their spreads are kSaturatedStd.
+  std::vector<int64_t> diverged;
 };
 
 // A multi-step open-loop rollout for N action sequences.
@@ -44,6 +48,10 @@ struct Trajectory {
   Tensor epistemic_std;  // [N, H + 1, 2 nv], zero at step 0
   Tensor aleatoric_std;  // [N, H + 1, 2 nv]
   Tensor member_mean;    // [K, N, H + 1, nx] when context.per_member
+  // Samples whose rollout diverged (increasing; see answer_bounds.h): from
+  // the first unsound step on, their mean holds the last sound state and
+  // their spreads are kSaturatedStd.
+  std::vector<int64_t> diverged;
 };
 
 // Physical parameters inferred from a history, by name.
@@ -58,7 +66,9 @@ struct ParameterEstimate {
 // parameters), remote (over gRPC). All methods are const and thread-safe.
 // Errors: INVALID_ARGUMENT naming the field for a wrong shape, a non-finite
 // value or a context that does not fit; FAILED_PRECONDITION when the model
-// cannot use the context given (e.g. parameters it does not know).
+// cannot use the context given (e.g. parameters it does not know). Models
+// from ModelFactory::Load are wrapped by GuardModel (guarded_model.h): an
+// exception becomes INTERNAL and every answer is finite (answer_bounds.h).
 class WorldModel {
  public:
   virtual ~WorldModel() = default;

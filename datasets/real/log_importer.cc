@@ -217,12 +217,14 @@ absl::StatusOr<RawTrajectory> LogImporter::Map(const CsvLog& log,
           raw.time[r] == raw.time[r - 1] ? "repeats" : "goes backwards",
           log.line[r - 1], raw.time[r - 1]));
     }
-    double* q = &raw.qpos[static_cast<size_t>(r) * raw.nq];
-    double* v = &raw.qvel[static_cast<size_t>(r) * raw.nv];
+    // data() + offset, not &v[offset]: a spec without actuators (nu = 0)
+    // has an empty ctrl, and indexing an empty vector is undefined.
+    double* q = raw.qpos.data() + static_cast<size_t>(r) * raw.nq;
+    double* v = raw.qvel.data() + static_cast<size_t>(r) * raw.nv;
     WM_RETURN_IF_ERROR(ReadRow(log, r, qpos, q));
     WM_RETURN_IF_ERROR(ReadRow(log, r, qvel, v));
-    WM_RETURN_IF_ERROR(
-        ReadRow(log, r, ctrl, &raw.ctrl[static_cast<size_t>(r) * raw.nu]));
+    WM_RETURN_IF_ERROR(ReadRow(
+        log, r, ctrl, raw.ctrl.data() + static_cast<size_t>(r) * raw.nu));
     for (int offset : quaternion_offsets_) {
       double* quaternion = q + offset;
       if (xyzw) {  // [x y z w] -> [w x y z]

@@ -43,13 +43,17 @@ Episode ResamplePiece(const RawTrajectory& log, int first, int last,
     // The last grid time may lie a rounding error past the last sample.
     const double alpha = std::clamp((t - log.time[j]) / span, 0.0, 1.0);
     episode.time[k] = k * dt;
-    Interpolate(&log.qpos[j * log.nq], &log.qpos[(j + 1) * log.nq], log.nq,
-                alpha, options.quaternion_offsets, &episode.qpos[k * log.nq]);
-    Interpolate(&log.qvel[j * log.nv], &log.qvel[(j + 1) * log.nv], log.nv,
-                alpha, no_quaternions, &episode.qvel[k * log.nv]);
+    // data() + offset: ctrl is empty without actuators (nu = 0).
+    Interpolate(log.qpos.data() + j * log.nq,
+                log.qpos.data() + (j + 1) * log.nq, log.nq, alpha,
+                options.quaternion_offsets, episode.qpos.data() + k * log.nq);
+    Interpolate(log.qvel.data() + j * log.nv,
+                log.qvel.data() + (j + 1) * log.nv, log.nv, alpha,
+                no_quaternions, episode.qvel.data() + k * log.nv);
     if (k < steps) {
-      Interpolate(&log.ctrl[j * log.nu], &log.ctrl[(j + 1) * log.nu], log.nu,
-                  alpha, no_quaternions, &episode.ctrl[k * log.nu]);
+      Interpolate(log.ctrl.data() + j * log.nu,
+                  log.ctrl.data() + (j + 1) * log.nu, log.nu, alpha,
+                  no_quaternions, episode.ctrl.data() + k * log.nu);
     }
   }
   return episode;

@@ -12,10 +12,13 @@ namespace wm::services {
 namespace {
 
 // A Predict or Rollout response as the interface's answer (Prediction or
-// Trajectory: the same four tensors).
+// Trajectory: the same four tensors and the diverged rows or samples).
 template <typename Answer, typename Response>
-absl::StatusOr<Answer> DecodeAnswer(const Response& response) {
+absl::StatusOr<Answer> DecodeAnswer(
+    const Response& response,
+    const google::protobuf::RepeatedField<int64_t>& diverged) {
   Answer answer;
+  answer.diverged.assign(diverged.begin(), diverged.end());
   WM_ASSIGN_OR_RETURN(answer.mean, TensorFromProto(response.mean(), "mean"));
   WM_ASSIGN_OR_RETURN(
       answer.epistemic_std,
@@ -94,7 +97,8 @@ absl::StatusOr<worldmodel::Prediction> RemoteWorldModel::Predict(
   v1::PredictResponse response;
   WM_RETURN_IF_ERROR(FromGrpcStatus(stub_->Predict(&call, request, &response),
                                     absl::StrCat("Predict to ", target_)));
-  return DecodeAnswer<worldmodel::Prediction>(response);
+  return DecodeAnswer<worldmodel::Prediction>(response,
+                                              response.diverged_rows());
 }
 
 absl::StatusOr<worldmodel::Trajectory> RemoteWorldModel::Rollout(
@@ -112,7 +116,8 @@ absl::StatusOr<worldmodel::Trajectory> RemoteWorldModel::Rollout(
   v1::RolloutResponse response;
   WM_RETURN_IF_ERROR(FromGrpcStatus(stub_->Rollout(&call, request, &response),
                                     absl::StrCat("Rollout to ", target_)));
-  return DecodeAnswer<worldmodel::Trajectory>(response);
+  return DecodeAnswer<worldmodel::Trajectory>(response,
+                                              response.diverged_samples());
 }
 
 absl::StatusOr<worldmodel::ParameterEstimate> RemoteWorldModel::InferParameters(

@@ -28,11 +28,13 @@ namespace wm::services::testing {
 
 // Publishes MODELS/NAME/VERSION: a mujoco model of the slide scene that
 // simulates with `parameter_values` (the scene's nominal ones when empty),
-// or, with `broken`, a version whose MJCF does not compile.
+// or, with `broken`, a version whose MJCF does not compile; `kind` names
+// the loader (a test may register its own).
 inline void PublishSlideVersion(const std::string& models,
                                 const std::string& name, int64_t version,
                                 std::vector<double> parameter_values = {},
-                                bool broken = false) {
+                                bool broken = false,
+                                const std::string& kind = "mujoco") {
   namespace fs = std::filesystem;
   const std::string dir = absl::StrCat(models, "/", name, "/", version);
   const std::string staging = dir + ".tmp";
@@ -40,7 +42,7 @@ inline void PublishSlideVersion(const std::string& models,
   v1::CheckpointManifest manifest;
   manifest.set_name(name);
   manifest.set_version(version);
-  manifest.set_kind("mujoco");
+  manifest.set_kind(kind);
   auto scene = sim::LoadSceneConfig("slide");
   ASSERT_TRUE(scene.ok()) << scene.status();
   *manifest.mutable_scene() = *scene;

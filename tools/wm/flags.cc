@@ -70,8 +70,13 @@ ABSL_FLAG(std::string, host, "127.0.0.1",
           "serve: the address to listen on (loopback by default).");
 ABSL_FLAG(int32_t, port, 50051, "serve: the gRPC port (0 picks a free one).");
 ABSL_FLAG(int32_t, metrics_port, 0,
-          "serve: Prometheus metrics on http://host:PORT/metrics (0: off, -1: "
-          "a free port).");
+          "serve: Prometheus metrics on http://ADDRESS:PORT/metrics (0: off, "
+          "-1: a free port).");
+ABSL_FLAG(std::string, metrics_address, "127.0.0.1",
+          "serve: the address of the metrics page (loopback by default, "
+          "whatever --host is).");
+ABSL_FLAG(bool, insecure, false,
+          "serve: allow a non-loopback --host without TLS and a token.");
 ABSL_FLAG(std::string, tls_cert, "",
           "serve: TLS certificate chain (PEM); with --tls_key.");
 ABSL_FLAG(std::string, tls_key, "", "serve: TLS private key (PEM).");

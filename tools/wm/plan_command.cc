@@ -23,6 +23,7 @@
 #include "util/file_util.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
+#include "worldmodel/guarded_model.h"
 #include "worldmodel/mujoco/mujoco_model.h"
 #include "worldmodel/planning/planning_benchmark.h"
 #include "worldmodel/planning/task_library.h"
@@ -103,7 +104,7 @@ absl::StatusOr<std::vector<worldmodel::PlanningContender>> Contenders(
            WM_ASSIGN_OR_RETURN(auto model, worldmodel::MujocoModel::Create(
                                                scene_config, truth));
            return std::shared_ptr<const worldmodel::WorldModel>(
-               std::move(model));
+               worldmodel::GuardModel(std::move(model)));
          },
          oracle,
          absl::GetFlag(FLAGS_oracle_episodes) > 0
@@ -154,6 +155,18 @@ absl::Status Plan(const Invocation& invocation) {
         contender.episodes, 100.0 * summary.success_rate,
         summary.median_time_to_goal_s, summary.median_position_error_m,
         summary.median_yaw_error_deg, summary.planning_hz);
+    if (summary.diverged_samples + summary.failed_iterations +
+            summary.failed_plans >
+        0) {
+      std::cout << absl::StrFormat(
+          "%-10s %d diverged samples (infinite cost), %d skipped iterations, "
+          "%d failed plans (previous action held)\n",
+          "", summary.diverged_samples, summary.failed_iterations,
+          summary.failed_plans);
+      for (const auto& [reason, count] : summary.failure_reasons) {
+        std::cout << absl::StrFormat("%-10s   %dx %s\n", "", count, reason);
+      }
+    }
     results.push_back(std::move(result));
   }
   const std::string json = absl::GetFlag(FLAGS_json);

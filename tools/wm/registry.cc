@@ -82,10 +82,11 @@ std::vector<Subcommand> ServingSubcommands() {
       {"serve",
        "serve model versions over gRPC (health, reflection, metrics)",
        "wm serve --models DIR [--host 127.0.0.1] [--port 50051] "
-       "[--metrics_port P] [--tls_cert F --tls_key F] [--token_file F] "
+       "[--metrics_port P] [--metrics_address 127.0.0.1] "
+       "[--tls_cert F --tls_key F] [--token_file F] [--insecure] "
        "[--config FILE]",
-       {"config", "models", "host", "port", "metrics_port", "tls_cert",
-        "tls_key", "token_file"},
+       {"config", "models", "host", "port", "metrics_port", "metrics_address",
+        "tls_cert", "tls_key", "token_file", "insecure"},
        RunServe},
       {"query",
        "ask a running wm serve: list, info, predict, rollout, infer",

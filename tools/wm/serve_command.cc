@@ -35,6 +35,12 @@ absl::StatusOr<v1::ServerConfig> ResolveConfig(const Invocation& invocation) {
   if (invocation.Given("metrics_port")) {
     config.set_metrics_port(absl::GetFlag(FLAGS_metrics_port));
   }
+  if (invocation.Given("metrics_address")) {
+    config.set_metrics_address(absl::GetFlag(FLAGS_metrics_address));
+  }
+  if (invocation.Given("insecure")) {
+    config.set_insecure(absl::GetFlag(FLAGS_insecure));
+  }
   if (invocation.Given("tls_cert")) {
     config.set_tls_cert_file(absl::GetFlag(FLAGS_tls_cert));
   }

@@ -79,6 +79,7 @@ absl::Status SaveMemberState(const std::string& path,
     return absl::InternalError(
         absl::StrCat("saving resume state ", path, ": ", error.what()));
   }
+  WM_RETURN_IF_ERROR(SyncFile(temporary));
   return RenamePath(temporary, path);
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
+#include "util/zip_check.h"
 #include "worldmodel/model_factory.h"
 
 namespace wm::worldmodel {
@@ -52,6 +53,9 @@ absl::Status LoadEnsembleWeights(
     const std::string& path,
     const std::vector<std::shared_ptr<MemberNetwork>>& members) {
   WM_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  // LibTorch's zip reader overruns its buffer on some corrupt archives:
+  // check the structure first (util/zip_check.h).
+  WM_RETURN_IF_ERROR(CheckZipStructure(bytes, path));
   c10::IValue value;
   try {
     value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));

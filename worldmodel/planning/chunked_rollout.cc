@@ -6,6 +6,7 @@
 
 #include "util/parallel.h"
 #include "util/tensor_rows.h"
+#include "worldmodel/guarded_model.h"
 
 namespace wm::worldmodel {
 namespace {
@@ -42,19 +43,28 @@ absl::StatusOr<Trajectory> ChunkedRollout(const WorldModel& model,
     share.history_actions =
         SampleRows(context.history_actions, n, begin, rows[c]);
     share.parameters = SampleRows(context.parameters, n, begin, rows[c]);
-    parts[c] = model.Rollout(SampleRows(initial, n, begin, rows[c]),
-                             SliceRows(actions, 0, begin, rows[c]), share);
+    // A worker thread: nothing may be thrown out of it.
+    parts[c] = GuardModelCall("Rollout", [&] {
+      return model.Rollout(SampleRows(initial, n, begin, rows[c]),
+                           SliceRows(actions, 0, begin, rows[c]), share);
+    });
   };
   ForEachOnWorkers(chunks, chunks, run_chunk);
 
   std::vector<const Tensor*> means, epistemic, aleatoric;
-  for (const auto& part : parts) {
+  Trajectory whole;
+  int64_t begin = 0;
+  for (int c = 0; c < chunks; ++c) {
+    const auto& part = parts[c];
     if (!part->ok()) return part->status();
+    for (int64_t sample : (*part)->diverged) {
+      whole.diverged.push_back(begin + sample);
+    }
+    begin += rows[c];
     means.push_back(&(*part)->mean);
     epistemic.push_back(&(*part)->epistemic_std);
     aleatoric.push_back(&(*part)->aleatoric_std);
   }
-  Trajectory whole;
   whole.mean = ConcatRows(means, rows);
   whole.epistemic_std = ConcatRows(epistemic, rows);
   whole.aleatoric_std = ConcatRows(aleatoric, rows);

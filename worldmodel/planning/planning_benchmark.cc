@@ -25,6 +25,34 @@ std::string Points(const std::vector<std::pair<float, float>>& xy) {
   return absl::StrJoin(out, ",");
 }
 
+// `text` as a JSON string literal.
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      out += absl::StrFormat("\\u%04x", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string RobustnessJson(const PlanningSummary& summary) {
+  std::vector<std::string> reasons;
+  for (const auto& [reason, count] : summary.failure_reasons) {
+    reasons.push_back(absl::StrCat(JsonString(reason), ": ", count));
+  }
+  return absl::StrCat("{\"diverged_samples\": ", summary.diverged_samples,
+                      ", \"failed_iterations\": ", summary.failed_iterations,
+                      ", \"failed_plans\": ", summary.failed_plans,
+                      ", \"failure_reasons\": {", absl::StrJoin(reasons, ", "),
+                      "}}");
+}
+
 std::string EpisodeJson(const PlanningEpisode& episode) {
   std::vector<std::string> truth;
   for (double value : episode.true_parameters) truth.push_back(Number(value));
@@ -58,6 +86,7 @@ std::string ContenderJson(const ContenderResult& result,
       ", \"planning_hz\": ", Number(summary.planning_hz),
       ", \"plan_latency_ms\": {\"p50\": ", Number(summary.p50_ms),
       ", \"p99\": ", Number(summary.p99_ms), "}",
+      ", \"robustness\": ", RobustnessJson(summary),
       ", \"planner\": {\"kind\": \"", planner.kind(),
       "\", \"samples\": ", planner.samples(),
       ", \"horizon\": ", planner.horizon(),
@@ -82,10 +111,18 @@ PlanningSummary SummarizePlanning(
     latencies.insert(latencies.end(), episode.plan_ms.begin(),
                      episode.plan_ms.end());
   }
+  PlanningSummary summary;
+  for (const auto& episode : episodes) {
+    summary.diverged_samples += episode.diverged_samples;
+    summary.failed_iterations += episode.failed_iterations;
+    for (const auto& [reason, count] : episode.failed_plans) {
+      summary.failed_plans += count;
+      summary.failure_reasons[reason] += count;
+    }
+  }
   constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
   double mean_ms = 0;
   for (double ms : latencies) mean_ms += ms / latencies.size();
-  PlanningSummary summary;
   summary.success_rate =
       episodes.empty() ? kNan : double(successes) / episodes.size();
   summary.median_time_to_goal_s = Quantile(times, 0.5);

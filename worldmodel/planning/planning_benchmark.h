@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ struct PlanningSummary {
   double median_position_error_m = 0, median_yaw_error_deg = 0;
   double planning_hz = 0;  // 1000 / mean plan latency
   double p50_ms = 0, p99_ms = 0;
+  // Robustness, summed over episodes (PlanningEpisode): diverged samples,
+  // skipped iterations, and control steps whose plan failed, by reason.
+  int64_t diverged_samples = 0, failed_iterations = 0, failed_plans = 0;
+  std::map<std::string, int64_t> failure_reasons;
 };
 
 struct ContenderResult {

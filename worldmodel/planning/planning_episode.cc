@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
 #include "sim/simulator.h"
 #include "util/random.h"
 #include "util/status_macros.h"
@@ -27,6 +28,25 @@ Context HistoryContext(const std::vector<float>& states,
   context.history_actions.shape = {1, l, nu};
   context.history_actions.data.assign(actions.end() - l * nu, actions.end());
   return context;
+}
+
+// A failure's reason for counting: its code and message with every run of
+// digits as '#' (so "index 13357" and "index 12" count together), cut to a
+// length that keeps the counts readable.
+std::string FailureReason(const absl::Status& status) {
+  constexpr size_t kMaxReasonChars = 160;
+  const std::string full = absl::StrCat(absl::StatusCodeToString(status.code()),
+                                        ": ", status.message());
+  std::string reason;
+  for (size_t i = 0; i < full.size() && reason.size() < kMaxReasonChars; ++i) {
+    const bool digit = full[i] >= '0' && full[i] <= '9';
+    if (!digit) {
+      reason += full[i];
+    } else if (reason.empty() || reason.back() != '#') {
+      reason += '#';
+    }
+  }
+  return reason;
 }
 
 }  // namespace
@@ -89,13 +109,26 @@ absl::StatusOr<PlanningEpisode> RunPlanningEpisode(
     }
     if (step == max_steps) break;
     const absl::Time began = absl::Now();
-    WM_ASSIGN_OR_RETURN(
-        PlanResult plan,
-        planner->Plan(*model, Tensor{{nx}, observed},
-                      HistoryContext(states, actions, nx, nu, history_steps)));
+    const Context context =
+        HistoryContext(states, actions, nx, nu, history_steps);
+    absl::StatusOr<PlanResult> plan =
+        planner->Plan(*model, Tensor{{nx}, observed}, context);
+    if (!plan.ok()) {  // one retry (a transient failure), then hold
+      plan = planner->Plan(*model, Tensor{{nx}, observed}, context);
+    }
     episode.plan_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - began));
-    std::vector<double> action(plan.actions.data.begin(),
-                               plan.actions.data.begin() + nu);
+    std::vector<double> action(nu, 0.0);
+    if (plan.ok()) {
+      episode.diverged_samples += plan->diverged_samples;
+      episode.failed_iterations += plan->failed_iterations;
+      action.assign(plan->actions.data.begin(),
+                    plan->actions.data.begin() + nu);
+    } else {
+      ++episode.failed_plans[FailureReason(plan.status())];
+      if (!actions.empty()) {
+        action.assign(actions.end() - nu, actions.end());
+      }
+    }
     WM_RETURN_IF_ERROR(simulator.Step(action));
     simulator.GetState(absl::MakeSpan(state));
     observed.assign(state.begin(), state.end());

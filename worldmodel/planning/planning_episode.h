@@ -10,7 +10,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -38,6 +40,13 @@ struct PlanningEpisode {
   std::vector<std::pair<float, float>> path;  // object x, y per step
   // Tool x, y per step; empty when the task names no tool.
   std::vector<std::pair<float, float>> tool_path;
+  // Robustness: sampled sequences scored as diverged and planner iterations
+  // skipped after a failed model call (PlanResult), and control steps whose
+  // plan failed twice (then the previous action was held), by reason (code
+  // and message, digits as #).
+  int64_t diverged_samples = 0;
+  int64_t failed_iterations = 0;
+  std::map<std::string, int64_t> failed_plans;
 };
 
 // Builds the model a planner uses in one episode, given that episode's true
@@ -49,8 +58,11 @@ using EpisodeModelFactory =
 // Runs episode `seed` of `scene`: parameters and the initial state drawn
 // from the seed, a goal drawn from it too (options' distance and yaw
 // ranges, from the object's start), `task` with that goal, a fresh planner
-// of `planner_config`. Errors: INVALID_ARGUMENT for a task or planner that
-// does not fit the scene; the model's errors; FAILED_PRECONDITION when the
+// of `planner_config`. A plan that fails is retried once; when it fails
+// again the previous action is held for that step and the reason counted
+// (failed_plans): a model error never ends the episode. Errors:
+// INVALID_ARGUMENT for a task or planner that does not fit the scene;
+// building the episode's model fails; FAILED_PRECONDITION when the
 // simulation goes unstable. Thread-compatible.
 absl::StatusOr<PlanningEpisode> RunPlanningEpisode(
     std::shared_ptr<const sim::Scene> scene, const v1::TaskConfig& task,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <thread>
 
@@ -16,6 +17,34 @@ namespace {
 constexpr float kUnlimitedHalfRange = 1.0f;
 // CEM's std never collapses below this fraction of the half range.
 constexpr float kMinimumCemStd = 0.05f;
+
+// INVALID_ARGUMENT naming `field` unless lo <= value <= hi (NaN fails).
+absl::Status CheckRange(double value, double lo, double hi, const char* field) {
+  if (value >= lo && value <= hi) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "planner.", field, ": must be in [", lo, ", ", hi, "], got ", value));
+}
+
+// Every field of a config with its defaults filled.
+absl::Status CheckPlannerConfig(const v1::PlannerConfig& config) {
+  WM_RETURN_IF_ERROR(
+      CheckRange(config.samples(), 2, kMaxPlannerSamples, "samples"));
+  WM_RETURN_IF_ERROR(
+      CheckRange(config.horizon(), 1, kMaxPlannerHorizon, "horizon"));
+  WM_RETURN_IF_ERROR(
+      CheckRange(config.iterations(), 1, kMaxPlannerIterations, "iterations"));
+  WM_RETURN_IF_ERROR(
+      CheckRange(config.threads(), 1, kMaxPlannerThreads, "threads"));
+  WM_RETURN_IF_ERROR(CheckRange(config.noise(), 0, kMaxPlannerNoise, "noise"));
+  WM_RETURN_IF_ERROR(CheckRange(config.temperature(), 0, kMaxPlannerTemperature,
+                                "temperature"));
+  WM_RETURN_IF_ERROR(
+      CheckRange(config.elite_fraction(), 0, 1, "elite_fraction"));
+  WM_RETURN_IF_ERROR(
+      CheckRange(config.noise_correlation(), 0, 0.999, "noise_correlation"));
+  return CheckRange(config.time_budget_ms(), 0, kMaxPlannerTimeBudgetMs,
+                    "time_budget_ms");
+}
 
 }  // namespace
 
@@ -38,21 +67,7 @@ absl::StatusOr<std::unique_ptr<SamplingPlanner>> SamplingPlanner::Create(
   if (config.threads() == 0) {
     config.set_threads(std::max(1u, std::thread::hardware_concurrency()));
   }
-  if (config.samples() < 2) {
-    return absl::InvalidArgumentError("planner.samples: at least 2");
-  }
-  if (config.horizon() < 1 || config.iterations() < 1 || config.threads() < 1) {
-    return absl::InvalidArgumentError(
-        "planner.horizon, planner.iterations and planner.threads: at least 1");
-  }
-  if (config.noise() < 0 || config.time_budget_ms() < 0 ||
-      config.temperature() < 0 || config.elite_fraction() < 0 ||
-      config.elite_fraction() > 1 || config.noise_correlation() < 0 ||
-      config.noise_correlation() >= 1) {
-    return absl::InvalidArgumentError(
-        "planner: noise, temperature and time_budget_ms must be >= 0, "
-        "elite_fraction in (0, 1], noise_correlation in [0, 1)");
-  }
+  WM_RETURN_IF_ERROR(CheckPlannerConfig(config));
   if (spec.nu() < 1) {
     return absl::InvalidArgumentError("the model has no actuators to plan");
   }
@@ -126,20 +141,31 @@ void SamplingPlanner::Update(const Tensor& samples,
                              const std::vector<double>& costs) {
   const int64_t n = costs.size(), size = plan_.size();
   std::vector<double> weights(n, 0.0);
+  // Only finite costs count: a diverged sample never pulls the plan, and
+  // with no finite cost at all the plan stays as it is.
+  double low = std::numeric_limits<double>::infinity(), high = -low;
+  int64_t finite = 0;
+  for (double cost : costs) {
+    if (!std::isfinite(cost)) continue;
+    low = std::min(low, cost);
+    high = std::max(high, cost);
+    ++finite;
+  }
+  if (finite == 0) return;
   if (config_.kind() == "mppi") {
     // Exponential weights on cost, the temperature relative to the spread
     // of costs so the update behaves the same for any cost scale.
-    const auto [low, high] = std::minmax_element(costs.begin(), costs.end());
-    const double lambda =
-        std::max(config_.temperature() * (*high - *low), 1e-12);
+    const double lambda = std::max(config_.temperature() * (high - low), 1e-12);
     for (int64_t s = 0; s < n; ++s) {
-      weights[s] = std::exp(-(costs[s] - *low) / lambda);
+      if (std::isfinite(costs[s]))
+        weights[s] = std::exp(-(costs[s] - low) / lambda);
     }
   } else {
     std::vector<int64_t> order(n);
     std::iota(order.begin(), order.end(), 0);
-    const int64_t elites =
-        std::max<int64_t>(1, std::llround(config_.elite_fraction() * n));
+    const int64_t elites = std::min(
+        finite,
+        std::max<int64_t>(1, std::llround(config_.elite_fraction() * n)));
     std::partial_sort(
         order.begin(), order.begin() + elites, order.end(),
         [&](int64_t a, int64_t b) { return costs[a] < costs[b]; });
@@ -177,21 +203,38 @@ absl::StatusOr<PlanResult> SamplingPlanner::Plan(const WorldModel& model,
   Tensor initial = state;
   if (initial.rank() == 1) initial.shape.insert(initial.shape.begin(), 1);
   PlanResult result;
+  absl::Status last_error;
   absl::Duration slowest = absl::ZeroDuration();
   for (int i = 0; i < config_.iterations(); ++i) {
     // Another iteration only if it can finish before the deadline.
     const absl::Time began = absl::Now();
     if (i > 0 && began + slowest > deadline) break;
     Tensor samples = Sample(config_.samples());
-    WM_ASSIGN_OR_RETURN(
-        Trajectory trajectory,
-        ChunkedRollout(model, initial, samples, context, config_.threads()));
-    Update(samples, cost_->Evaluate(trajectory.mean, trajectory.epistemic_std,
-                                    samples, previous_));
-    result.iterations = i + 1;
-    result.rollouts += config_.samples();
+    absl::StatusOr<Trajectory> trajectory =
+        ChunkedRollout(model, initial, samples, context, config_.threads());
     slowest = std::max(slowest, absl::Now() - began);
+    if (!trajectory.ok()) {  // skip the iteration, keep the plan
+      ++result.failed_iterations;
+      result.last_failure = std::string(trajectory.status().message());
+      last_error = trajectory.status();
+      continue;
+    }
+    std::vector<double> costs = cost_->Evaluate(
+        trajectory->mean, trajectory->epistemic_std, samples, previous_);
+    for (int64_t s : trajectory->diverged) {
+      costs[s] = std::numeric_limits<double>::infinity();
+    }
+    for (double& cost : costs) {
+      if (!std::isfinite(cost)) {
+        cost = std::numeric_limits<double>::infinity();
+        ++result.diverged_samples;
+      }
+    }
+    Update(samples, costs);
+    ++result.iterations;
+    result.rollouts += config_.samples();
   }
+  if (result.iterations == 0) return last_error;  // every iteration failed
   result.actions = Tensor{{config_.horizon(), nu_}, plan_};
   if (!config_.skip_plan_rollout()) {  // the plan's own trajectory and cost
     Tensor plan{{1, config_.horizon(), nu_}, plan_};

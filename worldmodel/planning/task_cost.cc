@@ -40,16 +40,23 @@ double AngleBetween(double a, double b) {
   return d > kPi ? 2 * kPi - d : d;
 }
 
+// Weights and thresholds beyond this are implausible (a typo or an attack).
+constexpr double kMaxTaskValue = 1e6;
+// Goal coordinates beyond this (m, rad) are implausible.
+constexpr double kMaxGoal = 1e4;
+
 absl::Status CheckNonNegative(double value, const char* field) {
-  if (value < 0 || !std::isfinite(value)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "task.", field, ": must be a finite value >= 0, got ", value));
+  if (!(value >= 0 && value <= kMaxTaskValue)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("task.", field, ": must be a finite value in [0, ",
+                     kMaxTaskValue, "], got ", value));
   }
   return absl::OkStatus();
 }
 
 // `task` with its zero weights and thresholds at their defaults, checked:
-// INVALID_ARGUMENT for a negative one or a non-finite goal.
+// INVALID_ARGUMENT naming the field for a negative, non-finite or
+// implausibly large one, or a non-finite or implausibly far goal.
 absl::StatusOr<v1::TaskConfig> WithTaskDefaults(v1::TaskConfig task) {
   if (task.position_weight() == 0) task.set_position_weight(1.0);
   if (task.yaw_weight() == 0) task.set_yaw_weight(0.05);
@@ -76,9 +83,14 @@ absl::StatusOr<v1::TaskConfig> WithTaskDefaults(v1::TaskConfig task) {
       return status;
     }
   }
-  if (!std::isfinite(task.goal_x()) || !std::isfinite(task.goal_y()) ||
-      !std::isfinite(task.goal_yaw())) {
-    return absl::InvalidArgumentError("task: the goal must be finite");
+  for (auto [value, field] : {std::pair{task.goal_x(), "goal_x"},
+                              {task.goal_y(), "goal_y"},
+                              {task.goal_yaw(), "goal_yaw"}}) {
+    if (!(std::abs(value) <= kMaxGoal)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("task.", field, ": must be finite and within +-",
+                       kMaxGoal, ", got ", value));
+    }
   }
   return task;
 }

@@ -9,7 +9,9 @@
 #include <cmath>
 
 #include "sim/scene_library.h"
+#include "tests/testing/fault_models.h"
 #include "tests/testing/status_matchers.h"
+#include "worldmodel/guarded_model.h"
 #include "worldmodel/mujoco/mujoco_model.h"
 
 namespace wm::worldmodel {
@@ -179,6 +181,60 @@ TEST(SamplingPlannerTest, BadConfigsAreRefusedNamingTheField) {
       SamplingPlanner::Create(Settings("mppi", 8, 5), negative, spec).status(),
       StatusIs(absl::StatusCode::kInvalidArgument,
                HasSubstr("task.action_weight")));
+}
+
+// The point mass behind fault injection and the guard, as ModelFactory
+// serves every model.
+std::unique_ptr<WorldModel> FaultyPointMass(::wm::testing::Faults faults) {
+  return GuardModel(std::make_unique<::wm::testing::FaultInjectingModel>(
+      PointMass(), faults));
+}
+
+TEST_P(PointMassTest, ADivergingMemberCostsInfinityAndTheLoopStillArrives) {
+  // Sequences whose first fx exceeds 0.6 N diverge from their third step,
+  // as a runaway ensemble member does under exploratory actions.
+  ::wm::testing::Faults faults;
+  faults.diverge_above_action = 0.6f;
+  faults.diverge_step = 2;
+  auto model = FaultyPointMass(faults);
+  auto planner = SamplingPlanner::Create(Settings(GetParam(), 64, 15),
+                                         PointGoal(0.15, -0.1), model->spec());
+  ASSERT_THAT(planner, IsOk());
+  auto plan = (*planner)->Plan(*model, Tensor::Filled({4}), {});
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_GT(plan->diverged_samples, 0);
+  EXPECT_LE(plan->actions.data[0], 0.6f) << "a diverged sample never pulls";
+  EXPECT_TRUE(std::isfinite(plan->cost));
+  (*planner)->Reset();
+  const int steps =
+      StepsToGoal(planner->get(), *model, Tensor::Filled({4}), 80);
+  EXPECT_GE(steps, 0) << GetParam() << " never reached the goal";
+}
+
+TEST(SamplingPlannerTest, AFailedIterationIsSkippedAndCounted) {
+  ::wm::testing::Faults faults;
+  faults.throw_every_nth_rollout = 3;  // the 3rd of 3 iterations throws
+  auto model = FaultyPointMass(faults);
+  v1::PlannerConfig config = Settings("mppi", 32, 10);
+  config.set_iterations(3);
+  config.set_threads(1);
+  auto planner =
+      SamplingPlanner::Create(config, PointGoal(0.3, 0.0), model->spec());
+  ASSERT_THAT(planner, IsOk());
+  auto plan = (*planner)->Plan(*model, Tensor::Filled({4}), {});
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_EQ(plan->failed_iterations, 1);
+  EXPECT_EQ(plan->iterations, 2);
+  EXPECT_TRUE(std::isfinite(plan->cost)) << "the final plan's own rollout";
+  EXPECT_THAT(plan->last_failure, HasSubstr("injected fault"));
+  EXPECT_GT(plan->actions.data[0], 0.5) << "the goal lies along +x";
+
+  // When every iteration fails, the model's error comes back as INTERNAL.
+  faults.throw_every_nth_rollout = 1;
+  auto broken = FaultyPointMass(faults);
+  EXPECT_THAT(
+      (*planner)->Plan(*broken, Tensor::Filled({4}), {}).status(),
+      StatusIs(absl::StatusCode::kInternal, HasSubstr("injected fault")));
 }
 
 TEST(SamplingPlannerTest, OracleClosedLoopPushesTheSlideBoxToItsGoal) {
