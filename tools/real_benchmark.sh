@@ -118,6 +118,8 @@ CACHED=()  # the steps taken from an earlier run in --out
 
 TOSS_SYSID=configs/sysid/toss_acosta.pbtxt
 PENDULUM_SYSID=configs/sysid/pendulum.pbtxt
+TOSS_CONTACT=configs/train/toss_contact.pbtxt
+PENDULUM_CONTACT=configs/train/pendulum_contact.pbtxt
 if [ "$QUICK" -eq 1 ]; then
   PRETRAIN_STEPS=300; FINETUNE_STEPS=100; TOSS_SIM_EPISODES=300
   PENDULUM_SIM_EPISODES=40
@@ -127,6 +129,13 @@ if [ "$QUICK" -eq 1 ]; then
     sed -E 's/^(max_generations:).*/\1 6/; s/^(bootstrap:).*/\1 2/;
             s/^(bootstrap_generations:).*/\1 3/;
             s/^(ensemble_generations:).*/\1 1/' "${!config}" > "$quick"
+    printf -v "$config" '%s' "$quick"
+  done
+  # The contact models' searches, a few generations.
+  for config in TOSS_CONTACT PENDULUM_CONTACT; do
+    [ -f "${!config}" ] || continue
+    quick="$OUT/$(basename "${!config}" .pbtxt)_quick.pbtxt"
+    sed -E 's/^( *max_generations:).*/\1 4/' "${!config}" > "$quick"
     printf -v "$config" '%s' "$quick"
   done
 else
@@ -279,20 +288,20 @@ cached "$MODELS/pendulum_hybrid" "$WM" train --model hybrid \
 # fold like every candidate; skipped while its config does not exist.
 TOSS_CANDIDATES=(toss_sysid_fold_single toss_sysid_fold toss_physics toss_hybrid)
 PENDULUM_CANDIDATES=(pendulum_sysid_fold pendulum_physics pendulum_hybrid)
-if [ -f configs/train/toss_contact.pbtxt ]; then
+if [ -f "$TOSS_CONTACT" ]; then
   echo
   echo "== 5b. contact model: cube tosses"
   cached "$MODELS/toss_contact" "$WM" train \
-    --config configs/train/toss_contact.pbtxt --data "$DATA/$TOSS_LEARN" \
+    --config "$TOSS_CONTACT" --data "$DATA/$TOSS_LEARN" \
     --validation_data "$DATA/$TOSS_SELECT" --base "$MODELS/toss_sysid_fold" \
     --out "$MODELS/toss_contact"
   TOSS_CANDIDATES+=(toss_contact)
 fi
-if [ -f configs/train/pendulum_contact.pbtxt ]; then
+if [ -f "$PENDULUM_CONTACT" ]; then
   echo
   echo "== 5b. contact model: double pendulum"
   cached "$MODELS/pendulum_contact" "$WM" train \
-    --config configs/train/pendulum_contact.pbtxt \
+    --config "$PENDULUM_CONTACT" \
     --data "$DATA/$PENDULUM_LEARN" --validation_data "$DATA/$PENDULUM_SELECT" \
     --base "$MODELS/pendulum_sysid_fold" --out "$MODELS/pendulum_contact"
   PENDULUM_CANDIDATES+=(pendulum_contact)

@@ -63,7 +63,7 @@ class ModelInfo:
     ("box/mass") to SI units, in the order Context.parameters uses."""
     name: str
     version: int
-    kind: str  # "mujoco", "physics", "blackbox", "hybrid"
+    kind: str  # "mujoco", "physics", "blackbox", "hybrid", "contact"
     spec: state_spec_pb2.StateSpec
     dt: float  # seconds per Predict step
     parameters: Dict[str, str]
