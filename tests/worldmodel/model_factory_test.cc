@@ -117,7 +117,8 @@ TEST_F(ModelFactoryTest, UnregisteredKindIsFailedPrecondition) {
   EXPECT_THAT(factory_.Load(model_dir_),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("kind 'physics' is not registered in this "
-                                 "binary (registered: fake, mujoco)")));
+                                 "binary (registered: contact, fake, "
+                                 "mujoco)")));
 }
 
 TEST_F(ModelFactoryTest, CorruptManifestIsDataLoss) {
@@ -141,13 +142,15 @@ TEST_F(ModelFactoryTest, NamesVersions) {
   EXPECT_EQ(ModelVersionName("models/box/3/"), "box/3");
 }
 
+// RegisterMujocoModel registers the mujoco kind and the contact kind (the
+// same simulation with a learned force).
 TEST(ModelFactoryBuiltinTest, LoadsTheMujocoKind) {
   TempDir temp;
   WriteVersion(temp.Join("sim/1"), "mujoco");
   ModelFactory factory;
   EXPECT_THAT(factory.kinds(), ElementsAre());
   RegisterMujocoModel(&factory);
-  EXPECT_THAT(factory.kinds(), ElementsAre("mujoco"));
+  EXPECT_THAT(factory.kinds(), ElementsAre("contact", "mujoco"));
   absl::StatusOr<std::unique_ptr<WorldModel>> model =
       factory.Load(temp.Join("sim"));
   ASSERT_THAT(model, IsOk());
