@@ -49,6 +49,56 @@ std::string FailureReason(const absl::Status& status) {
   return reason;
 }
 
+// The task with its goal drawn from `seed`: from the object's start pose in
+// `observed`, a random direction and distance, and a yaw within
+// +- max_goal_yaw_deg of its start.
+absl::StatusOr<v1::TaskConfig> DrawGoal(const sim::Scene& scene,
+                                        const v1::TaskConfig& task,
+                                        const std::vector<float>& observed,
+                                        uint64_t seed,
+                                        const PlanningEpisodeOptions& options) {
+  WM_ASSIGN_OR_RETURN(auto probe, TaskCost::Create(task, scene.spec()));
+  const PlanarPose start = probe->Pose(observed.data());
+  Rng random(seed ^ 0x9e3779b97f4a7c15ULL);
+  const double direction = 2 * kPi * random.Uniform();
+  const double distance =
+      random.Uniform(options.min_goal_distance_m, options.max_goal_distance_m);
+  v1::TaskConfig goal_task = task;
+  goal_task.set_goal_x(start.x + distance * std::cos(direction));
+  goal_task.set_goal_y(start.y + distance * std::sin(direction));
+  goal_task.set_goal_yaw(start.yaw + random.Uniform(-1, 1) *
+                                         options.max_goal_yaw_deg * kPi / 180);
+  return goal_task;
+}
+
+// The action to apply at `observed`: the plan's first action (one retry of a
+// failed plan, a transient failure); when both fail, the last action applied
+// (`actions`, nu per step; zero before any) with the failure's reason
+// counted. Records the plan's time and counts in `episode`.
+std::vector<double> NextAction(SamplingPlanner& planner,
+                               const WorldModel& model,
+                               const std::vector<float>& observed,
+                               const Context& context,
+                               const std::vector<float>& actions, int nu,
+                               PlanningEpisode* episode) {
+  const int64_t nx = observed.size();
+  const absl::Time began = absl::Now();
+  absl::StatusOr<PlanResult> plan =
+      planner.Plan(model, Tensor{{nx}, observed}, context);
+  if (!plan.ok()) plan = planner.Plan(model, Tensor{{nx}, observed}, context);
+  episode->plan_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - began));
+  std::vector<double> action(nu, 0.0);
+  if (plan.ok()) {
+    episode->diverged_samples += plan->diverged_samples;
+    episode->failed_iterations += plan->failed_iterations;
+    action.assign(plan->actions.data.begin(), plan->actions.data.begin() + nu);
+  } else {
+    ++episode->failed_plans[FailureReason(plan.status())];
+    if (!actions.empty()) action.assign(actions.end() - nu, actions.end());
+  }
+  return action;
+}
+
 }  // namespace
 
 absl::StatusOr<PlanningEpisode> RunPlanningEpisode(
@@ -65,19 +115,8 @@ absl::StatusOr<PlanningEpisode> RunPlanningEpisode(
   simulator.GetState(absl::MakeSpan(state));
   std::vector<float> observed(state.begin(), state.end());
 
-  // The goal: from the object's start, a random direction and distance, a
-  // yaw within +- max_goal_yaw_deg of its start.
-  WM_ASSIGN_OR_RETURN(auto probe, TaskCost::Create(task, scene->spec()));
-  const PlanarPose start = probe->Pose(observed.data());
-  Rng random(seed ^ 0x9e3779b97f4a7c15ULL);
-  const double direction = 2 * kPi * random.Uniform();
-  const double distance =
-      random.Uniform(options.min_goal_distance_m, options.max_goal_distance_m);
-  v1::TaskConfig goal_task = task;
-  goal_task.set_goal_x(start.x + distance * std::cos(direction));
-  goal_task.set_goal_y(start.y + distance * std::sin(direction));
-  goal_task.set_goal_yaw(start.yaw + random.Uniform(-1, 1) *
-                                         options.max_goal_yaw_deg * kPi / 180);
+  WM_ASSIGN_OR_RETURN(const v1::TaskConfig goal_task,
+                      DrawGoal(*scene, task, observed, seed, options));
   episode.goal_x = goal_task.goal_x();
   episode.goal_y = goal_task.goal_y();
   episode.goal_yaw = goal_task.goal_yaw();
@@ -108,27 +147,10 @@ absl::StatusOr<PlanningEpisode> RunPlanningEpisode(
       break;
     }
     if (step == max_steps) break;
-    const absl::Time began = absl::Now();
-    const Context context =
-        HistoryContext(states, actions, nx, nu, history_steps);
-    absl::StatusOr<PlanResult> plan =
-        planner->Plan(*model, Tensor{{nx}, observed}, context);
-    if (!plan.ok()) {  // one retry (a transient failure), then hold
-      plan = planner->Plan(*model, Tensor{{nx}, observed}, context);
-    }
-    episode.plan_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - began));
-    std::vector<double> action(nu, 0.0);
-    if (plan.ok()) {
-      episode.diverged_samples += plan->diverged_samples;
-      episode.failed_iterations += plan->failed_iterations;
-      action.assign(plan->actions.data.begin(),
-                    plan->actions.data.begin() + nu);
-    } else {
-      ++episode.failed_plans[FailureReason(plan.status())];
-      if (!actions.empty()) {
-        action.assign(actions.end() - nu, actions.end());
-      }
-    }
+    const std::vector<double> action =
+        NextAction(*planner, *model, observed,
+                   HistoryContext(states, actions, nx, nu, history_steps),
+                   actions, nu, &episode);
     WM_RETURN_IF_ERROR(simulator.Step(action));
     simulator.GetState(absl::MakeSpan(state));
     observed.assign(state.begin(), state.end());

@@ -191,6 +191,8 @@ std::vector<double> StartingWeights(const ContactSetup& setup, int count,
   const int extras = setup.force.features() == "box_corners" ? 2 : 0;
   const int outputs =
       setup.force.features() == "box_corners" ? 2 : setup.scene->model().njnt;
+  // count = hidden (inputs + 1) + outputs (hidden + 1) + extras
+  // (sim/learned_force.h's layout).
   const int inputs = (count - extras - outputs * (hidden + 1)) / hidden - 1;
   std::vector<double> weights(count, 0.0);
   Rng rng(seed);
