@@ -53,6 +53,18 @@ kill_after() {
   HITS=$((HITS + KILLED))
 }
 HITS=0
+# measure_ms CMD...: runs the command to its end and sets MAX_MS to its wall
+# time in ms (at least 100), so kills land while the command runs; fails
+# the test when it does not succeed.
+measure_ms() {
+  local begin end
+  begin=$(date +%s%N)
+  "$@" >/dev/null 2>&1 || fail "uninterrupted: $*"
+  end=$(date +%s%N)
+  MAX_MS=$(( (end - begin) / 1000000 ))
+  [ "$MAX_MS" -ge 100 ] || MAX_MS=100
+  echo "uninterrupted run: $MAX_MS ms (kills land within it)"
+}
 # hits LABEL: prints how many kills met a running process, and resets.
 hits() { echo "$1: $HITS kills hit a running process"; HITS=0; }
 
@@ -82,7 +94,8 @@ versions_sound() {
 }
 
 wm_stage "wm gen: $kills kills"
-MAX_MS=4000
+measure_ms "$WM" gen --scene push --episodes 60 --steps 100 --seed 0 \
+  --episodes_per_shard 5 --workers 2 --overwrite --out "$out/gen"
 for i in $(seq "$kills"); do
   kill_after "$WM" gen --scene push --episodes 60 --steps 100 --seed "$i" \
     --episodes_per_shard 5 --workers 2 --overwrite --out "$out/gen"
@@ -94,7 +107,8 @@ hits "wm gen"
 grep -q "num_episodes: 60" "$out/gen/manifest.pbtxt" || fail "gen rerun incomplete"
 
 wm_stage "wm import: $kills kills"
-MAX_MS=3000
+measure_ms "$WM" import --preset cube_toss --episodes_per_shard 5 \
+  --overwrite --out "$out/import"
 for i in $(seq "$kills"); do
   kill_after "$WM" import --preset cube_toss --episodes_per_shard 5 \
     --overwrite --out "$out/import"
@@ -115,15 +129,14 @@ history_seconds: 0.4
 horizon: 4
 batch_size: 32
 learning_rate: 0.001
-max_steps: 300
+max_steps: 1500
 eval_every: 20
 patience: 100
 seed: 4
 workers: 2
 PBTXT
 train() { "$WM" train --config "$out/tiny.pbtxt" --data "$out/data" --out "$@"; }
-train "$out/models/straight" >/dev/null 2>&1 || fail "uninterrupted training"
-MAX_MS=6000
+measure_ms train "$out/models/straight"
 for i in $(seq "$kills"); do
   resume=()
   [ -d "$out/models/killed/.train" ] && resume=(--resume)
@@ -153,12 +166,15 @@ wm_stage "wm sysid --out: $kills kills"
 "$WM" gen --scene double_pendulum --episodes 20 --steps 100 --seed 1 \
   --overwrite --out "$out/dp" >/dev/null 2>&1 || fail "gen double_pendulum"
 cat >"$out/sysid.pbtxt" <<PB
-max_evaluations: 60
-bootstrap: 4
+max_generations: 8
+bootstrap: 2
+bootstrap_generations: 4
 horizon_seconds: 0.1
 window_stride_seconds: 0.2
 PB
-MAX_MS=5000
+measure_ms "$WM" sysid --scene double_pendulum --data "$out/dp" \
+  --params shoulder/damping --config "$out/sysid.pbtxt" --holdout 0 \
+  --json "$out/fit.json" --out "$out/models/measured" --workers 2
 for i in $(seq "$kills"); do
   kill_after "$WM" sysid --scene double_pendulum --data "$out/dp" \
     --params shoulder/damping --config "$out/sysid.pbtxt" --holdout 0 \
