@@ -31,8 +31,9 @@ absl::StatusOr<ModelKind> ParseModelKind(absl::string_view name) {
   for (ModelKind kind : kAllKinds) {
     if (name == ModelKindName(kind)) return kind;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown kind '", name, "' (mujoco, physics, blackbox, hybrid or contact)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown kind '", name,
+                   "' (mujoco, physics, blackbox, hybrid or contact)"));
 }
 
 bool IsLearnedKind(ModelKind kind) {

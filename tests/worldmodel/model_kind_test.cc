@@ -19,9 +19,9 @@ TEST(ModelKindTest, NamesAreTheCheckpointNamesAndParseBack) {
   EXPECT_STREQ(ModelKindName(ModelKind::kBlackbox), "blackbox");
   EXPECT_STREQ(ModelKindName(ModelKind::kHybrid), "hybrid");
   EXPECT_STREQ(ModelKindName(ModelKind::kContact), "contact");
-  for (ModelKind kind : {ModelKind::kMujoco, ModelKind::kPhysics,
-                         ModelKind::kBlackbox, ModelKind::kHybrid,
-                         ModelKind::kContact}) {
+  for (ModelKind kind :
+       {ModelKind::kMujoco, ModelKind::kPhysics, ModelKind::kBlackbox,
+        ModelKind::kHybrid, ModelKind::kContact}) {
     absl::StatusOr<ModelKind> parsed = ParseModelKind(ModelKindName(kind));
     ASSERT_THAT(parsed, IsOk());
     EXPECT_EQ(*parsed, kind);

@@ -51,12 +51,12 @@ struct HybridData {
 
 // Reads the train and validation episodes of `splits` (training_splits.h:
 // --data's hash split, or all of --data and all of --validation_data)
-// through the datasets window code (each episode as one datasets::CutWindow; validation rollouts
-// as windows of `horizon` steps), has `base` predict every transition (on
-// `workers` threads) and builds the targets. Transitions MuJoCo cannot step
-// are dropped with a warning. FAILED_PRECONDITION when a split has no
-// transition MuJoCo can step or the validation split no episode of
-// `horizon` steps; dataset errors.
+// through the datasets window code (each episode as one datasets::CutWindow;
+// validation rollouts as windows of `horizon` steps), has `base` predict every
+// transition (on `workers` threads) and builds the targets. Transitions MuJoCo
+// cannot step are dropped with a warning. FAILED_PRECONDITION when a split has
+// no transition MuJoCo can step or the validation split no episode of `horizon`
+// steps; dataset errors.
 absl::StatusOr<HybridData> BuildHybridData(const TrainingSplits& splits,
                                            const MujocoModel& base,
                                            const StateOps& ops, int horizon,
