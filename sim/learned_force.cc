@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "sim/learned_force_shape.h"
 
 namespace wm::sim {
 namespace {
@@ -14,45 +15,7 @@ constexpr double kGateShift = 0.005;     // m per unit of weight a
 constexpr double kGateWidth = 0.002;     // m at weight b = 0
 constexpr double kTorqueScale = 0.1;     // N m per unit of joint output
 constexpr double kJointSpeedScale = 10;  // rad/s
-constexpr int kBoxInputs = 3;
-constexpr int kBoxOutputs = 2;
-constexpr int kBoxExtras = 2;
 constexpr int kMaxHidden = 64;
-
-struct Shape {
-  bool box_corners = false;
-  int inputs = 0, outputs = 0, extras = 0;
-};
-
-absl::StatusOr<Shape> ShapeOf(const std::string& features,
-                              const mjModel& model) {
-  Shape shape;
-  if (features == "box_corners") {
-    if (model.njnt < 1 || model.jnt_type[0] != mjJNT_FREE) {
-      return absl::InvalidArgumentError(
-          "learned force 'box_corners' needs a scene whose first joint is a "
-          "free joint");
-    }
-    return Shape{true, kBoxInputs, kBoxOutputs, kBoxExtras};
-  }
-  if (features == "joints") {
-    for (int j = 0; j < model.njnt; ++j) {
-      if (model.jnt_type[j] != mjJNT_HINGE) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "learned force 'joints' needs hinge joints only; joint ", j,
-            " is not a hinge"));
-      }
-    }
-    if (model.njnt < 1) {
-      return absl::InvalidArgumentError(
-          "learned force 'joints' needs at least one joint");
-    }
-    return Shape{false, 3 * model.njnt, model.njnt, 0};
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("learned force features '", features,
-                   "' are unknown (box_corners or joints)"));
-}
 
 double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
@@ -61,15 +24,15 @@ double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 absl::StatusOr<int> LearnedForceLaw::NumWeights(const std::string& features,
                                                 int hidden,
                                                 const mjModel& model) {
-  absl::StatusOr<Shape> shape = ShapeOf(features, model);
+  absl::StatusOr<LearnedForceShape> shape =
+      LearnedForceShapeOf(features, model);
   if (!shape.ok()) return shape.status();
   if (hidden < 1 || hidden > kMaxHidden) {
     return absl::InvalidArgumentError(
         absl::StrCat("learned force hidden units ", hidden, " not in [1, ",
                      kMaxHidden, "]"));
   }
-  return hidden * (shape->inputs + 1) + shape->outputs * (hidden + 1) +
-         shape->extras;
+  return shape->NumWeights(hidden);
 }
 
 absl::StatusOr<std::shared_ptr<const LearnedForceLaw>> LearnedForceLaw::Create(
@@ -89,7 +52,7 @@ absl::StatusOr<std::shared_ptr<const LearnedForceLaw>> LearnedForceLaw::Create(
           absl::StrCat("learned force weight ", i, " is not finite"));
     }
   }
-  const Shape shape = *ShapeOf(force.features(), model);
+  const LearnedForceShape shape = *LearnedForceShapeOf(force.features(), model);
   if (shape.box_corners && !(force.half_width() > 0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("learned force 'box_corners' half_width ",
@@ -159,8 +122,9 @@ void LearnedForceLaw::ApplyBoxCorners(const mjModel& model,
     const double gate = Sigmoid((gate_centre - height) / gate_width);
     if (gate < 1e-6) continue;
     const double slip = std::hypot(corner_velocity[0], corner_velocity[1]);
-    const double input[kBoxInputs] = {height / half, corner_velocity[2], slip};
-    double output[kBoxOutputs];
+    const double input[kBoxCornerInputs] = {height / half, corner_velocity[2],
+                                            slip};
+    double output[kBoxCornerOutputs];
     Evaluate(input, output);
     const double scale = mass * kGravity * gate;
     const double along =

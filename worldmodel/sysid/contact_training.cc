@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "datasets/dataset.h"
 #include "sim/learned_force.h"
+#include "sim/learned_force_shape.h"
 #include "sim/scene.h"
 #include "util/parallel.h"
 #include "util/random.h"
@@ -185,19 +186,14 @@ std::vector<double> DrawEpisodes(int total, int count, Rng* rng) {
 // The starting weights: hidden layer drawn from `seed` (unit inputs give
 // unit-scale pre-activations), every output weight and bias zero (zero
 // force: the base itself), the gate at its defaults.
-std::vector<double> StartingWeights(const ContactSetup& setup, int count,
-                                    uint64_t seed) {
+std::vector<double> StartingWeights(const ContactSetup& setup, uint64_t seed) {
   const int hidden = setup.force.hidden();
-  const int extras = setup.force.features() == "box_corners" ? 2 : 0;
-  const int outputs =
-      setup.force.features() == "box_corners" ? 2 : setup.scene->model().njnt;
-  // count = hidden (inputs + 1) + outputs (hidden + 1) + extras
-  // (sim/learned_force.h's layout).
-  const int inputs = (count - extras - outputs * (hidden + 1)) / hidden - 1;
-  std::vector<double> weights(count, 0.0);
+  const sim::LearnedForceShape shape =
+      *sim::LearnedForceShapeOf(setup.force.features(), setup.scene->model());
+  std::vector<double> weights(shape.NumWeights(hidden), 0.0);
   Rng rng(seed);
-  for (int i = 0; i < hidden * inputs; ++i) {
-    weights[i] = rng.Normal() / std::sqrt(static_cast<double>(inputs));
+  for (int i = 0; i < hidden * shape.inputs; ++i) {
+    weights[i] = rng.Normal() / std::sqrt(static_cast<double>(shape.inputs));
   }
   return weights;
 }
@@ -218,12 +214,9 @@ absl::StatusOr<Selected> Search(
   const v1::SimulationEnsemble& hedged = setup.base.simulation_ensemble();
   const v1::SimulationEnsemble& fit_ensemble =
       contact.fit_with_ensemble() ? hedged : none;
-  WM_ASSIGN_OR_RETURN(
-      const int count,
-      sim::LearnedForceLaw::NumWeights(
-          setup.force.features(), setup.force.hidden(), setup.scene->model()));
   CmaEsOptions options;
-  options.initial = StartingWeights(setup, count, seed);
+  options.initial = StartingWeights(setup, seed);
+  const int count = static_cast<int>(options.initial.size());
   options.lower.assign(count, -kWeightBound);
   options.upper.assign(count, kWeightBound);
   options.sigma0 = contact.sigma0();
