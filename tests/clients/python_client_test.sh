@@ -2,7 +2,8 @@
 # The Python client (clients/python/wm_client) against a live `wm serve` on an
 # ephemeral loopback port: a tiny push dataset and a 2-member blackbox model,
 # then list, info, Predict (shapes, finite values, the version that answered,
-# per-member outputs), Rollout shapes, the error codes the client carries
+# per-member outputs), Rollout shapes, diverged rows and samples reported
+# under runaway actions, the error codes the client carries
 # (NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION), example.py, a graceful
 # SIGTERM that exits 0, the bearer token (WM_SERVE_TOKEN) sent as metadata,
 # and standard health checking and server reflection.
@@ -122,6 +123,23 @@ assert trajectory.aleatoric_std.shape == (4, 6, 16)
 assert np.isfinite(trajectory.mean).all()
 np.testing.assert_allclose(trajectory.mean[:, 0], np.repeat(states[:1], 4, 0), atol=1e-6)
 assert (trajectory.epistemic_std[:, 0] == 0).all()
+
+assert step.diverged_rows == [] and trajectory.diverged_samples == []
+
+# An action far outside the ctrl range runs the network away: the answer
+# stays finite, names the diverged row or sample and saturates its spread.
+wild = actions.copy()
+wild[1, 0] = 1e6
+runaway = client.predict("push_bb", states, wild)
+assert runaway.diverged_rows == [1], runaway.diverged_rows
+assert np.isfinite(runaway.mean).all()
+assert (runaway.epistemic_std[1] == 1e3).all(), runaway.epistemic_std[1]
+np.testing.assert_allclose(runaway.mean[[0, 2]], step.mean[[0, 2]], atol=1e-6)
+wild_sequences = np.zeros((3, 5, 2))
+wild_sequences[2, :, 0] = 1e6
+runaway = client.rollout("push_bb", states[:1], wild_sequences)
+assert runaway.diverged_samples == [2], runaway.diverged_samples
+assert np.isfinite(runaway.mean).all() and (runaway.epistemic_std[2, -1] == 1e3).all()
 
 expect_error(grpc.StatusCode.NOT_FOUND, client.model_info, "no_such_model")
 expect_error(grpc.StatusCode.NOT_FOUND, client.predict, "no_such_model", states, actions)

@@ -38,6 +38,22 @@ inline v1::CheckpointManifest PlanarManifest(const std::string& kind,
   return manifest;
 }
 
+// `manifest` (a PlanarManifest) with unit normalisation statistics: zero
+// means and unit stds for its 4 state entries, their deltas and its action.
+inline v1::CheckpointManifest WithUnitNormalization(
+    v1::CheckpointManifest manifest) {
+  v1::NormalizationStats& stats = *manifest.mutable_normalization();
+  for (int i = 0; i < 4; ++i) {
+    stats.add_state_mean(0);
+    stats.add_state_std(1);
+    stats.add_delta_mean(0);
+    stats.add_delta_std(1);
+  }
+  stats.add_action_mean(0);
+  stats.add_action_std(1);
+  return manifest;
+}
+
 }  // namespace wm::worldmodel::testing
 
 #endif  // WM_TESTS_TESTING_TEST_MANIFESTS_H_

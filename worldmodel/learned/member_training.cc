@@ -83,6 +83,18 @@ absl::Status SaveMemberState(const std::string& path,
   return RenamePath(temporary, path);
 }
 
+// The scalar saved under `key`, read into a tensor of its own: reading into
+// an already defined tensor set_()s it onto the stored one, keeping its
+// dtype, so reusing one tensor read a float64 as the previous int64 (a
+// resumed member's best validation loss became ~4.6e18, and it kept
+// whatever it validated next instead of its best weights).
+template <typename T>
+T ReadScalar(torch::serialize::InputArchive& archive, const std::string& key) {
+  torch::Tensor value;
+  archive.read(key, value);
+  return value.item<T>();
+}
+
 // The saved state at `path` (a fresh state when there is none: killed
 // before its first save), loaded into the member, its best copy and the
 // optimiser.
@@ -100,18 +112,15 @@ absl::StatusOr<MemberState> LoadMemberState(const std::string& path,
     torch::serialize::InputArchive optimizer_archive;
     archive.read("optimizer", optimizer_archive);
     optimizer.load(optimizer_archive);
-    torch::Tensor value;
-    archive.read("step", value);
-    state.step = value.item<int64_t>();
-    if (archive.try_read("schedule_steps", value)) {
-      state.schedule_steps = value.item<int64_t>();
+    state.step = ReadScalar<int64_t>(archive, "step");
+    torch::Tensor schedule_steps;
+    if (archive.try_read("schedule_steps", schedule_steps)) {
+      state.schedule_steps = schedule_steps.item<int64_t>();
     }
-    archive.read("best_validation", value);
-    state.best_validation = value.item<double>();
-    archive.read("stale", value);
-    state.validations_without_improvement = value.item<int64_t>();
-    archive.read("done", value);
-    state.done = value.item<int64_t>() != 0;
+    state.best_validation = ReadScalar<double>(archive, "best_validation");
+    state.validations_without_improvement =
+        ReadScalar<int64_t>(archive, "stale");
+    state.done = ReadScalar<int64_t>(archive, "done") != 0;
   } catch (const c10::Error& error) {
     return absl::DataLossError(
         absl::StrCat("resume state ", path, " is unreadable: ", error.what()));

@@ -103,26 +103,32 @@ class ModelInfo:
 @dataclass
 class Prediction:
     """One step ahead for B states. mean [B, nx]; epistemic_std and
-    aleatoric_std [B, 2 nv]; member_mean [K, B, nx] when asked for."""
+    aleatoric_std [B, 2 nv]; member_mean [K, B, nx] when asked for.
+    diverged_rows: the rows whose prediction diverged (an ensemble member ran
+    away): their mean is the input state and their spreads saturate at 1e3."""
     name: str
     version: int
     mean: np.ndarray
     epistemic_std: np.ndarray
     aleatoric_std: np.ndarray
     member_mean: Optional[np.ndarray] = None
+    diverged_rows: List[int] = field(default_factory=list)
 
 
 @dataclass
 class Trajectory:
     """N open-loop rollouts of H steps. mean [N, H + 1, nx] (step 0 is the
     initial state); epistemic_std and aleatoric_std [N, H + 1, 2 nv];
-    member_mean [K, N, H + 1, nx] when asked for."""
+    member_mean [K, N, H + 1, nx] when asked for. diverged_samples: the
+    samples whose rollout diverged: from the first unsound step on, their
+    mean holds the last sound state and their spreads saturate at 1e3."""
     name: str
     version: int
     mean: np.ndarray
     epistemic_std: np.ndarray
     aleatoric_std: np.ndarray
     member_mean: Optional[np.ndarray] = None
+    diverged_samples: List[int] = field(default_factory=list)
 
 
 @dataclass
@@ -221,7 +227,7 @@ class WorldModelClient:
         return Prediction(r.model.name, r.model.version, from_tensor(r.mean),
                           from_tensor(r.epistemic_std),
                           from_tensor(r.aleatoric_std),
-                          from_tensor(r.member_mean))
+                          from_tensor(r.member_mean), list(r.diverged_rows))
 
     def rollout(self, name: str, initial_states, actions, *, version: int = 0,
                 history_states=None, history_actions=None, parameters=None,
@@ -238,7 +244,7 @@ class WorldModelClient:
         return Trajectory(r.model.name, r.model.version, from_tensor(r.mean),
                           from_tensor(r.epistemic_std),
                           from_tensor(r.aleatoric_std),
-                          from_tensor(r.member_mean))
+                          from_tensor(r.member_mean), list(r.diverged_samples))
 
     def infer_parameters(self, name: str, history_states, history_actions,
                          version: int = 0) -> ParameterEstimate:

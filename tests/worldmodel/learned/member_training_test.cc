@@ -4,7 +4,8 @@
 // kMaxConsecutiveNonFiniteSteps skipped steps and keeps its best weights by
 // validation (the starting weights, validated at step 0, included), and the
 // run still publishes, counting the diverged members. Every validation of
-// every member goes to metrics.jsonl.
+// every member goes to metrics.jsonl. A member killed and resumed ends as
+// an uninterrupted one: same best validation loss, same weights.
 
 #include "worldmodel/learned/member_training.h"
 
@@ -29,6 +30,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_datasets.h"
+#include "tests/testing/test_manifests.h"
 #include "tests/testing/validation_losses.h"
 #include "util/status_macros.h"
 #include "worldmodel/learned/hybrid_objective.h"
@@ -129,6 +131,80 @@ TEST_P(TrainingDivergenceTest, DivergedMembersKeepTheirBestWeights) {
 
 INSTANTIATE_TEST_SUITE_P(LearnedKinds, TrainingDivergenceTest,
                          testing::kLearnedKinds, testing::LearnedKindTestName);
+
+// A real loss (the member's squared weights, so that Adam moves them) and a
+// validation score set by the steps trained: lowest at kBestStep, higher
+// and rising after it, so that a resumed member must remember its best.
+class StepScoredObjective : public MemberObjective {
+ public:
+  static constexpr int64_t kBestStep = 20;
+
+  absl::StatusOr<torch::Tensor> NextBatchLoss(MemberNetwork& member) override {
+    ++batches_;
+    torch::Tensor loss = torch::zeros({});
+    for (const torch::Tensor& weight : member.parameters()) {
+      loss = loss + weight.pow(2).sum();
+    }
+    return 1e-3 * loss;
+  }
+  absl::Status SkipBatches(int64_t batches) override {
+    batches_ += batches;
+    return absl::OkStatus();
+  }
+  ValidationScore Validate(MemberNetwork& member) override {
+    return {batches_ == kBestStep ? 0.5 : 1.0 + 1e-3 * batches_, {}};
+  }
+
+ private:
+  int64_t batches_ = 0;
+};
+
+TEST(MemberResumeTest, ResumedMemberEndsAsAnUninterruptedOne) {
+  ::wm::testing::TempDir dir;
+  const v1::CheckpointManifest manifest = testing::WithUnitNormalization(
+      testing::PlanarManifest("blackbox", {8}, 1));
+  TrainingLog log("", 0, nullptr);
+  MemberTrainingOptions options;
+  options.kind = ModelKind::kBlackbox;
+  options.learning_rate = 1e-2;
+  options.max_steps = 100;
+  options.eval_every = 10;
+  options.patience = 100;
+  options.budget = std::chrono::hours(1);
+  options.log = &log;
+
+  LearnedEnsemble straight = BuildEnsemble(manifest);
+  options.ops = straight.ops.get();
+  options.hidden = straight.hidden;
+  StepScoredObjective straight_objective;
+  absl::StatusOr<MemberOutcome> uninterrupted =
+      TrainMember(options, 0, *straight.members[0], straight_objective);
+  ASSERT_THAT(uninterrupted, IsOk());
+  ASSERT_EQ(uninterrupted->best_validation, 0.5);
+
+  // "Killed" after step 50 (its last resume point), past the best step.
+  LearnedEnsemble killed = BuildEnsemble(manifest);
+  options.resume_dir = dir.path();
+  options.max_steps = 50;
+  StepScoredObjective killed_objective;
+  ASSERT_THAT(TrainMember(options, 0, *killed.members[0], killed_objective),
+              IsOk());
+
+  LearnedEnsemble resumed = BuildEnsemble(manifest);
+  options.max_steps = 100;
+  options.resume = true;
+  StepScoredObjective resumed_objective;
+  absl::StatusOr<MemberOutcome> outcome =
+      TrainMember(options, 0, *resumed.members[0], resumed_objective);
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_EQ(outcome->best_validation, uninterrupted->best_validation);
+  EXPECT_EQ(outcome->steps, uninterrupted->steps);
+  const auto expected = straight.members[0]->named_parameters();
+  for (const auto& item : resumed.members[0]->named_parameters()) {
+    EXPECT_TRUE(torch::equal(item.value(), expected[item.key()]))
+        << item.key() << " differs after resume";
+  }
+}
 
 }  // namespace
 }  // namespace wm::worldmodel

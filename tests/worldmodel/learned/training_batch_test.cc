@@ -16,18 +16,9 @@ namespace {
 constexpr double kDivergedVelocity = 1e6;
 
 TEST(TrainingBatchTest, DivergingRolloutsGiveFiniteLossAndGradients) {
-  v1::CheckpointManifest manifest =
-      testing::PlanarManifest("physics", {16, 16}, 1);
   // Unit statistics, matching the standard-normal windows below.
-  v1::NormalizationStats& stats = *manifest.mutable_normalization();
-  for (int i = 0; i < 4; ++i) {
-    stats.add_state_mean(0);
-    stats.add_state_std(1);
-    stats.add_delta_mean(0);
-    stats.add_delta_std(1);
-  }
-  stats.add_action_mean(0);
-  stats.add_action_std(1);
+  const v1::CheckpointManifest manifest = testing::WithUnitNormalization(
+      testing::PlanarManifest("physics", {16, 16}, 1));
   LearnedEnsemble ensemble = BuildEnsemble(manifest);
   MemberNetwork& member = *ensemble.members[0];
   const StateOps& ops = *ensemble.ops;
