@@ -109,7 +109,7 @@ def select(args):
     publish(args.models, cube, "cube_best")
     publish(args.models, pendulum, "pendulum_best")
     with open(os.path.join(args.reports, "selection.json"), "w") as f:
-        json.dump(selection, f, indent=1)
+        json.dump(selection, f, indent=1, allow_nan=False)
     print(f"cube_best = {cube} ({'hedged' if hedged else 'single'}), "
           f"pendulum_best = {pendulum}; chosen on validation only")
 

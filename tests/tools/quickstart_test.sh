@@ -7,16 +7,14 @@ export BUILD_DIR="$2"
 # ctest runs on a finished build: rebuilding here would relink bin/wm under
 # the tests running beside this one.
 export WM_QUICKSTART_SKIP_BUILD=1
-OUT="$(mktemp -d)"
-trap 'rm -rf "$OUT"' EXIT
+source "$SOURCE/tests/tools/cli_test_lib.sh"
+OUT="$WORK"
 
 log="$("$SOURCE/tools/quickstart.sh" --smallest --no-setup --out "$OUT" 2>&1)"
 code=$?
 echo "$log" | tail -20
 [ "$code" -eq 0 ] || { echo "FAIL: quickstart exited $code"; exit 1; }
 
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 grep -q "OpenBLAS: ok" "$OUT/doctor.txt" || fail "doctor did not find OpenBLAS"
 manifest="$OUT/data/push/manifest.pbtxt"
 [ -f "$manifest" ] || fail "no dataset manifest"
@@ -25,6 +23,8 @@ grep -q "num_transitions: 1200" "$manifest" || fail "expected 1200 transitions"
 [ -f "$OUT/models/push_physics/1/weights.pt" ] || fail "no trained model version 1"
 [ -f "$OUT/data/push/shard_00000.h5" ] || fail "no shard"
 grep -q "box_table/friction" <<<"$log" || fail "summary lacks parameter ranges"
+expect_strict_json "$OUT/eval_push.json" "$OUT/served.json" "$OUT/plan_push.json" \
+  "$OUT/models/push_physics/metrics.jsonl"
 /usr/bin/python3 - "$OUT/eval_push.json" <<'PY' || fail "evaluation JSON"
 import json, sys
 report = json.load(open(sys.argv[1]))

@@ -21,6 +21,7 @@ done
   fail "protocol run: $(cat "$WORK/out.txt")"
 grep -q "e_q mean" "$WORK/out.txt" || fail "no table printed: $(cat "$WORK/out.txt")"
 
+expect_strict_json "$WORK/report.json"
 /usr/bin/python3 - "$WORK/report.json" <<'PY' || fail "per-toss values"
 import json, sys
 report = json.load(open(sys.argv[1]))
