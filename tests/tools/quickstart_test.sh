@@ -49,12 +49,18 @@ grep -q 'wm_calls_total{method="Rollout",code="OK"} 1' "$OUT/metrics.txt" \
 import json, sys
 report = json.load(open(sys.argv[1]))
 oracle, physics = report["oracle"], report["physics"]
+assert physics["model"] == "push_physics", physics["model"]
 assert oracle["episodes"] == 2 and physics["episodes"] == 1, report.keys()
 reached = sum(e["success"] for e in oracle["per_episode"])
 assert reached >= 1, f"the oracle reached no goal: {oracle}"
 assert physics["planning_hz"] > 0 and physics["plan_latency_ms"]["p99"] > 0
 PY
 grep -q '"push_physics"' "$OUT/query_list.json" || fail "wm query list"
+# The planning table labels rows by the model planned with, and prints "-",
+# not nan, for a time to goal no episode reached.
+grep -q "^push_physics " "$OUT/plan_push.txt" || fail "no push_physics row"
+grep -q "^mujoco_true_parameters " "$OUT/plan_push.txt" || fail "no oracle row"
+grep -qi "nan" "$OUT/plan_push.txt" && fail "the planning table prints nan"
 grep -q "wm serve drained and stopped" <<<"$log" || fail "serve did not stop cleanly"
 [ "$failures" -eq 0 ] || exit 1
 echo "quickstart produced what it promised"

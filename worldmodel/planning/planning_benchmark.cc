@@ -58,6 +58,7 @@ void WriteContender(JsonWriter& json, const ContenderResult& result,
   const PlanningSummary& summary = result.summary;
   const v1::PlannerConfig& planner = result.planner;
   json.BeginObject();
+  json.Key("model").String(result.model);
   json.Key("episodes").Int(static_cast<int64_t>(result.episodes.size()));
   json.Key("success_rate").Number(summary.success_rate);
   json.Key("median_time_to_goal_s").Number(summary.median_time_to_goal_s);
@@ -130,6 +131,7 @@ absl::StatusOr<ContenderResult> RunContender(
     const std::function<void(int done, int reached)>& on_episode) {
   ContenderResult result;
   result.label = contender.label;
+  result.model = contender.model;
   result.planner = contender.planner;
   int reached = 0;
   for (int e = 0; e < contender.episodes; ++e) {

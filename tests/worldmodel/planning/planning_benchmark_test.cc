@@ -45,10 +45,12 @@ TEST(PlanningBenchmarkTest, NothingToSummariseIsNanAndJsonNull) {
   EXPECT_TRUE(std::isnan(summary.planning_hz));
   ContenderResult result;
   result.label = "physics";
+  result.model = "push_blackbox/2";
   result.episodes = {Episode(false, 0, 0.2, {})};
   result.summary = summary;
   const std::string json = PlanningReportJson({result}, 1.0);
-  EXPECT_THAT(json, HasSubstr("{\n  \"physics\": {\n    \"episodes\": 1,"));
+  EXPECT_THAT(json, HasSubstr("{\n  \"physics\": {\n    \"model\": "
+                              "\"push_blackbox/2\",\n    \"episodes\": 1,"));
   EXPECT_THAT(json, HasSubstr("\"median_time_to_goal_s\": null"));
   // A NaN true parameter (unknown) is null, which JSON allows; nan is not.
   EXPECT_THAT(json, HasSubstr("\"true_parameters\": [0.5, null]"));
