@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <limits>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "datasets/hdf5_util.h"
+#include "datasets/split.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
 
@@ -54,6 +56,103 @@ absl::Status WriteArray(hid_t file, const std::string& path, const char* name,
   }
   if (!dataset.Close()) {
     return Hdf5Internal(absl::StrCat("closing dataset '", name, "'"), path);
+  }
+  return absl::OkStatus();
+}
+
+// Writes attribute `name` of `object`: `values` as fixed-length strings.
+absl::Status WriteStringsAttribute(hid_t object, const std::string& path,
+                                   const char* name,
+                                   const std::vector<std::string>& values) {
+  size_t width = 1;
+  for (const std::string& value : values) width = std::max(width, value.size());
+  std::string packed(width * values.size(), '\0');
+  for (size_t i = 0; i < values.size(); ++i) {
+    packed.replace(i * width, values[i].size(), values[i]);
+  }
+  Hid type(H5Tcopy(H5T_C_S1), H5Tclose);
+  const hsize_t count = values.size();
+  Hid space(H5Screate_simple(1, &count, nullptr), H5Sclose);
+  if (!type.valid() || !space.valid() || H5Tset_size(type.get(), width) < 0 ||
+      H5Tset_strpad(type.get(), H5T_STR_NULLPAD) < 0) {
+    return Hdf5Internal(absl::StrCat("preparing attribute '", name, "'"), path);
+  }
+  Hid attribute(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT,
+                           H5P_DEFAULT),
+                H5Aclose);
+  if (!attribute.valid() ||
+      (count > 0 && H5Awrite(attribute.get(), type.get(), packed.data()) < 0) ||
+      !attribute.Close()) {
+    return Hdf5Internal(absl::StrCat("writing attribute '", name, "'"), path);
+  }
+  return absl::OkStatus();
+}
+
+// Writes scalar attribute `name` of `object` in `file_type`.
+absl::Status WriteScalarAttribute(hid_t object, const std::string& path,
+                                  const char* name, hid_t file_type,
+                                  hid_t memory_type, const void* value) {
+  Hid space(H5Screate(H5S_SCALAR), H5Sclose);
+  Hid attribute(H5Acreate2(object, name, file_type, space.get(), H5P_DEFAULT,
+                           H5P_DEFAULT),
+                H5Aclose);
+  if (!space.valid() || !attribute.valid() ||
+      H5Awrite(attribute.get(), memory_type, value) < 0 || !attribute.Close()) {
+    return Hdf5Internal(absl::StrCat("writing attribute '", name, "'"), path);
+  }
+  return absl::OkStatus();
+}
+
+// The `columns` and `units` attributes of array `array`.
+absl::Status WriteColumnLabels(hid_t file, const std::string& path,
+                               const char* array, const ColumnLabels& labels) {
+  Hid dataset(H5Dopen2(file, array, H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) {
+    return Hdf5Internal(absl::StrCat("opening dataset '", array, "'"), path);
+  }
+  WM_RETURN_IF_ERROR(
+      WriteStringsAttribute(dataset.get(), path, "columns", labels.names));
+  return WriteStringsAttribute(dataset.get(), path, "units", labels.units);
+}
+
+// The labels (shard_labels.h) of the shard being written to `file`.
+absl::Status WriteLabels(hid_t file, const std::string& path,
+                         const ShardContents& shard) {
+  const ShardLabels& labels = *shard.labels;
+  const int64_t version = labels.format_version;
+  WM_RETURN_IF_ERROR(WriteScalarAttribute(
+      file, path, "format_version", H5T_STD_I64LE, H5T_NATIVE_INT64, &version));
+  WM_RETURN_IF_ERROR(WriteScalarAttribute(file, path, "dt", H5T_IEEE_F64LE,
+                                          H5T_NATIVE_DOUBLE, &labels.dt));
+  WM_RETURN_IF_ERROR(WriteColumnLabels(file, path, "qpos", labels.qpos));
+  WM_RETURN_IF_ERROR(WriteColumnLabels(file, path, "qvel", labels.qvel));
+  WM_RETURN_IF_ERROR(WriteColumnLabels(file, path, "ctrl", labels.ctrl));
+  WM_RETURN_IF_ERROR(WriteColumnLabels(file, path, "params", labels.params));
+  constexpr size_t kWidth = 10;  // "validation"
+  std::string splits(kWidth * shard.episodes.size(), '\0');
+  for (size_t e = 0; e < shard.episodes.size(); ++e) {
+    const std::string name =
+        SplitName(SplitOf(shard.episodes[e].index, SplitFractions()));
+    splits.replace(e * kWidth, name.size(), name);
+  }
+  Hid type(H5Tcopy(H5T_C_S1), H5Tclose);
+  if (!type.valid() || H5Tset_size(type.get(), kWidth) < 0 ||
+      H5Tset_strpad(type.get(), H5T_STR_NULLPAD) < 0) {
+    return Hdf5Internal("preparing dataset 'split'", path);
+  }
+  return WriteArray(file, path, "split", type.get(), type.get(),
+                    {static_cast<hsize_t>(shard.episodes.size())},
+                    splits.data());
+}
+
+// INVALID_ARGUMENT unless `labels` name `count` columns of `array`.
+absl::Status CheckColumnLabels(const char* array, const ColumnLabels& labels,
+                               int count) {
+  if (static_cast<int>(labels.names.size()) != count ||
+      labels.units.size() != labels.names.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "shard labels name ", labels.names.size(), " columns of ", array,
+        " with ", labels.units.size(), " units; it has ", count));
   }
   return absl::OkStatus();
 }
@@ -134,6 +233,9 @@ absl::Status WriteContents(const std::string& temporary,
                                 {num_episodes}, indices.data()));
   WM_RETURN_IF_ERROR(WriteArray(id, temporary, "params", f8, mf8,
                                 {num_episodes, num_params}, params.data()));
+  if (shard.labels.has_value()) {
+    WM_RETURN_IF_ERROR(WriteLabels(id, temporary, shard));
+  }
   if (!file.Close()) return Hdf5Internal("closing HDF5 file", temporary);
   return absl::OkStatus();
 }
@@ -171,6 +273,13 @@ absl::Status WriteShardFile(const std::string& path,
   for (const Episode& episode : shard.episodes) {
     WM_RETURN_IF_ERROR(CheckEpisode(episode, shard, previous_index));
     previous_index = episode.index;
+  }
+  if (shard.labels.has_value()) {
+    WM_RETURN_IF_ERROR(CheckColumnLabels("qpos", shard.labels->qpos, shard.nq));
+    WM_RETURN_IF_ERROR(CheckColumnLabels("qvel", shard.labels->qvel, shard.nv));
+    WM_RETURN_IF_ERROR(CheckColumnLabels("ctrl", shard.labels->ctrl, shard.nu));
+    WM_RETURN_IF_ERROR(
+        CheckColumnLabels("params", shard.labels->params, shard.num_params));
   }
   SilenceHdf5Errors();
   const std::string temporary = TemporarySiblingPath(path);
