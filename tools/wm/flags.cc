@@ -110,3 +110,6 @@ ABSL_FLAG(std::string, params, "",
 ABSL_FLAG(std::string, holdout, "",
           "Episodes held out of the fit and scored: comma-separated "
           "indices, none, or empty for the dataset's test split.");
+ABSL_FLAG(std::string, format, "d4rl",
+          "The export format: d4rl (one HDF5 file of transitions, as "
+          "offline-RL tools read it).");

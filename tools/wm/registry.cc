@@ -5,6 +5,7 @@ namespace wm::tools {
 int RunCompletion(const Invocation& invocation);
 int RunDoctor(const Invocation& invocation);
 int RunEval(const Invocation& invocation);
+int RunExport(const Invocation& invocation);
 int RunGen(const Invocation& invocation);
 int RunImport(const Invocation& invocation);
 int RunInspect(const Invocation& invocation);
@@ -16,7 +17,7 @@ int RunTrain(const Invocation& invocation);
 
 namespace {
 
-// Data: generate, import, inspect.
+// Data: generate, import, inspect, export.
 std::vector<Subcommand> DataSubcommands() {
   return {
       {"gen",
@@ -55,6 +56,17 @@ std::vector<Subcommand> DataSubcommands() {
        "wm inspect DIR",
        {},
        RunInspect},
+      {"export",
+       "write a dataset as offline-RL tools read it (D4RL layout, one HDF5)",
+       "wm export --data DIR --out FILE.h5 [--format d4rl] "
+       "[--split train|validation|test|all]",
+       {"data",
+        {"out", "The HDF5 file to write (atomically)."},
+        "format",
+        {"split",
+         "The episodes exported: train, validation, test (the "
+         "shards' split) or all (the default when not given)."}},
+       RunExport},
   };
 }
 
