@@ -264,7 +264,7 @@ def summary_fits(reports):
 def summary(args):
     check = load(os.path.join(args.reports, "protocol_check.json"))["models"][0]
     print("Acosta protocol, MuJoCo with the paper's parameters, 400 tosses:")
-    print("  " + describe(check) + "  (README: 0.405 +- 0.01)")
+    print("  " + describe(check) + "  (data/real/cube_toss/README.md: 0.405 +- 0.01)")
     selection = load(os.path.join(args.reports, "selection.json"))
     summary_tosses(args, selection)
     summary_pendulum(args, selection)
