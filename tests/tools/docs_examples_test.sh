@@ -66,7 +66,8 @@ for page in "${PAGES[@]}"; do
     mkdir -p "$SCRATCH/tmp"
     t0=$SECONDS
     # Its own session and process group, so whatever it leaves running (a
-    # server of a failed block) is ended with it.
+    # server of a failed block) is ended with it. ($1 is the inner bash's.)
+    # shellcheck disable=SC2016
     PATH="$(dirname "$WM"):$PATH" TMPDIR="$SCRATCH/tmp" setsid timeout 150 \
       bash -c 'set -euo pipefail; source "$1"' _ "$block" >"$log" 2>&1 &
     pid=$!
