@@ -39,7 +39,10 @@ void PrintSubcommandHelp(const Subcommand& command) {
     std::cout << "  --" << accepted.name << " ("
               << (accepted.help != nullptr ? accepted.help : flag->Help())
               << ")\n"
-              << "      default: \"" << flag->DefaultValue() << "\"\n";
+              << "      default: \""
+              << (accepted.default_value != nullptr ? accepted.default_value
+                                                    : flag->DefaultValue())
+              << "\"\n";
   }
   std::cout << "\nLogging (glog, every subcommand): --v=N, --vmodule=PATTERN=N,"
                " --log_dir=DIR (log files there instead of stderr),"

@@ -64,8 +64,9 @@ std::vector<Subcommand> DataSubcommands() {
         {"out", "The HDF5 file to write (atomically)."},
         "format",
         {"split",
-         "The episodes exported: train, validation, test (the "
-         "shards' split) or all (the default when not given)."}},
+         "The episodes exported: train, validation, test (the shards' "
+         "split) or all.",
+         "all"}},
        RunExport},
   };
 }

@@ -20,12 +20,16 @@ struct Invocation {
 };
 
 // A flag a subcommand takes. Its --help shows `help` when given (what the
-// flag means for this subcommand), else the absl flag's own help.
+// flag means for this subcommand), else the absl flag's own help, and
+// `default_value` when given (the subcommand's default differs from the
+// shared flag's), else the flag's default.
 struct SubcommandFlag {
-  SubcommandFlag(const char* name, const char* help = nullptr)  // NOLINT
-      : name(name), help(help) {}
+  SubcommandFlag(const char* name, const char* help = nullptr,  // NOLINT
+                 const char* default_value = nullptr)
+      : name(name), help(help), default_value(default_value) {}
   const char* name;
   const char* help;
+  const char* default_value;
 };
 
 // One `wm <name>` subcommand. Its flags are absl flags defined in
