@@ -2,6 +2,7 @@
 
 #include <torch/serialize.h>
 
+#include <new>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -62,6 +63,14 @@ absl::Status LoadEnsembleWeights(
   } catch (const c10::Error& error) {
     return absl::DataLossError(
         absl::StrCat(path, ": not a readable weights file: ", error.what()));
+  } catch (const std::bad_alloc&) {
+    // LibTorch's unpickler allocates the sizes a pickle declares before
+    // checking them against the archive (a 10 KB file found by
+    // tests/fuzz/checkpoint_fuzz.cc asks for ~30 GB).
+    return absl::DataLossError(absl::StrCat(
+        path,
+        ": not a readable weights file: it declares more memory than "
+        "can be allocated (corrupt?)"));
   }
   if (!value.isGenericDict()) {
     return absl::DataLossError(
