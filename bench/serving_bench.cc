@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "bench/bench_report.h"
 #include "bench/echo.grpc.pb.h"
+#include "bench/push_models.h"
 #include "services/client/remote_world_model.h"
 #include "services/model_manager.h"
 #include "services/tensor_codec.h"
@@ -42,31 +43,6 @@ namespace {
 
 constexpr int kRolloutSamples = 256, kRolloutHorizon = 30;
 constexpr int kConcurrentClients = 32;
-
-// Runs a shell command, CHECKing success.
-void Run(const std::string& command) {
-  CHECK_EQ(std::system(command.c_str()), 0) << "failed: " << command;
-}
-
-// Generates a small push dataset and trains `kind` for a few steps at its
-// default size into MODELS/push_<kind>; returns the models directory.
-std::string PrepareModels(const std::string& work) {
-  const std::string wm = absl::StrCat(WM_BINARY_DIR, "/bin/wm");
-  Run(absl::StrCat(wm, " gen --scene push --episodes 24 --steps 60 --seed 1 ",
-                   "--workers 2 --out ", work, "/data > /dev/null 2>&1"));
-  std::FILE* config = std::fopen((work + "/train.pbtxt").c_str(), "w");
-  std::fputs("max_steps: 2\nlearning_rate: 0.001\nvalidation_windows: 16\n",
-             config);
-  std::fclose(config);
-  for (worldmodel::ModelKind model :
-       {worldmodel::ModelKind::kPhysics, worldmodel::ModelKind::kBlackbox}) {
-    const char* kind = worldmodel::ModelKindName(model);
-    Run(absl::StrCat(wm, " train --data ", work, "/data --out ", work,
-                     "/models/push_", kind, " --model ", kind, " --config ",
-                     work, "/train.pbtxt > /dev/null 2>&1"));
-  }
-  return work + "/models";
-}
 
 // Answers canned responses of the real ones' sizes.
 class EchoService final : public wm::bench::Echo::Service {
@@ -224,7 +200,8 @@ void BenchServing() {
   std::filesystem::remove_all(work);
   std::filesystem::create_directories(work);
   std::cerr << "preparing models in " << work << "\n";
-  const std::string models = PrepareModels(work);
+  const std::string models =
+      PreparePushModels(absl::StrCat(WM_BINARY_DIR, "/bin/wm"), work);
 
   worldmodel::ModelFactory factory;
   worldmodel::RegisterLearnedModels(&factory);
