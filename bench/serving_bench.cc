@@ -33,6 +33,7 @@
 #include "services/world_model_server.h"
 #include "util/logging.h"
 #include "wm/v1/service.grpc.pb.h"
+#include "worldmodel/learned/torch_runtime.h"
 #include "worldmodel/model_factory.h"
 #include "worldmodel/model_kind.h"
 #include "worldmodel/model_registry_hooks.h"
@@ -178,9 +179,9 @@ v1::RolloutRequest PushRollout(const std::string& model) {
 int StartPeer(const std::string& version_dir, const std::string& log,
               std::FILE** pipe) {
   const std::string command = absl::StrCat(
-      "PYTHONPATH=", WM_BINARY_DIR, "/python OPENBLAS_NUM_THREADS=1 ",
-      "OMP_NUM_THREADS=1 exec /usr/bin/python3 ", WM_SOURCE_DIR,
-      "/bench/serving_peer.py --model ", version_dir, " --port 0 2>", log);
+      "PYTHONPATH=", WM_BINARY_DIR, "/python exec /usr/bin/python3 ",
+      WM_SOURCE_DIR, "/bench/serving_peer.py --model ", version_dir,
+      " --port 0 2>", log);
   *pipe = popen(command.c_str(), "r");
   CHECK(*pipe != nullptr) << command;
   char line[512];
@@ -392,8 +393,12 @@ void BenchServing() {
                .p50_us /
            1e3;
   };
-  Report("rollout_256x30_blackbox_python_peer_vs_ours",
-         time_rollout(peer_stub.get()), time_rollout(stub.get()), "ms");
+  const double peer_rollout_ms = time_rollout(peer_stub.get());
+  const double our_rollout_ms = time_rollout(stub.get());
+  Report("rollout_256x30_blackbox_python_peer_vs_ours", peer_rollout_ms,
+         our_rollout_ms, "ms");
+  Report("rollout_256x30_vs_python_peer", our_rollout_ms, peer_rollout_ms,
+         "ms");
   std::system("pkill -TERM -f bench/serving_peer.py");
   pclose(peer_pipe);
   echo_server->Shutdown();
@@ -403,6 +408,7 @@ void BenchServing() {
 }  // namespace wm::bench
 
 int main() {
+  wm::worldmodel::UseOneIntraOpThread();  // as `wm serve` does
   wm::bench::BenchServing();
   return 0;
 }

@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 done
 
 tools/setup.sh >/dev/null
-export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1 OPENBLAS_NUM_THREADS=1
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 BUILD=build-fuzz
 harnesses=(request csv_log text_proto mjcf_scene hdf5_shard checkpoint)
 if [ -n "$only" ]; then IFS=, read -r -a harnesses <<<"$only"; fi
