@@ -104,6 +104,39 @@ const float* MemberBlock(const std::vector<float>& table, int k, int64_t rows,
   return table.empty() ? nullptr : table.data() + k * rows * p;
 }
 
+// Every row's initial state [N, nx] from initial states [1 or N, nx].
+std::vector<float> StartStates(const Tensor& initial, int64_t n, int nx) {
+  std::vector<float> start(n * nx);
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t from = initial.shape[0] == 1 ? 0 : r;
+    std::copy(initial.data.begin() + from * nx,
+              initial.data.begin() + (from + 1) * nx, start.begin() + r * nx);
+  }
+  return start;
+}
+
+// A trajectory of `steps` steps for the rows' `start` states [N, nx] (K
+// members' too when `per_member`), holding them at step 0 and zeros
+// elsewhere.
+Trajectory StartTrajectory(const std::vector<float>& start, int k, int64_t n,
+                           int64_t steps, int width, bool per_member) {
+  const int64_t nx = static_cast<int64_t>(start.size()) / n;
+  Trajectory trajectory;
+  trajectory.mean = Tensor::Filled({n, steps, nx});
+  trajectory.epistemic_std = Tensor::Filled({n, steps, width});
+  trajectory.aleatoric_std = Tensor::Filled({n, steps, width});
+  if (per_member) trajectory.member_mean = Tensor::Filled({k, n, steps, nx});
+  for (int64_t r = 0; r < n; ++r) {
+    std::copy(start.begin() + r * nx, start.begin() + (r + 1) * nx,
+              trajectory.mean.data.begin() + r * steps * nx);
+    for (int m = 0; per_member && m < k; ++m) {
+      std::copy(start.begin() + r * nx, start.begin() + (r + 1) * nx,
+                trajectory.member_mean.data.begin() + (m * n + r) * steps * nx);
+    }
+  }
+  return trajectory;
+}
+
 }  // namespace
 
 Prediction FusedPredict(const FusedEnsemble& ensemble,
@@ -163,27 +196,9 @@ Trajectory FusedRollout(const FusedEnsemble& ensemble,
   const int64_t n = actions.shape[0], horizon = actions.shape[1];
   const int64_t steps = horizon + 1;
   const bool extrapolates = !call.in_range.empty();
-  // Every row's initial state.
-  std::vector<float> start(n * nx);
-  for (int64_t r = 0; r < n; ++r) {
-    const int64_t from = initial.shape[0] == 1 ? 0 : r;
-    std::copy(initial.data.begin() + from * nx,
-              initial.data.begin() + (from + 1) * nx, start.begin() + r * nx);
-  }
-  Trajectory trajectory;
-  trajectory.mean = Tensor::Filled({n, steps, nx});
-  trajectory.epistemic_std = Tensor::Filled({n, steps, width});
-  trajectory.aleatoric_std = Tensor::Filled({n, steps, width});
-  if (call.per_member)
-    trajectory.member_mean = Tensor::Filled({k, n, steps, nx});
-  for (int64_t r = 0; r < n; ++r) {
-    std::copy(start.begin() + r * nx, start.begin() + (r + 1) * nx,
-              trajectory.mean.data.begin() + r * steps * nx);
-    for (int m = 0; call.per_member && m < k; ++m) {
-      std::copy(start.begin() + r * nx, start.begin() + (r + 1) * nx,
-                trajectory.member_mean.data.begin() + (m * n + r) * steps * nx);
-    }
-  }
+  const std::vector<float> start = StartStates(initial, n, nx);
+  Trajectory trajectory =
+      StartTrajectory(start, k, n, steps, width, call.per_member);
   // Member states now and next, [K, N, nx] each (and at in-range
   // parameters), the step's actions [N, nu] and noise [K, N, 2 nv]; reused
   // across steps.
