@@ -54,7 +54,7 @@ inline float Log(float x) {
   // Exponent relative to sqrt(1/2): subtracting its bits puts m in range.
   constexpr int32_t kSqrtHalfBits = 0x3f3504f3;
   const int32_t e = (bits - kSqrtHalfBits) >> 23;
-  const int32_t mantissa_bits = bits - (e << 23);
+  const int32_t mantissa_bits = bits - e * (1 << 23);  // no shift of e < 0
   float m;
   std::memcpy(&m, &mantissa_bits, sizeof(m));
   const float s = (m - 1.0f) / (m + 1.0f);
