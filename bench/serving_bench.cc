@@ -26,12 +26,14 @@
 #include "absl/time/time.h"
 #include "bench/bench_report.h"
 #include "bench/echo.grpc.pb.h"
+#include "bench/push_models.h"
 #include "services/client/remote_world_model.h"
 #include "services/model_manager.h"
 #include "services/tensor_codec.h"
 #include "services/world_model_server.h"
 #include "util/logging.h"
 #include "wm/v1/service.grpc.pb.h"
+#include "worldmodel/learned/torch_runtime.h"
 #include "worldmodel/model_factory.h"
 #include "worldmodel/model_kind.h"
 #include "worldmodel/model_registry_hooks.h"
@@ -42,31 +44,6 @@ namespace {
 
 constexpr int kRolloutSamples = 256, kRolloutHorizon = 30;
 constexpr int kConcurrentClients = 32;
-
-// Runs a shell command, CHECKing success.
-void Run(const std::string& command) {
-  CHECK_EQ(std::system(command.c_str()), 0) << "failed: " << command;
-}
-
-// Generates a small push dataset and trains `kind` for a few steps at its
-// default size into MODELS/push_<kind>; returns the models directory.
-std::string PrepareModels(const std::string& work) {
-  const std::string wm = absl::StrCat(WM_BINARY_DIR, "/bin/wm");
-  Run(absl::StrCat(wm, " gen --scene push --episodes 24 --steps 60 --seed 1 ",
-                   "--workers 2 --out ", work, "/data > /dev/null 2>&1"));
-  std::FILE* config = std::fopen((work + "/train.pbtxt").c_str(), "w");
-  std::fputs("max_steps: 2\nlearning_rate: 0.001\nvalidation_windows: 16\n",
-             config);
-  std::fclose(config);
-  for (worldmodel::ModelKind model :
-       {worldmodel::ModelKind::kPhysics, worldmodel::ModelKind::kBlackbox}) {
-    const char* kind = worldmodel::ModelKindName(model);
-    Run(absl::StrCat(wm, " train --data ", work, "/data --out ", work,
-                     "/models/push_", kind, " --model ", kind, " --config ",
-                     work, "/train.pbtxt > /dev/null 2>&1"));
-  }
-  return work + "/models";
-}
 
 // Answers canned responses of the real ones' sizes.
 class EchoService final : public wm::bench::Echo::Service {
@@ -202,9 +179,9 @@ v1::RolloutRequest PushRollout(const std::string& model) {
 int StartPeer(const std::string& version_dir, const std::string& log,
               std::FILE** pipe) {
   const std::string command = absl::StrCat(
-      "PYTHONPATH=", WM_BINARY_DIR, "/python OPENBLAS_NUM_THREADS=1 ",
-      "OMP_NUM_THREADS=1 exec /usr/bin/python3 ", WM_SOURCE_DIR,
-      "/bench/serving_peer.py --model ", version_dir, " --port 0 2>", log);
+      "PYTHONPATH=", WM_BINARY_DIR, "/python exec /usr/bin/python3 ",
+      WM_SOURCE_DIR, "/bench/serving_peer.py --model ", version_dir,
+      " --port 0 2>", log);
   *pipe = popen(command.c_str(), "r");
   CHECK(*pipe != nullptr) << command;
   char line[512];
@@ -224,7 +201,8 @@ void BenchServing() {
   std::filesystem::remove_all(work);
   std::filesystem::create_directories(work);
   std::cerr << "preparing models in " << work << "\n";
-  const std::string models = PrepareModels(work);
+  const std::string models =
+      PreparePushModels(absl::StrCat(WM_BINARY_DIR, "/bin/wm"), work);
 
   worldmodel::ModelFactory factory;
   worldmodel::RegisterLearnedModels(&factory);
@@ -415,8 +393,12 @@ void BenchServing() {
                .p50_us /
            1e3;
   };
-  Report("rollout_256x30_blackbox_python_peer_vs_ours",
-         time_rollout(peer_stub.get()), time_rollout(stub.get()), "ms");
+  const double peer_rollout_ms = time_rollout(peer_stub.get());
+  const double our_rollout_ms = time_rollout(stub.get());
+  Report("rollout_256x30_blackbox_python_peer_vs_ours", peer_rollout_ms,
+         our_rollout_ms, "ms");
+  Report("rollout_256x30_vs_python_peer", our_rollout_ms, peer_rollout_ms,
+         "ms");
   std::system("pkill -TERM -f bench/serving_peer.py");
   pclose(peer_pipe);
   echo_server->Shutdown();
@@ -426,6 +408,7 @@ void BenchServing() {
 }  // namespace wm::bench
 
 int main() {
+  wm::worldmodel::UseOneIntraOpThread();  // as `wm serve` does
   wm::bench::BenchServing();
   return 0;
 }

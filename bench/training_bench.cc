@@ -229,9 +229,8 @@ struct PeerResult {
 PeerResult RunPeer(const std::string& inputs, int steps, int warmup,
                    int repeats) {
   const std::string command = absl::StrCat(
-      "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/python3 ",
-      WM_SOURCE_DIR, "/bench/training_peer.py --inputs ", inputs, " --steps ",
-      steps, " --warmup ", warmup, " --repeats ", repeats);
+      "/usr/bin/python3 ", WM_SOURCE_DIR, "/bench/training_peer.py --inputs ",
+      inputs, " --steps ", steps, " --warmup ", warmup, " --repeats ", repeats);
   FILE* pipe = popen(command.c_str(), "r");
   CHECK(pipe != nullptr) << "cannot run " << command;
   PeerResult result;

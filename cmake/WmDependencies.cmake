@@ -13,6 +13,11 @@ find_package(HDF5 REQUIRED COMPONENTS C)
 # find_dependency(OpenGL) (libgl-dev); neither is used at run time.
 find_package(mujoco CONFIG REQUIRED)
 find_package(Torch CONFIG REQUIRED)
+# The BLAS LibTorch calls (libblas.so.3: OpenBLAS through Debian's
+# alternatives, libopenblas0-pthread in tools/setup.sh); the fused inference
+# path's matrix products call its sgemm directly. Found by its run-time name,
+# so no -dev package is needed.
+find_library(WM_BLAS_LIBRARY NAMES libblas.so.3 REQUIRED)
 # cpp-httplib: Debian ships it compiled (libcpp-httplib.so), with a
 # pkg-config file and no CMake package. Its header must see the feature
 # macros the library was built with, or class layouts disagree.

@@ -40,9 +40,11 @@ function(wm_cc_test)
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} wm_testing GTest::gmock)
   set_target_properties(${ARG_NAME} PROPERTIES
     RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
+  # ctest runs two test processes at once (-j2) on two cores: each keeps
+  # one BLAS thread, as `wm` sets for itself (UseOneIntraOpThread).
   gtest_discover_tests(${ARG_NAME}
     WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}"
-    PROPERTIES TIMEOUT 300
+    PROPERTIES TIMEOUT 300 ENVIRONMENT "OPENBLAS_NUM_THREADS=1"
     DISCOVERY_TIMEOUT 60)
 endfunction()
 

@@ -14,9 +14,8 @@
 #   wm_serve_stop         SIGTERM to the server, then waits for its drain.
 # shellcheck shell=bash disable=SC2034,SC2120  # sets variables for the caller; optional arguments
 
-# One BLAS thread per process, as the measurements assume; ccache hits across
-# checkouts at different paths (CI clones elsewhere).
-export OPENBLAS_NUM_THREADS=1
+# ccache hits across checkouts at different paths (CI clones elsewhere). No
+# thread variables: wm sets its own threads (wm doctor prints them).
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
 BUILD_DIR="${BUILD_DIR:-build}"

@@ -1,5 +1,6 @@
-// `wm doctor`: prints the versions of wm's runtime dependencies and checks
-// that LibTorch calls OpenBLAS (Debian's reference BLAS is 16x slower).
+// `wm doctor`: prints the versions of wm's runtime dependencies and the
+// threads it computes with, and checks that LibTorch calls OpenBLAS
+// (Debian's reference BLAS is 16x slower).
 // Exit code 1 when a check fails.
 
 #include <grpcpp/grpcpp.h>
@@ -33,6 +34,17 @@ int RunDoctor(const Invocation& invocation) {
                             "update-alternatives --config "
                             "libblas.so.3-x86_64-linux-gnu)")
             << "\n";
+  const worldmodel::ThreadSettings threads =
+      worldmodel::CurrentThreadSettings();
+  std::cout << "threads   LibTorch intra-op " << threads.torch_intra_op
+            << ", OpenBLAS "
+            << (threads.openblas < 0 ? std::string("n/a")
+                                     : std::to_string(threads.openblas))
+            << " (set by wm for every subcommand; OPENBLAS_NUM_THREADS "
+            << (threads.openblas_environment.empty()
+                    ? std::string("unset")
+                    : "=" + threads.openblas_environment + " is overridden")
+            << ")\n";
   return open_blas ? 0 : 1;
 }
 

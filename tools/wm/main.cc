@@ -13,6 +13,7 @@
 #include "tools/wm/glog_flags.h"
 #include "tools/wm/subcommand.h"
 #include "util/logging.h"
+#include "worldmodel/learned/torch_runtime.h"
 
 namespace wm::tools {
 namespace {
@@ -121,6 +122,9 @@ int Main(int argc, char** argv) {
   std::vector<char*> parsed = absl::ParseCommandLine(
       static_cast<int>(arguments.size()), arguments.data());
   invocation.positional.assign(parsed.begin() + 1, parsed.end());
+  // One BLAS and intra-op thread, whatever the environment says
+  // (docs/design.md section 7).
+  worldmodel::UseOneIntraOpThread();
   return command->run(invocation);
 }
 

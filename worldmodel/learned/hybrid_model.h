@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "wm/v1/model.pb.h"
+#include "worldmodel/learned/learned_model.h"
 #include "worldmodel/world_model.h"
 
 namespace wm::worldmodel {
@@ -32,8 +33,11 @@ namespace wm::worldmodel {
 // Errors: INVALID_ARGUMENT for another kind, a scene that does not compile or
 // wrong parameter values; DATA_LOSS / INVALID_ARGUMENT from the weights
 // file (LoadEnsembleWeights).
+// `path` chooses how the residual members compute (learned_model.h): the
+// fused path serves, LibTorch is its reference.
 absl::StatusOr<std::unique_ptr<WorldModel>> LoadHybridModel(
-    const std::string& version_dir, const v1::CheckpointManifest& manifest);
+    const std::string& version_dir, const v1::CheckpointManifest& manifest,
+    InferencePath path = InferencePath::kFused);
 
 }  // namespace wm::worldmodel
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "util/status_macros.h"
+#include "worldmodel/learned/fused_answers.h"
 #include "worldmodel/learned/learned_ensemble.h"
 #include "worldmodel/learned/weights_file.h"
 #include "worldmodel/model_kind.h"
@@ -22,13 +23,21 @@ namespace {
 // AddSurprise), their own predicted noise the aleatoric std. All K members
 // run stacked in one network (StackMembers): tensors carry K blocks of rows,
 // block k for member k, so a call costs one set of LibTorch operations.
+// On the fused path (InferencePath::kFused), Predict and Rollout run the
+// same arithmetic in FusedPredict / FusedRollout (fused_answers.h); the
+// stacked LibTorch network then only identifies and scores context
+// histories, once per call.
 class LearnedModel : public WorldModel {
  public:
-  LearnedModel(v1::CheckpointManifest manifest, LearnedEnsemble ensemble)
+  LearnedModel(v1::CheckpointManifest manifest, LearnedEnsemble ensemble,
+               InferencePath path)
       : manifest_(std::move(manifest)), ensemble_(std::move(ensemble)) {
     for (auto& member : ensemble_.members) member->eval();
     stacked_ = StackMembers(ensemble_.kind, ops(), ensemble_.hidden,
                             ensemble_.members);
+    if (path == InferencePath::kFused) {
+      fused_ = std::make_unique<FusedEnsemble>(ensemble_);
+    }
     // Only a kind that reads physical parameters lists them.
     if (stacked_->uses_parameters()) {
       parameters_.assign(manifest_.parameters().begin(),
@@ -56,6 +65,10 @@ class LearnedModel : public WorldModel {
     const int64_t batch = states.shape[0];
     WM_RETURN_IF_ERROR(
         CheckContext(spec(), parameters_.size(), batch, context));
+    if (fused_) {
+      return FusedPredict(*fused_, quaternion_offsets_, states, actions,
+                          PrepareFusedCall(context, batch));
+    }
     c10::InferenceMode inference;
     const int64_t k = members();
     const torch::Tensor start = ToTorch(states).repeat({k, 1});
@@ -90,6 +103,10 @@ class LearnedModel : public WorldModel {
     WM_RETURN_IF_ERROR(CheckRolloutInputs(spec(), initial, actions));
     const int64_t n = actions.shape[0], horizon = actions.shape[1];
     WM_RETURN_IF_ERROR(CheckContext(spec(), parameters_.size(), n, context));
+    if (fused_) {
+      return FusedRollout(*fused_, quaternion_offsets_, initial, actions,
+                          PrepareFusedCall(context, n));
+    }
     c10::InferenceMode inference;
     const int64_t k = members();
     torch::Tensor start = ToTorch(initial).expand({n, ops().nx()});
@@ -196,6 +213,56 @@ class LearnedModel : public WorldModel {
     return torch::zeros({k * batch, p});
   }
 
+  // A fused call's parameters, in-range parameters and surprise factors for
+  // `rows` rows, as StackedParameters, InRange and SurpriseFactor compute
+  // them: explicit parameters and the training mean in plain C++, a
+  // history's identification and surprise in LibTorch.
+  FusedCall PrepareFusedCall(const Context& context, int64_t rows) const {
+    FusedCall call;
+    call.per_member = context.per_member;
+    const int64_t k = members(), p = ops().num_parameters();
+    if (!stacked_->uses_parameters()) return call;
+    const FusedStateOps& fused_ops = fused_->ops();
+    call.parameters.assign(k * rows * p, 0.0f);
+    if (context.has_parameters()) {
+      const bool one_row = context.parameters.shape[0] == 1;
+      for (int64_t r = 0; r < rows; ++r) {
+        fused_ops.NormalizeParameters(
+            context.parameters.data.data() + (one_row ? 0 : r) * p,
+            call.parameters.data() + r * p);
+      }
+      for (int64_t m = 1; m < k; ++m) {
+        std::copy(call.parameters.begin(), call.parameters.begin() + rows * p,
+                  call.parameters.begin() + m * rows * p);
+      }
+    } else if (context.has_history()) {
+      c10::InferenceMode inference;
+      call.parameters = FromTorch(StackedParameters(context, rows)).data;
+    }
+    if (!range_low_vector_.empty()) {
+      call.in_range = call.parameters;
+      bool clamped = false;
+      for (size_t i = 0; i < call.in_range.size(); ++i) {
+        const float low = range_low_vector_[i % p];
+        const float high = range_high_vector_[i % p];
+        const float value = std::max(std::min(call.in_range[i], high), low);
+        clamped = clamped || value != call.in_range[i];
+        call.in_range[i] = value;
+      }
+      if (!clamped) call.in_range.clear();
+    }
+    if (manifest_.history_surprise_reference() > 0 && context.has_history()) {
+      c10::InferenceMode inference;
+      const torch::Tensor parameters =
+          torch::from_blob(call.parameters.data(), {k * rows, p});
+      if (std::optional<torch::Tensor> factor =
+              SurpriseFactor(context, parameters, rows)) {
+        call.surprise = FromTorch(*factor).data;
+      }
+    }
+    return call;
+  }
+
   // The normalised training range of each parameter, from the randomize
   // list of the scene the model was trained on (none when a parameter is
   // not listed there, as for real logs' scenes).
@@ -219,6 +286,8 @@ class LearnedModel : public WorldModel {
         torch::tensor(low).view({1, p}));
     range_high_ = ops().normalization().NormalizeParameters(
         torch::tensor(high).view({1, p}));
+    range_low_vector_ = FromTorch(range_low_).data;
+    range_high_vector_ = FromTorch(range_high_).data;
   }
 
   // Normalised parameters [K * B, P] clamped into the training range, when
@@ -326,12 +395,19 @@ class LearnedModel : public WorldModel {
   std::vector<int> quaternion_offsets_;  // qpos offsets of quaternion w
   // Normalised training range [1, P] of the parameters (undefined: none).
   torch::Tensor range_low_, range_high_;
+  std::vector<float> range_low_vector_, range_high_vector_;  // [P] each
+  std::unique_ptr<FusedEnsemble> fused_;  // the fused path's members
 };
 
 }  // namespace
 
+double StepFlopsPerRow(const v1::CheckpointManifest& manifest) {
+  return FusedEnsemble(BuildEnsemble(manifest)).FlopsPerRow();
+}
+
 absl::StatusOr<std::unique_ptr<WorldModel>> LoadLearnedModel(
-    const std::string& version_dir, const v1::CheckpointManifest& manifest) {
+    const std::string& version_dir, const v1::CheckpointManifest& manifest,
+    InferencePath path) {
   const absl::StatusOr<ModelKind> kind = ParseModelKind(manifest.kind());
   if (!kind.ok() ||
       (*kind != ModelKind::kPhysics && *kind != ModelKind::kBlackbox)) {
@@ -342,7 +418,7 @@ absl::StatusOr<std::unique_ptr<WorldModel>> LoadLearnedModel(
   WM_RETURN_IF_ERROR(LoadEnsembleWeights(
       absl::StrCat(version_dir, "/weights.pt"), ensemble.members));
   return std::unique_ptr<WorldModel>(
-      new LearnedModel(manifest, std::move(ensemble)));
+      new LearnedModel(manifest, std::move(ensemble), path));
 }
 
 }  // namespace wm::worldmodel
@@ -355,9 +431,18 @@ namespace wm::worldmodel {
 
 void RegisterLearnedModels(ModelFactory* factory) {
   RegisterMujocoModel(factory);
-  factory->Register(ModelKindName(ModelKind::kPhysics), LoadLearnedModel);
-  factory->Register(ModelKindName(ModelKind::kBlackbox), LoadLearnedModel);
-  factory->Register(ModelKindName(ModelKind::kHybrid), LoadHybridModel);
+  auto learned = [](const std::string& version_dir,
+                    const v1::CheckpointManifest& manifest) {
+    return LoadLearnedModel(version_dir, manifest, InferencePath::kFused);
+  };
+  factory->Register(ModelKindName(ModelKind::kPhysics), learned);
+  factory->Register(ModelKindName(ModelKind::kBlackbox), learned);
+  factory->Register(ModelKindName(ModelKind::kHybrid),
+                    [](const std::string& version_dir,
+                       const v1::CheckpointManifest& manifest) {
+                      return LoadHybridModel(version_dir, manifest,
+                                             InferencePath::kFused);
+                    });
 }
 
 }  // namespace wm::worldmodel

@@ -55,6 +55,7 @@ class StateFeatures {
   int num_geometry_features() const { return num_geometry_features_; }
 
  private:
+  friend class FusedStateOps;  // copies the layout once for inference
   // A free body: its quaternion's qpos offset, its index among the tracked
   // bodies and its position and velocity scales.
   struct FreeBody {

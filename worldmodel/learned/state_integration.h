@@ -56,6 +56,7 @@ class StateIntegration {
                                    const torch::Tensor& next) const;
 
  private:
+  friend class FusedStateOps;  // copies the layout once for inference
   int nq_, nv_;
   double dt_;
   double substep_factor_;

@@ -66,6 +66,7 @@ class StateNormalization {
   const torch::Tensor& velocity_delta_varies() const { return delta_varies_v_; }
 
  private:
+  friend class FusedStateOps;  // copies the layout once for inference
   int nq_, nv_, num_parameters_;
   torch::Tensor state_mean_, state_std_;
   torch::Tensor action_mean_, action_std_;

@@ -25,6 +25,19 @@ void UseOneIntraOpThread() {
   }
 }
 
+ThreadSettings CurrentThreadSettings() {
+  ThreadSettings settings;
+  settings.torch_intra_op = at::get_num_threads();
+  using GetThreads = int (*)();
+  if (auto get_threads = reinterpret_cast<GetThreads>(
+          dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) {
+    settings.openblas = get_threads();
+  }
+  const char* environment = std::getenv("OPENBLAS_NUM_THREADS");
+  settings.openblas_environment = environment == nullptr ? "" : environment;
+  return settings;
+}
+
 absl::StatusOr<std::string> LoadedBlasLibrary() {
   // A product large enough that LibTorch hands it to BLAS.
   at::Tensor a = at::ones({64, 64});

@@ -117,9 +117,11 @@ absl::Status SamplingPlanner::WarmStart(const Tensor& plan) {
   return absl::OkStatus();
 }
 
-Tensor SamplingPlanner::Sample(int64_t n) {
+const Tensor& SamplingPlanner::Sample(int64_t n) {
   const int64_t size = plan_.size();
-  Tensor samples = Tensor::Filled({n, config_.horizon(), nu_});
+  Tensor& samples = samples_;
+  samples.shape = {n, config_.horizon(), nu_};
+  samples.data.resize(n * size);  // every entry is written below
   const float rho = config_.noise_correlation();
   const float innovation = std::sqrt(1.0f - rho * rho);
   std::copy(plan_.begin(), plan_.end(), samples.data.begin());
@@ -209,7 +211,7 @@ absl::StatusOr<PlanResult> SamplingPlanner::Plan(const WorldModel& model,
     // Another iteration only if it can finish before the deadline.
     const absl::Time began = absl::Now();
     if (i > 0 && began + slowest > deadline) break;
-    Tensor samples = Sample(config_.samples());
+    const Tensor& samples = Sample(config_.samples());
     absl::StatusOr<Trajectory> trajectory =
         ChunkedRollout(model, initial, samples, context, config_.threads());
     slowest = std::max(slowest, absl::Now() - began);

@@ -89,7 +89,8 @@ class SamplingPlanner {
   SamplingPlanner(v1::PlannerConfig config, std::unique_ptr<TaskCost> cost,
                   const v1::StateSpec& spec);
   // N sequences [N, H, nu] around the plan; sequence 0 is the plan itself.
-  Tensor Sample(int64_t n);
+  // Written into samples_, whose storage every iteration and call reuses.
+  const Tensor& Sample(int64_t n);
   // Moves the plan towards the low-cost samples (MPPI weights or CEM elites).
   void Update(const Tensor& samples, const std::vector<double>& costs);
 
@@ -100,6 +101,7 @@ class SamplingPlanner {
   std::vector<float> plan_;                     // [H * nu]
   std::vector<float> std_;                      // [H * nu] CEM's sampling std
   std::vector<float> previous_;  // [nu] the action applied before this call
+  Tensor samples_;               // [N, H, nu] the last iteration's sequences
   Rng random_;
 };
 

@@ -1,0 +1,256 @@
+#include "worldmodel/learned/fused_answers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace wm::worldmodel {
+namespace {
+
+// The ensemble's answer for one row from its K members' states (see
+// learned_model.cc: EnsembleMean, EnsembleSpread, AddExtrapolation,
+// AddSurprise, RootMeanSquare).
+class RowAssembler {
+ public:
+  RowAssembler(const FusedStateOps& ops,
+               const std::vector<int>& quaternion_offsets, int members)
+      : ops_(ops),
+        quaternions_(quaternion_offsets),
+        members_(members),
+        aligned_(members * ops.nx()),
+        delta_(2 * ops.nv()),
+        spread_(2 * ops.nv()),
+        extrapolation_(2 * ops.nv()) {}
+
+  // `states`: K member rows `stride` floats apart; `in_range`: the same
+  // members stepped at in-range parameters (null: none); `noise`: K rows of
+  // aleatoric std [2 nv], `noise_stride` apart; `factor`: the surprise
+  // factor (1: none). Writes mean [nx], epistemic and aleatoric [2 nv].
+  void Assemble(const float* states, int64_t stride, const float* in_range,
+                const float* noise, int64_t noise_stride, float factor,
+                float* mean, float* epistemic, float* aleatoric) {
+    const int nx = ops_.nx(), width = 2 * ops_.nv();
+    const float k = static_cast<float>(members_);
+    for (int m = 0; m < members_; ++m) {
+      std::copy(states + m * stride, states + m * stride + nx,
+                &aligned_[m * nx]);
+    }
+    for (int offset : quaternions_) {
+      const float* q0 = &aligned_[offset];
+      for (int m = 1; m < members_; ++m) {
+        float* q = &aligned_[m * nx + offset];
+        const float dot =
+            q[0] * q0[0] + q[1] * q0[1] + q[2] * q0[2] + q[3] * q0[3];
+        if (dot < 0) {
+          for (int i = 0; i < 4; ++i) q[i] = -q[i];
+        }
+      }
+    }
+    for (int i = 0; i < nx; ++i) {
+      float sum = 0.0f;
+      for (int m = 0; m < members_; ++m) sum += aligned_[m * nx + i];
+      mean[i] = sum / k;
+    }
+    for (int offset : quaternions_) {
+      float* q = mean + offset;
+      const float norm = std::max(
+          std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]),
+          1e-12f);
+      for (int i = 0; i < 4; ++i) q[i] /= norm;
+    }
+    std::fill(spread_.begin(), spread_.end(), 0.0f);
+    std::fill(extrapolation_.begin(), extrapolation_.end(), 0.0f);
+    std::fill(aleatoric, aleatoric + width, 0.0f);
+    for (int m = 0; m < members_; ++m) {
+      const float* member = states + m * stride;
+      ops_.TangentDelta(mean, member, delta_.data());
+      for (int i = 0; i < width; ++i) spread_[i] += delta_[i] * delta_[i];
+      if (in_range != nullptr) {
+        ops_.TangentDelta(in_range + m * stride, member, delta_.data());
+        for (int i = 0; i < width; ++i) {
+          extrapolation_[i] += delta_[i] * delta_[i];
+        }
+      }
+      const float* member_noise = noise + m * noise_stride;
+      for (int i = 0; i < width; ++i) {
+        aleatoric[i] += member_noise[i] * member_noise[i];
+      }
+    }
+    for (int i = 0; i < width; ++i) {
+      float spread = std::sqrt(spread_[i] / k);
+      if (in_range != nullptr) {
+        const float extrapolation = std::sqrt(extrapolation_[i] / k);
+        spread = std::sqrt(spread * spread + extrapolation * extrapolation);
+      }
+      aleatoric[i] = std::sqrt(aleatoric[i] / k);
+      if (factor != 1.0f) {
+        spread = std::sqrt(factor * spread * spread +
+                           (factor - 1.0f) * aleatoric[i] * aleatoric[i]);
+      }
+      epistemic[i] = spread;
+    }
+  }
+
+ private:
+  const FusedStateOps& ops_;
+  const std::vector<int>& quaternions_;
+  int members_;
+  std::vector<float> aligned_, delta_, spread_, extrapolation_;
+};
+
+// Member k's block of a [K * rows, P] parameter table (null when empty).
+const float* MemberBlock(const std::vector<float>& table, int k, int64_t rows,
+                         int p) {
+  return table.empty() ? nullptr : table.data() + k * rows * p;
+}
+
+// Every row's initial state [N, nx] from initial states [1 or N, nx].
+std::vector<float> StartStates(const Tensor& initial, int64_t n, int nx) {
+  std::vector<float> start(n * nx);
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t from = initial.shape[0] == 1 ? 0 : r;
+    std::copy(initial.data.begin() + from * nx,
+              initial.data.begin() + (from + 1) * nx, start.begin() + r * nx);
+  }
+  return start;
+}
+
+// A trajectory of `steps` steps for the rows' `start` states [N, nx] (K
+// members' too when `per_member`), holding them at step 0 and zeros
+// elsewhere.
+Trajectory StartTrajectory(const std::vector<float>& start, int k, int64_t n,
+                           int64_t steps, int width, bool per_member) {
+  const int64_t nx = static_cast<int64_t>(start.size()) / n;
+  Trajectory trajectory;
+  trajectory.mean = Tensor::Filled({n, steps, nx});
+  trajectory.epistemic_std = Tensor::Filled({n, steps, width});
+  trajectory.aleatoric_std = Tensor::Filled({n, steps, width});
+  if (per_member) trajectory.member_mean = Tensor::Filled({k, n, steps, nx});
+  for (int64_t r = 0; r < n; ++r) {
+    std::copy(start.begin() + r * nx, start.begin() + (r + 1) * nx,
+              trajectory.mean.data.begin() + r * steps * nx);
+    for (int m = 0; per_member && m < k; ++m) {
+      std::copy(start.begin() + r * nx, start.begin() + (r + 1) * nx,
+                trajectory.member_mean.data.begin() + (m * n + r) * steps * nx);
+    }
+  }
+  return trajectory;
+}
+
+}  // namespace
+
+Prediction FusedPredict(const FusedEnsemble& ensemble,
+                        const std::vector<int>& quaternion_offsets,
+                        const Tensor& states, const Tensor& actions,
+                        const FusedCall& call) {
+  const FusedStateOps& ops = ensemble.ops();
+  const int k = ensemble.members(), nx = ops.nx(), width = 2 * ops.nv();
+  const int p = ops.num_parameters();
+  const int64_t batch = states.shape[0];
+  const bool extrapolates = !call.in_range.empty();
+  FusedScratch scratch;
+  std::vector<float> next(k * batch * nx), noise(k * batch * width);
+  std::vector<float> in_range_next(extrapolates ? k * batch * nx : 0);
+  for (int m = 0; m < k; ++m) {
+    FusedStepInputs in{states.data.data(), actions.data.data(),
+                       MemberBlock(call.parameters, m, batch, p)};
+    ensemble.Step(m, batch, in,
+                  {next.data() + m * batch * nx, nullptr,
+                   noise.data() + m * batch * width},
+                  &scratch);
+    if (extrapolates) {
+      in.extra = MemberBlock(call.in_range, m, batch, p);
+      ensemble.Step(m, batch, in,
+                    {in_range_next.data() + m * batch * nx, nullptr, nullptr},
+                    &scratch);
+    }
+  }
+  Prediction prediction;
+  prediction.mean = Tensor::Filled({batch, nx});
+  prediction.epistemic_std = Tensor::Filled({batch, width});
+  prediction.aleatoric_std = Tensor::Filled({batch, width});
+  RowAssembler assembler(ops, quaternion_offsets, k);
+  for (int64_t r = 0; r < batch; ++r) {
+    assembler.Assemble(next.data() + r * nx, batch * nx,
+                       extrapolates ? in_range_next.data() + r * nx : nullptr,
+                       noise.data() + r * width, batch * width,
+                       call.surprise.empty() ? 1.0f : call.surprise[r],
+                       prediction.mean.data.data() + r * nx,
+                       prediction.epistemic_std.data.data() + r * width,
+                       prediction.aleatoric_std.data.data() + r * width);
+  }
+  if (call.per_member) {
+    prediction.member_mean.shape = {k, batch, nx};
+    prediction.member_mean.data = std::move(next);
+  }
+  return prediction;
+}
+
+Trajectory FusedRollout(const FusedEnsemble& ensemble,
+                        const std::vector<int>& quaternion_offsets,
+                        const Tensor& initial, const Tensor& actions,
+                        const FusedCall& call) {
+  const FusedStateOps& ops = ensemble.ops();
+  const int k = ensemble.members(), nx = ops.nx(), nu = ops.nu();
+  const int width = 2 * ops.nv(), p = ops.num_parameters();
+  const int64_t n = actions.shape[0], horizon = actions.shape[1];
+  const int64_t steps = horizon + 1;
+  const bool extrapolates = !call.in_range.empty();
+  const std::vector<float> start = StartStates(initial, n, nx);
+  Trajectory trajectory =
+      StartTrajectory(start, k, n, steps, width, call.per_member);
+  // Member states now and next, [K, N, nx] each (and at in-range
+  // parameters), the step's actions [N, nu] and noise [K, N, 2 nv]; reused
+  // across steps.
+  std::vector<float> now(k * n * nx), next(k * n * nx);
+  std::vector<float> in_range_now(extrapolates ? k * n * nx : 0),
+      in_range_next(extrapolates ? k * n * nx : 0);
+  std::vector<float> step_actions(n * nu), noise(k * n * width);
+  FusedScratch scratch;
+  RowAssembler assembler(ops, quaternion_offsets, k);
+  for (int64_t t = 0; t < horizon; ++t) {
+    for (int64_t r = 0; r < n; ++r) {
+      std::copy(actions.data.begin() + (r * horizon + t) * nu,
+                actions.data.begin() + (r * horizon + t + 1) * nu,
+                step_actions.begin() + r * nu);
+    }
+    for (int m = 0; m < k; ++m) {
+      const int64_t block = m * n * nx;
+      FusedStepInputs in{t == 0 ? start.data() : now.data() + block,
+                         step_actions.data(),
+                         MemberBlock(call.parameters, m, n, p)};
+      ensemble.Step(
+          m, n, in,
+          {next.data() + block, nullptr, noise.data() + m * n * width},
+          &scratch);
+      if (extrapolates) {
+        in.states = t == 0 ? start.data() : in_range_now.data() + block;
+        in.extra = MemberBlock(call.in_range, m, n, p);
+        ensemble.Step(m, n, in,
+                      {in_range_next.data() + block, nullptr, nullptr},
+                      &scratch);
+      }
+    }
+    for (int64_t r = 0; r < n; ++r) {
+      const int64_t at = r * steps + t + 1;
+      assembler.Assemble(next.data() + r * nx, n * nx,
+                         extrapolates ? in_range_next.data() + r * nx : nullptr,
+                         noise.data() + r * width, n * width,
+                         call.surprise.empty() ? 1.0f : call.surprise[r],
+                         trajectory.mean.data.data() + at * nx,
+                         trajectory.epistemic_std.data.data() + at * width,
+                         trajectory.aleatoric_std.data.data() + at * width);
+      for (int m = 0; call.per_member && m < k; ++m) {
+        std::copy(next.begin() + (m * n + r) * nx,
+                  next.begin() + (m * n + r + 1) * nx,
+                  trajectory.member_mean.data.begin() +
+                      ((m * n + r) * steps + t + 1) * nx);
+      }
+    }
+    std::swap(now, next);
+    std::swap(in_range_now, in_range_next);
+  }
+  return trajectory;
+}
+
+}  // namespace wm::worldmodel

@@ -1,0 +1,286 @@
+#include "worldmodel/learned/fused_ensemble.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "util/logging.h"
+#include "worldmodel/learned/fused_math.h"
+#include "worldmodel/learned/learned_ensemble.h"
+
+namespace wm::worldmodel {
+namespace {
+
+// Gain before the asinh of the physics member's features
+// (learned_networks.cc).
+constexpr float kSmallChangeGain = 20.0f;
+
+std::vector<float> Floats(const torch::Tensor& tensor) {
+  torch::Tensor t = tensor.detach().to(torch::kFloat32).contiguous();
+  return std::vector<float>(t.data_ptr<float>(),
+                            t.data_ptr<float>() + t.numel());
+}
+
+}  // namespace
+
+float* FusedScratch::Get(int slot, int64_t size) {
+  CHECK(slot >= 0 && slot < 8);
+  std::vector<float>& buffer = buffers_[slot];
+  if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(size);
+  return buffer.data();
+}
+
+// One member's step network (Mlp: Linear layers, swish between them) with
+// weights transposed to [in, out], and its log-variance bounds.
+struct FusedEnsemble::Network {
+  struct Layer {
+    int in, out;
+    std::vector<float> weight;  // [in, out], row-major
+    std::vector<float> bias;    // [out]
+  };
+  std::vector<Layer> layers;
+  std::vector<float> max_log_variance, min_log_variance;
+
+  int outputs() const { return layers.back().out; }
+
+  // x [rows, in] -> the last layer's outputs [rows, out] in `scratch` slot
+  // 1 or 2; returns them.
+  const float* Forward(int64_t rows, const float* x,
+                       FusedScratch* scratch) const {
+    const float* input = x;
+    float* output = nullptr;
+    for (size_t l = 0; l < layers.size(); ++l) {
+      const Layer& layer = layers[l];
+      output = scratch->Get(1 + l % 2, rows * layer.out);
+      MatMul(rows, layer.in, layer.out, input, layer.weight.data(), output);
+      if (l + 1 < layers.size()) {
+        BiasSwish(rows, layer.out, layer.bias.data(), output);
+      } else {
+        Bias(rows, layer.out, layer.bias.data(), output);
+      }
+      input = output;
+    }
+    return output;
+  }
+};
+
+FusedEnsemble::FusedEnsemble(const LearnedEnsemble& ensemble)
+    : kind_(ensemble.kind), ops_(*ensemble.ops) {
+  const std::string prefix =
+      kind_ == ModelKind::kPhysics ? "dynamics.layer" : "network.layer";
+  const int layers = static_cast<int>(ensemble.hidden.size()) + 1;
+  torch::NoGradGuard no_grad;
+  for (const auto& member : ensemble.members) {
+    auto parameters = member->named_parameters();
+    auto network = std::make_unique<Network>();
+    for (int l = 0; l < layers; ++l) {
+      const std::string name = prefix + std::to_string(l);
+      const torch::Tensor& weight = parameters[name + ".weight"];
+      Network::Layer layer;
+      layer.in = static_cast<int>(weight.size(1));
+      layer.out = static_cast<int>(weight.size(0));
+      layer.weight = Floats(weight.t());
+      layer.bias = Floats(parameters[name + ".bias"]);
+      network->layers.push_back(std::move(layer));
+    }
+    network->max_log_variance = Floats(parameters["max_log_variance"]);
+    network->min_log_variance = Floats(parameters["min_log_variance"]);
+    CHECK_EQ(network->layers.front().in, InputWidth());
+    networks_.push_back(std::move(network));
+    // The same in every member; the stacked network takes member 0's.
+    if (kind_ == ModelKind::kHybrid && correction_std_.empty()) {
+      correction_std_ = Floats(parameters["correction_std"]);
+    }
+  }
+  noise_scale_ = NoiseScale();
+  for (const auto& network : networks_) {
+    CHECK_EQ(network->max_log_variance.size(), noise_scale_.size());
+  }
+}
+
+FusedEnsemble::~FusedEnsemble() = default;
+
+// What a member's exp(log-variance / 2) is multiplied by
+// (MemberNetwork::AleatoricStd): physics the velocity delta std [nv],
+// blackbox the delta std [2 nv] (both 0 where the data never varied),
+// hybrid correction_std [2 nv].
+std::vector<float> FusedEnsemble::NoiseScale() const {
+  const int nv = ops_.nv();
+  if (kind_ == ModelKind::kHybrid) return correction_std_;
+  std::vector<float> scale(2 * nv);
+  for (int i = 0; i < 2 * nv; ++i) {
+    scale[i] = ops_.delta_std()[i] * ops_.delta_varies()[i];
+  }
+  if (kind_ == ModelKind::kPhysics)
+    scale.erase(scale.begin(), scale.begin() + nv);
+  return scale;
+}
+
+int FusedEnsemble::InputWidth() const {
+  const int s = ops_.num_state_features(), nu = ops_.nu();
+  switch (kind_) {
+    case ModelKind::kPhysics:
+      return 2 * s + ops_.num_geometry_features() + nu;
+    case ModelKind::kHybrid:
+      return s + nu + 2 * ops_.nv();
+    default:
+      return s + nu;
+  }
+}
+
+double FusedEnsemble::FlopsPerRow() const {
+  double flops = 0;
+  for (const auto& network : networks_) {
+    for (const auto& layer : network->layers) {
+      flops += 2.0 * layer.in * layer.out;
+    }
+    if (kind_ == ModelKind::kPhysics) {
+      const int nv = ops_.nv(), nu = ops_.nu(), masses = ops_.num_masses();
+      flops += 2.0 * nv * (1 + ops_.num_parameters() + masses) +
+               2.0 * nv * nu * (2 + masses);
+    }
+  }
+  return flops;
+}
+
+// Physics: [State, asinh(20 State), Geometry, NormalizeActions]; blackbox:
+// [State, NormalizeActions]; hybrid: [State, NormalizeActions, MuJoCo
+// delta].
+void FusedEnsemble::WriteInputs(int64_t rows, const FusedStepInputs& in,
+                                float* x, FusedScratch* scratch) const {
+  const int width = InputWidth(), s = ops_.num_state_features();
+  const int nx = ops_.nx(), nu = ops_.nu(), nv = ops_.nv();
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = x + r * width;
+    const float* state = in.states + r * nx;
+    ops_.StateFeatures(state, row);
+    float* next = row + s;
+    if (kind_ == ModelKind::kPhysics) {
+      next += s;  // the asinh features, below
+      ops_.Geometry(state, next);
+      next += ops_.num_geometry_features();
+    }
+    ops_.NormalizeActions(in.actions + r * nu, next);
+    if (kind_ == ModelKind::kHybrid) {
+      std::copy(in.extra + r * 2 * nv, in.extra + (r + 1) * 2 * nv, next + nu);
+    }
+  }
+  if (kind_ == ModelKind::kPhysics) {
+    // asinh of all rows' state features at once, contiguous.
+    float* features = scratch->Get(3, 2 * rows * s);
+    for (int64_t r = 0; r < rows; ++r) {
+      std::copy(x + r * width, x + r * width + s, features + r * s);
+    }
+    ScaledAsinh(rows * s, kSmallChangeGain, features, features + rows * s);
+    for (int64_t r = 0; r < rows; ++r) {
+      std::copy(features + (rows + r) * s, features + (rows + r + 1) * s,
+                x + r * width + s);
+    }
+  }
+}
+
+void FusedEnsemble::Step(int k, int64_t rows, const FusedStepInputs& in,
+                         const FusedStepOutputs& out,
+                         FusedScratch* scratch) const {
+  const FlushDenormals flush;
+  const Network& network = *networks_[k];
+  float* x = scratch->Get(0, rows * InputWidth());
+  WriteInputs(rows, in, x, scratch);
+  const float* raw = network.Forward(rows, x, scratch);
+  if (kind_ == ModelKind::kPhysics) {
+    PhysicsOutputs(network, rows, in, raw, out);
+  } else {
+    ResidualOutputs(network, rows, in, raw, out);
+  }
+}
+
+// dv = F phi(p) + (G psi(p)) u / std(u), integrated like MuJoCo
+// (learned_networks.cc, PhysicsMember::Step and Combine).
+void FusedEnsemble::PhysicsOutputs(const Network& network, int64_t rows,
+                                   const FusedStepInputs& in, const float* raw,
+                                   const FusedStepOutputs& out) const {
+  const int nv = ops_.nv(), nu = ops_.nu(), nx = ops_.nx();
+  const int p = ops_.num_parameters(), masses = ops_.num_masses();
+  const int passive = 1 + p + masses, control = 1 + masses;
+  const int width = network.outputs();
+  const float* v_mean = ops_.velocity_delta_mean();
+  const float* v_std = ops_.velocity_delta_std();
+  const float* v_varies = ops_.velocity_delta_varies();
+  const float position_scale = static_cast<float>(ops_.dt() * 0.5);
+  std::vector<float> phi(passive), psi(control), scaled(nu), dv(nv),
+      correction(nv);
+  phi[0] = psi[0] = 1.0f;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* o = raw + r * width;
+    const float* gains = o + nv * (passive + 1);
+    const float* position = gains + nv * nu * control;
+    ops_.ParameterFeatures(in.extra + r * p, &phi[1], &phi[1 + p]);
+    std::copy(phi.begin() + 1 + p, phi.end(), psi.begin() + 1);
+    ops_.ScaleActions(in.actions + r * nu, scaled.data());
+    for (int i = 0; i < nv; ++i) {
+      float value = 0.0f;
+      for (int j = 0; j < passive; ++j) value += phi[j] * o[j * nv + i];
+      for (int u = 0; u < nu; ++u) {
+        float gain = 0.0f;
+        for (int c = 0; c < control; ++c) {
+          gain += psi[c] * gains[c * nv * nu + i * nu + u];
+        }
+        value += gain * scaled[u];
+      }
+      dv[i] = value * v_varies[i] * v_std[i] + v_mean[i];
+      correction[i] = position[i] * v_varies[i] * v_std[i];
+    }
+    const float* state = in.states + r * nx;
+    if (out.next_state != nullptr) {
+      ops_.IntegrateVelocityChange(state, dv.data(), correction.data(),
+                                   out.next_state + r * nx);
+    }
+  }
+  if (out.aleatoric_std != nullptr) {
+    // Velocity noise, then the position noise it implies.
+    float* noise = out.aleatoric_std;
+    BoundedStd(rows, nv, raw + nv * passive, width,
+               network.max_log_variance.data(), network.min_log_variance.data(),
+               noise_scale_.data(), noise + nv, 2 * nv);
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int i = 0; i < nv; ++i) {
+        noise[r * 2 * nv + i] = position_scale * noise[r * 2 * nv + nv + i];
+      }
+    }
+  }
+}
+
+// Blackbox: next = state (+) denormalised mean; hybrid: the correction
+// mean * correction_std (learned_networks.cc).
+void FusedEnsemble::ResidualOutputs(const Network& network, int64_t rows,
+                                    const FusedStepInputs& in, const float* raw,
+                                    const FusedStepOutputs& out) const {
+  const int nv = ops_.nv(), nx = ops_.nx(), width = 2 * nv;
+  const bool hybrid = kind_ == ModelKind::kHybrid;
+  const std::vector<float>& varies = ops_.delta_varies();
+  const std::vector<float>& scale = hybrid ? correction_std_ : ops_.delta_std();
+  std::vector<float> delta(width);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* o = raw + r * network.outputs();
+    if (hybrid && out.correction != nullptr) {
+      for (int i = 0; i < width; ++i)
+        out.correction[r * width + i] = o[i] * scale[i];
+    }
+    if (!hybrid && out.next_state != nullptr) {
+      for (int i = 0; i < width; ++i) {
+        delta[i] = o[i] * varies[i] * scale[i] + ops_.delta_mean()[i];
+      }
+      ops_.TangentIntegrate(in.states + r * nx, delta.data(),
+                            out.next_state + r * nx);
+    }
+  }
+  if (out.aleatoric_std != nullptr) {
+    BoundedStd(rows, width, raw + width, network.outputs(),
+               network.max_log_variance.data(), network.min_log_variance.data(),
+               noise_scale_.data(), out.aleatoric_std, width);
+  }
+}
+
+}  // namespace wm::worldmodel

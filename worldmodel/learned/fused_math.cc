@@ -1,0 +1,148 @@
+#include "worldmodel/learned/fused_math.h"
+
+#include <xmmintrin.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+// Fortran BLAS, column-major; LibTorch calls the same symbol.
+extern "C" void sgemm_(const char* transa, const char* transb, const int* m,
+                       const int* n, const int* k, const float* alpha,
+                       const float* a, const int* lda, const float* b,
+                       const int* ldb, const float* beta, float* c,
+                       const int* ldc);
+
+namespace wm::worldmodel {
+namespace {
+
+// The elementwise kernels are compiled for the widest vector unit present,
+// chosen at load time (GCC function multiversioning).
+#define WM_VECTORIZED \
+  __attribute__((target_clones("avx512f", "avx2", "default")))
+
+// e^x in float, vectorisable: x = n ln2 + r with |r| <= ln2 / 2, e^r by
+// its degree-6 Taylor polynomial (relative error below 2e-7), 2^n through
+// the exponent bits. x is clamped to [-86.5, 88], where the result is a
+// normal float: a denormal costs a hundred cycles, and below e^-86.5 the
+// callers' 1 + e^x is 1 all the same. n is rounded by adding and
+// subtracting 1.5 2^23 (no call to nearbyint).
+inline float Exp(float x) {
+  x = x < -86.5f ? -86.5f : (x > 88.0f ? 88.0f : x);
+  constexpr float kRound = 12582912.0f;
+  const float n = (x * 1.44269504088896341f + kRound) - kRound;
+  const float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
+  float p = 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  return p * scale;
+}
+
+// log(x) for normal x > 0, vectorisable: x = m 2^e with m in [sqrt(1/2),
+// sqrt(2)), log(m) = 2 atanh(s), s = (m - 1) / (m + 1), by its odd series
+// to s^9 (|s| < 0.172: absolute error below 1e-8).
+inline float Log(float x) {
+  int32_t bits;
+  std::memcpy(&bits, &x, sizeof(bits));
+  // Exponent relative to sqrt(1/2): subtracting its bits puts m in range.
+  constexpr int32_t kSqrtHalfBits = 0x3f3504f3;
+  const int32_t e = (bits - kSqrtHalfBits) >> 23;
+  const int32_t mantissa_bits = bits - e * (1 << 23);  // no shift of e < 0
+  float m;
+  std::memcpy(&m, &mantissa_bits, sizeof(m));
+  const float s = (m - 1.0f) / (m + 1.0f);
+  const float s2 = s * s;
+  float p = 1.0f / 9.0f;
+  p = p * s2 + 1.0f / 7.0f;
+  p = p * s2 + 1.0f / 5.0f;
+  p = p * s2 + 1.0f / 3.0f;
+  p = p * s2 + 1.0f;
+  return static_cast<float>(e) * 0.693147180559945f + 2.0f * s * p;
+}
+
+// LibTorch's softplus (beta 1, threshold 20) through Exp and Log.
+inline float VectorSoftplus(float x) {
+  return x > 20.0f ? x : Log(1.0f + Exp(x));
+}
+
+}  // namespace
+
+FlushDenormals::FlushDenormals() : saved_(_mm_getcsr()) {
+  _mm_setcsr(saved_ | kFlushToZero | kDenormalsAreZero);
+}
+
+FlushDenormals::~FlushDenormals() { _mm_setcsr(saved_); }
+
+void MatMul(int64_t rows, int in, int out, const float* x, const float* w,
+            float* y) {
+  // Row-major y = x w is column-major y^T = w^T x^T.
+  const int n = static_cast<int>(rows);
+  const float one = 1.0f, zero = 0.0f;
+  sgemm_("N", "N", &out, &n, &in, &one, w, &out, x, &in, &zero, y, &out);
+}
+
+WM_VECTORIZED void Bias(int64_t rows, int width, const float* bias, float* y) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = y + r * width;
+    for (int i = 0; i < width; ++i) row[i] += bias[i];
+  }
+}
+
+WM_VECTORIZED void BiasSwish(int64_t rows, int width, const float* bias,
+                             float* y) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = y + r * width;
+    for (int i = 0; i < width; ++i) {
+      const float v = row[i] + bias[i];
+      row[i] = v / (1.0f + Exp(-v));
+    }
+  }
+}
+
+namespace {
+
+// Over n contiguous values: exp(bound(x) / 2) factor in place, bounds
+// `high` and `low` (see BoundedStd).
+WM_VECTORIZED void BoundedStdColumn(int64_t n, float high, float low,
+                                    float factor, float* __restrict x) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float bounded = high - VectorSoftplus(high - x[j]);
+    const float log_variance = low + VectorSoftplus(bounded - low);
+    x[j] = Exp(0.5f * log_variance) * factor;
+  }
+}
+
+}  // namespace
+
+void BoundedStd(int64_t rows, int width, const float* raw, int64_t raw_stride,
+                const float* max_log_variance, const float* min_log_variance,
+                const float* scale, float* out, int64_t out_stride) {
+  // One entry at a time over all rows, contiguous: rows are many, entries
+  // per row few.
+  std::vector<float> column(rows);
+  for (int i = 0; i < width; ++i) {
+    for (int64_t r = 0; r < rows; ++r) column[r] = raw[r * raw_stride + i];
+    BoundedStdColumn(rows, max_log_variance[i], min_log_variance[i], scale[i],
+                     column.data());
+    for (int64_t r = 0; r < rows; ++r) out[r * out_stride + i] = column[r];
+  }
+}
+
+WM_VECTORIZED void ScaledAsinh(int64_t n, float gain, const float* __restrict x,
+                               float* __restrict y) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float v = gain * x[j];
+    const float a = v < 0 ? -v : v;
+    const float magnitude = Log(a + std::sqrt(a * a + 1.0f));
+    y[j] = v < 0 ? -magnitude : magnitude;
+  }
+}
+
+}  // namespace wm::worldmodel
