@@ -62,6 +62,8 @@ for name in "${harnesses[@]}"; do
   code=$?
   set -e
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
+  # Fork mode reports progress lines "#N: ..." instead.
+  [ -n "$runs" ] || runs="$(sed -n 's/^#\([0-9]*\):.*/\1/p' "$log" | tail -1)"
   summary+=("$name: ${runs:-?} executions, exit $code")
   if [ "$code" -ne 0 ]; then
     crashed+=("$name")
