@@ -20,6 +20,8 @@ PACKAGES=(
   openssl strace
   # libFuzzer harnesses (tools/fuzz.sh) and sanitizer runtimes.
   clang-14 libclang-rt-14-dev
+  # Packaging: cpack -G DEB (dpkg-shlibdeps, file) and the unpacked-.deb test.
+  dpkg-dev file
   # Python peers and client.
   python3-torch python3-grpcio python3-grpc-tools python3-h5py python3-matplotlib
   python3-numpy
