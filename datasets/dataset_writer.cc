@@ -169,6 +169,7 @@ absl::Status DatasetWriter::FlushShard() {
   contents.nv = manifest_.spec().nv();
   contents.nu = manifest_.spec().nu();
   contents.num_params = manifest_.parameters_size();
+  contents.labels = LabelsOf(manifest_);
   contents.episodes = std::move(pending_);
   pending_.clear();
 

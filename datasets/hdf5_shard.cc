@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <limits>
 #include <string>
@@ -12,48 +13,71 @@
 
 #include "absl/strings/str_cat.h"
 #include "datasets/hdf5_util.h"
+#include "datasets/hdf5_writing.h"
+#include "datasets/split.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
 
 namespace wm::datasets {
 namespace {
 
+using internal::Hdf5Internal;
 using internal::Hid;
 using internal::SilenceHdf5Errors;
-using internal::TakeHdf5Error;
+using internal::WriteArray;
+using internal::WriteScalarAttribute;
+using internal::WriteStringsAttribute;
 
-absl::Status Hdf5Internal(const std::string& what, const std::string& path) {
-  return absl::InternalError(
-      absl::StrCat(what, " in '", path, "': ", TakeHdf5Error()));
+// The `columns` and `units` attributes of array `array`.
+absl::Status WriteColumnLabels(hid_t file, const std::string& path,
+                               const char* array, const ColumnLabels& labels) {
+  Hid dataset(H5Dopen2(file, array, H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) {
+    return Hdf5Internal(absl::StrCat("opening dataset '", array, "'"), path);
+  }
+  WM_RETURN_IF_ERROR(
+      WriteStringsAttribute(dataset.get(), path, "columns", labels.names));
+  return WriteStringsAttribute(dataset.get(), path, "units", labels.units);
 }
 
-// Creates dataset `name` of file type `file_type` and writes `data` (given in
-// `memory_type`). Zero-sized dimensions give an empty dataset.
-absl::Status WriteArray(hid_t file, const std::string& path, const char* name,
-                        hid_t file_type, hid_t memory_type,
-                        std::vector<hsize_t> dims, const void* data) {
-  Hid space(
-      H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-      H5Sclose);
-  Hid dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-  if (!space.valid() || !dcpl.valid() ||
-      H5Pset_obj_track_times(dcpl.get(), false) < 0) {
-    return Hdf5Internal(absl::StrCat("preparing dataset '", name, "'"), path);
+// The labels (shard_labels.h) of the shard being written to `file`.
+absl::Status WriteLabels(hid_t file, const std::string& path,
+                         const ShardContents& shard) {
+  const ShardLabels& labels = *shard.labels;
+  const int64_t version = labels.format_version;
+  WM_RETURN_IF_ERROR(WriteScalarAttribute(
+      file, path, "format_version", H5T_STD_I64LE, H5T_NATIVE_INT64, &version));
+  WM_RETURN_IF_ERROR(WriteScalarAttribute(file, path, "dt", H5T_IEEE_F64LE,
+                                          H5T_NATIVE_DOUBLE, &labels.dt));
+  WM_RETURN_IF_ERROR(WriteColumnLabels(file, path, "qpos", labels.qpos));
+  WM_RETURN_IF_ERROR(WriteColumnLabels(file, path, "qvel", labels.qvel));
+  WM_RETURN_IF_ERROR(WriteColumnLabels(file, path, "ctrl", labels.ctrl));
+  WM_RETURN_IF_ERROR(WriteColumnLabels(file, path, "params", labels.params));
+  constexpr size_t kWidth = 10;  // "validation"
+  std::string splits(kWidth * shard.episodes.size(), '\0');
+  for (size_t e = 0; e < shard.episodes.size(); ++e) {
+    const std::string name =
+        SplitName(SplitOf(shard.episodes[e].index, SplitFractions()));
+    splits.replace(e * kWidth, name.size(), name);
   }
-  Hid dataset(H5Dcreate2(file, name, file_type, space.get(), H5P_DEFAULT,
-                         dcpl.get(), H5P_DEFAULT),
-              H5Dclose);
-  if (!dataset.valid()) {
-    return Hdf5Internal(absl::StrCat("creating dataset '", name, "'"), path);
+  Hid type(H5Tcopy(H5T_C_S1), H5Tclose);
+  if (!type.valid() || H5Tset_size(type.get(), kWidth) < 0 ||
+      H5Tset_strpad(type.get(), H5T_STR_NULLPAD) < 0) {
+    return Hdf5Internal("preparing dataset 'split'", path);
   }
-  hsize_t elements = 1;
-  for (hsize_t dim : dims) elements *= dim;
-  if (elements > 0 && H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL,
-                               H5P_DEFAULT, data) < 0) {
-    return Hdf5Internal(absl::StrCat("writing dataset '", name, "'"), path);
-  }
-  if (!dataset.Close()) {
-    return Hdf5Internal(absl::StrCat("closing dataset '", name, "'"), path);
+  return WriteArray(file, path, "split", type.get(), type.get(),
+                    {static_cast<hsize_t>(shard.episodes.size())},
+                    splits.data());
+}
+
+// INVALID_ARGUMENT unless `labels` name `count` columns of `array`.
+absl::Status CheckColumnLabels(const char* array, const ColumnLabels& labels,
+                               int count) {
+  if (static_cast<int>(labels.names.size()) != count ||
+      labels.units.size() != labels.names.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "shard labels name ", labels.names.size(), " columns of ", array,
+        " with ", labels.units.size(), " units; it has ", count));
   }
   return absl::OkStatus();
 }
@@ -134,6 +158,9 @@ absl::Status WriteContents(const std::string& temporary,
                                 {num_episodes}, indices.data()));
   WM_RETURN_IF_ERROR(WriteArray(id, temporary, "params", f8, mf8,
                                 {num_episodes, num_params}, params.data()));
+  if (shard.labels.has_value()) {
+    WM_RETURN_IF_ERROR(WriteLabels(id, temporary, shard));
+  }
   if (!file.Close()) return Hdf5Internal("closing HDF5 file", temporary);
   return absl::OkStatus();
 }
@@ -171,6 +198,13 @@ absl::Status WriteShardFile(const std::string& path,
   for (const Episode& episode : shard.episodes) {
     WM_RETURN_IF_ERROR(CheckEpisode(episode, shard, previous_index));
     previous_index = episode.index;
+  }
+  if (shard.labels.has_value()) {
+    WM_RETURN_IF_ERROR(CheckColumnLabels("qpos", shard.labels->qpos, shard.nq));
+    WM_RETURN_IF_ERROR(CheckColumnLabels("qvel", shard.labels->qvel, shard.nv));
+    WM_RETURN_IF_ERROR(CheckColumnLabels("ctrl", shard.labels->ctrl, shard.nu));
+    WM_RETURN_IF_ERROR(
+        CheckColumnLabels("params", shard.labels->params, shard.num_params));
   }
   SilenceHdf5Errors();
   const std::string temporary = TemporarySiblingPath(path);

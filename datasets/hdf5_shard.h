@@ -2,12 +2,14 @@
 #define WM_DATASETS_HDF5_SHARD_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "datasets/episode.h"
+#include "datasets/shard_labels.h"
 
 namespace wm::datasets {
 
@@ -19,13 +21,19 @@ namespace wm::datasets {
 //   state_offsets [E + 1] i64, action_offsets [E + 1] i64,
 //   episode_index [E] i64, params [E, P] f8 (NaN where unknown).
 // Episode e owns state rows [state_offsets[e], state_offsets[e + 1]) and
-// action rows [action_offsets[e], action_offsets[e + 1]).
+// action rows [action_offsets[e], action_offsets[e + 1]). With labels, also
+// (shard_labels.h): root attributes format_version and dt, `columns` and
+// `units` attributes on qpos, qvel, ctrl and params, and split [E] (fixed-
+// length strings "train", "validation", "test").
 struct ShardContents {
   int nq = 0;
   int nv = 0;
   int nu = 0;
   int num_params = 0;
   std::vector<Episode> episodes;
+  // Written by DatasetWriter; the reader leaves it empty (wm reads the
+  // manifest instead).
+  std::optional<ShardLabels> labels;
 
   // N and Na above: total states and actions over the episodes.
   int64_t num_states() const;
@@ -37,10 +45,11 @@ struct ShardContents {
 // same contents always give the same bytes (no timestamps, fixed format
 // versions). Every episode must pass Episode::Validate(), match the shard's
 // nq/nv/nu and num_params, and indices must be strictly increasing:
-// INVALID_ARGUMENT naming the episode otherwise. nu == 0, P == 0 and E == 0
-// are allowed (zero-sized datasets). I/O errors name the path: NOT_FOUND
-// (no such directory), PERMISSION_DENIED, INTERNAL (an HDF5 failure, with
-// its message). Thread-compatible; HDF5 serialises calls internally.
+// INVALID_ARGUMENT naming the episode otherwise; labels must name nq, nv,
+// nu and num_params columns (INVALID_ARGUMENT naming the array). nu == 0, P ==
+// 0 and E == 0 are allowed (zero-sized datasets). I/O errors name the path:
+// NOT_FOUND (no such directory), PERMISSION_DENIED, INTERNAL (an HDF5 failure,
+// with its message). Thread-compatible; HDF5 serialises calls internally.
 absl::Status WriteShardFile(const std::string& path,
                             const ShardContents& shard);
 

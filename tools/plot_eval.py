@@ -16,6 +16,7 @@ import argparse
 import glob
 import json
 import os
+import sys
 
 import matplotlib
 
@@ -115,40 +116,36 @@ def plot_parameters(axis, rows):
 
 
 def read_test_episodes(data_dir, count):
-    """(index, time [T+1], qpos [T+1, nq]) of the first `count` test episodes."""
+    """(index, time [T+1], qpos [T+1, nq], qpos column names) of the first
+    `count` test episodes, by each shard's `split` dataset."""
     import h5py
     import numpy as np
     episodes = []
     for path in sorted(glob.glob(os.path.join(data_dir, "*.h5"))):
         with h5py.File(path, "r") as shard:
+            if "split" not in shard:
+                sys.exit(f"{path} has no split dataset (written before wm "
+                         "labelled its shards): regenerate or re-import it")
             offsets = shard["state_offsets"][:]
             indices = shard["episode_index"][:]
+            splits = shard["split"][:]
+            columns = [c.decode() for c in shard["qpos"].attrs["columns"]]
             for e, index in enumerate(indices):
-                if not is_test(int(index)):
+                if splits[e] != b"test":
                     continue
                 a, b = offsets[e], offsets[e + 1]
                 episodes.append((int(index), np.array(shard["time"][a:b]),
-                                 np.array(shard["qpos"][a:b])))
+                                 np.array(shard["qpos"][a:b]), columns))
                 if len(episodes) >= count:
                     return episodes
     return episodes
 
 
-def is_test(index, train=0.8, validation=0.1):
-    """datasets/split.cc: SplitMix64 of the index mapped to [0, 1)."""
-    mask = (1 << 64) - 1
-    z = (index + 0x9E3779B97F4A7C15) & mask
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
-    z ^= z >> 31
-    u = (z >> 11) * (1.0 / (1 << 53))
-    return u >= train + validation
-
-
 def plot_episodes(axis, episodes):
-    for index, time, qpos in episodes:
+    for index, time, qpos, columns in episodes:
         for column in range(min(3, qpos.shape[1])):
-            axis.plot(time, qpos[:, column], label=f"ep {index} qpos[{column}]")
+            axis.plot(time, qpos[:, column],
+                      label=f"ep {index} {columns[column]}")
     axis.set_xlabel("time (s)")
     axis.set_ylabel("qpos")
     axis.set_title("true trajectories (test episodes)")

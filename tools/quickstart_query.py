@@ -72,7 +72,7 @@ def main():
               f"{parameter.upper90:.3f}]), true {truth:.3f}")
     if args.json:
         with open(args.json, "w") as out:
-            json.dump(findings, out, indent=1)
+            json.dump(findings, out, indent=1, allow_nan=False)
 
 
 if __name__ == "__main__":

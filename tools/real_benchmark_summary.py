@@ -109,7 +109,7 @@ def select(args):
     publish(args.models, cube, "cube_best")
     publish(args.models, pendulum, "pendulum_best")
     with open(os.path.join(args.reports, "selection.json"), "w") as f:
-        json.dump(selection, f, indent=1)
+        json.dump(selection, f, indent=1, allow_nan=False)
     print(f"cube_best = {cube} ({'hedged' if hedged else 'single'}), "
           f"pendulum_best = {pendulum}; chosen on validation only")
 
@@ -264,7 +264,7 @@ def summary_fits(reports):
 def summary(args):
     check = load(os.path.join(args.reports, "protocol_check.json"))["models"][0]
     print("Acosta protocol, MuJoCo with the paper's parameters, 400 tosses:")
-    print("  " + describe(check) + "  (README: 0.405 +- 0.01)")
+    print("  " + describe(check) + "  (data/real/cube_toss/README.md: 0.405 +- 0.01)")
     selection = load(os.path.join(args.reports, "selection.json"))
     summary_tosses(args, selection)
     summary_pendulum(args, selection)

@@ -206,7 +206,7 @@ def main():
             thread.join()
     summary = recorder.summary(time.monotonic() - start)
     with open(args.json, "w") as out:
-        json.dump(summary, out, indent=1)
+        json.dump(summary, out, indent=1, allow_nan=False)
     print(json.dumps({k: v for k, v in summary.items() if k != "failures"}))
 
 

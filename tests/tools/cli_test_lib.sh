@@ -21,3 +21,21 @@ expect_error() {
     fail "$name: output lacks '$pattern': $output"
   fi
 }
+
+# expect_strict_json FILE...: each file is strict JSON (a .jsonl file: each
+# line is), as any parser reads it: Python's json refusing NaN and Infinity.
+expect_strict_json() {
+  /usr/bin/python3 - "$@" <<'PY' || fail "strict JSON: $*"
+import json, sys
+def refuse(constant):
+    raise ValueError(f"non-standard JSON constant {constant}")
+for path in sys.argv[1:]:
+    text = open(path).read()
+    documents = text.splitlines() if path.endswith(".jsonl") else [text]
+    for number, document in enumerate(documents, 1):
+        try:
+            json.loads(document, parse_constant=refuse)
+        except ValueError as error:
+            sys.exit(f"{path}:{number}: {error}")
+PY
+}

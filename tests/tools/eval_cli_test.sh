@@ -20,6 +20,7 @@ if ! "$WM" eval --model "mujoco:$WORK/slide" --data "$WORK/slide" \
 fi
 grep -q "constant_velocity" "$WORK/stdout" || fail "table lacks the baselines"
 grep -q "joint_m@10" "$WORK/stdout" || fail "table lacks rollout columns"
+expect_strict_json "$WORK/out.json"
 /usr/bin/python3 - "$WORK/out.json" <<'PY' || fail "JSON content"
 import json, sys
 report = json.load(open(sys.argv[1]))

@@ -63,6 +63,63 @@ for dir in pinball zero bad range mass; do
 done
 expect_error "inspect a non-dataset" "manifest" -- "$WM" inspect "$WORK"
 
+# Self-describing shards: h5py alone finds dt, column names and units, and
+# each episode's split (wm eval's test episodes are the split's "test").
+/usr/bin/python3 - "$WORK/one" >"$WORK/h5_splits.txt" <<'PY' || fail "shard labels"
+import glob, sys
+import h5py
+splits = {}
+for path in sorted(glob.glob(f"{sys.argv[1]}/shard_*.h5")):
+    with h5py.File(path, "r") as shard:
+        assert shard.attrs["format_version"] == 1 and abs(shard.attrs["dt"] - 0.05) < 1e-12
+        labels = {name: [c.decode() for c in shard[name].attrs["columns"]]
+                  for name in ("qpos", "qvel", "ctrl", "params")}
+        units = {name: [u.decode() for u in shard[name].attrs["units"]]
+                 for name in ("qpos", "qvel", "ctrl", "params")}
+        assert labels["qpos"][:4] == ["box.x", "box.y", "box.z", "box.qw"], labels
+        assert units["qvel"][3:6] == ["rad/s"] * 3, units
+        assert labels["ctrl"] == ["vx", "vy"] and units["ctrl"] == ["m/s", "m/s"], labels
+        assert "box/mass" in labels["params"] and "kg" in units["params"], units
+        for name in labels:
+            assert len(labels[name]) == shard[name].shape[1], name
+        for index, split in zip(shard["episode_index"][:], shard["split"][:]):
+            splits[int(index)] = split.decode()
+assert set(splits.values()) <= {"train", "validation", "test"}, splits
+assert sorted(splits) == list(range(6)), splits
+counts = [list(splits.values()).count(s) for s in ("train", "validation", "test")]
+print("splits: train %d, validation %d, test %d" % tuple(counts))
+PY
+"$WM" inspect "$WORK/one" >"$WORK/inspect.txt" 2>&1 || fail "inspect"
+# wm export --format d4rl: transitions as offline-RL tools read them, equal
+# to the shards' states and actions (float32), one timeout per episode.
+"$WM" export --data "$WORK/one" --out "$WORK/d4rl.h5" >/dev/null 2>&1 || fail "export"
+/usr/bin/python3 - "$WORK/one" "$WORK/d4rl.h5" <<'PY' || fail "d4rl export"
+import glob, sys
+import h5py, numpy as np
+observations, actions, next_observations = [], [], []
+for path in sorted(glob.glob(f"{sys.argv[1]}/shard_*.h5")):
+    with h5py.File(path, "r") as shard:
+        states = np.concatenate([shard["qpos"][:], shard["qvel"][:]], 1)
+        so, ao = shard["state_offsets"][:], shard["action_offsets"][:]
+        for e in range(len(so) - 1):
+            observations.append(states[so[e]:so[e + 1] - 1])
+            next_observations.append(states[so[e] + 1:so[e + 1]])
+            actions.append(shard["ctrl"][ao[e]:ao[e + 1]])
+with h5py.File(sys.argv[2], "r") as d4rl:
+    np.testing.assert_array_equal(d4rl["observations"][:], np.concatenate(observations).astype(np.float32))
+    np.testing.assert_array_equal(d4rl["next_observations"][:], np.concatenate(next_observations).astype(np.float32))
+    np.testing.assert_array_equal(d4rl["actions"][:], np.concatenate(actions).astype(np.float32))
+    n = d4rl["observations"].shape[0]
+    assert d4rl["rewards"].shape == (n,) and not d4rl["rewards"][:].any()
+    assert not d4rl["terminals"][:].any() and d4rl["timeouts"][:].sum() == 6
+    assert d4rl["timeouts"][-1] == 1 and sorted(set(d4rl["infos/episode_index"][:])) == list(range(6))
+    assert d4rl["actions"].attrs["columns"][0] == b"vx" and abs(d4rl.attrs["dt"] - 0.05) < 1e-12
+PY
+expect_error "export split" "bogus" -- "$WM" export --data "$WORK/one" --out "$WORK/x.h5" --split bogus
+[ -e "$WORK/x.h5" ] && fail "a failed export left its file"
+grep -qF "$(cat "$WORK/h5_splits.txt")" "$WORK/inspect.txt" \
+  || fail "the shards' split ($(cat "$WORK/h5_splits.txt")) is not wm's: $(grep splits "$WORK/inspect.txt")"
+
 if [ "$failures" -gt 0 ]; then
   echo "$failures checks failed"
   exit 1

@@ -7,16 +7,14 @@ export BUILD_DIR="$2"
 # ctest runs on a finished build: rebuilding here would relink bin/wm under
 # the tests running beside this one.
 export WM_QUICKSTART_SKIP_BUILD=1
-OUT="$(mktemp -d)"
-trap 'rm -rf "$OUT"' EXIT
+source "$SOURCE/tests/tools/cli_test_lib.sh"
+OUT="$WORK"
 
 log="$("$SOURCE/tools/quickstart.sh" --smallest --no-setup --out "$OUT" 2>&1)"
 code=$?
 echo "$log" | tail -20
 [ "$code" -eq 0 ] || { echo "FAIL: quickstart exited $code"; exit 1; }
 
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 grep -q "OpenBLAS: ok" "$OUT/doctor.txt" || fail "doctor did not find OpenBLAS"
 manifest="$OUT/data/push/manifest.pbtxt"
 [ -f "$manifest" ] || fail "no dataset manifest"
@@ -25,6 +23,8 @@ grep -q "num_transitions: 1200" "$manifest" || fail "expected 1200 transitions"
 [ -f "$OUT/models/push_physics/1/weights.pt" ] || fail "no trained model version 1"
 [ -f "$OUT/data/push/shard_00000.h5" ] || fail "no shard"
 grep -q "box_table/friction" <<<"$log" || fail "summary lacks parameter ranges"
+expect_strict_json "$OUT/eval_push.json" "$OUT/served.json" "$OUT/plan_push.json" \
+  "$OUT/models/push_physics/metrics.jsonl"
 /usr/bin/python3 - "$OUT/eval_push.json" <<'PY' || fail "evaluation JSON"
 import json, sys
 report = json.load(open(sys.argv[1]))
@@ -49,12 +49,18 @@ grep -q 'wm_calls_total{method="Rollout",code="OK"} 1' "$OUT/metrics.txt" \
 import json, sys
 report = json.load(open(sys.argv[1]))
 oracle, physics = report["oracle"], report["physics"]
+assert physics["model"] == "push_physics", physics["model"]
 assert oracle["episodes"] == 2 and physics["episodes"] == 1, report.keys()
 reached = sum(e["success"] for e in oracle["per_episode"])
 assert reached >= 1, f"the oracle reached no goal: {oracle}"
 assert physics["planning_hz"] > 0 and physics["plan_latency_ms"]["p99"] > 0
 PY
 grep -q '"push_physics"' "$OUT/query_list.json" || fail "wm query list"
+# The planning table labels rows by the model planned with, and prints "-",
+# not nan, for a time to goal no episode reached.
+grep -q "^push_physics " "$OUT/plan_push.txt" || fail "no push_physics row"
+grep -q "^mujoco_true_parameters " "$OUT/plan_push.txt" || fail "no oracle row"
+grep -qi "nan" "$OUT/plan_push.txt" && fail "the planning table prints nan"
 grep -q "wm serve drained and stopped" <<<"$log" || fail "serve did not stop cleanly"
 [ "$failures" -eq 0 ] || exit 1
 echo "quickstart produced what it promised"

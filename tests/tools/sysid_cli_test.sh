@@ -48,6 +48,7 @@ if ! "$WM" sysid --scene double_pendulum --data "$WORK/dp" \
 fi
 grep -q "published .*models/dp/1" "$WORK/stdout" || fail "no published line"
 grep -q "coupling" "$WORK/stdout" || fail "table lacks the base parameters"
+expect_strict_json "$WORK/fit.json"
 /usr/bin/python3 - "$WORK/fit.json" <<'PY' || fail "JSON content"
 import json, sys
 report = json.load(open(sys.argv[1]))
@@ -78,6 +79,7 @@ if ! "$WM" eval --model "$WORK/models/dp" --data "$WORK/dp" \
     --json "$WORK/eval.json" >/dev/null 2>"$WORK/eval_stderr"; then
   fail "wm eval of the published version: $(cat "$WORK/eval_stderr")"
 fi
+expect_strict_json "$WORK/eval.json"
 
 # The same run again gives the same estimates and publishes version 2.
 "$WM" sysid --scene double_pendulum --data "$WORK/dp" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # wm eval --protocol acosta_toss on five real tosses: per-toss e_q of MuJoCo
 # with the paper's parameters, pinned at the values recorded when the
-# protocol reproduced the README's 0.405 +- 0.01 over all 400 tosses (it gave
+# protocol reproduced data/real/cube_toss/README.md's 0.405 +- 0.01 over all 400 tosses (it gave
 # 0.4109); several comma-separated baselines are each paired with the model.
 # Usage: toss_protocol_cli_test.sh WM REAL_DATA_DIR
 set -uo pipefail
@@ -21,6 +21,7 @@ done
   fail "protocol run: $(cat "$WORK/out.txt")"
 grep -q "e_q mean" "$WORK/out.txt" || fail "no table printed: $(cat "$WORK/out.txt")"
 
+expect_strict_json "$WORK/report.json"
 /usr/bin/python3 - "$WORK/report.json" <<'PY' || fail "per-toss values"
 import json, sys
 report = json.load(open(sys.argv[1]))

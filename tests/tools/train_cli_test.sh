@@ -122,6 +122,7 @@ sed -e 's/^max_steps: 300/max_steps: 1000000/' "$WORK/tiny.pbtxt" >"$WORK/budget
 printf 'max_minutes: 0.1\n' >>"$WORK/budget.pbtxt"
 out="$("$WM" train --config "$WORK/budget.pbtxt" --data "$WORK/data" --out "$WORK/models/budget" 2>&1)" ||
   fail "budget-bound training: $out"
+expect_strict_json "$WORK/models/budget/metrics.jsonl" "$WORK/models/straight/metrics.jsonl"
 /usr/bin/python3 - "$WORK/models/budget/metrics.jsonl" <<'PY' || fail "budget-bound schedule"
 import json, sys
 last = {}

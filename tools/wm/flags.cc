@@ -8,24 +8,19 @@ ABSL_FLAG(std::string, config, "",
 ABSL_FLAG(std::string, scene, "",
           "Built-in scene (slide, push, toss, double_pendulum) or a path to a "
           "scene .pbtxt.");
-ABSL_FLAG(int64_t, episodes, 100, "Number of episodes (plan: per model).");
+ABSL_FLAG(int64_t, episodes, 100, "Number of episodes.");
 ABSL_FLAG(int64_t, steps, 100, "Control steps per episode.");
 ABSL_FLAG(uint64_t, seed, 0, "Base random seed.");
 ABSL_FLAG(int32_t, workers, 0,
           "Worker threads (0: one per core). The output does not depend on "
           "it.");
-ABSL_FLAG(std::string, out, "",
-          "Output directory (train, sysid: MODELS/NAME, a new version is "
-          "published there).");
+ABSL_FLAG(std::string, out, "", "Output directory.");
 ABSL_FLAG(bool, overwrite, false, "Replace an existing output directory.");
 ABSL_FLAG(std::string, policy, "",
           "Action policy: zero, uniform, smooth_noise, or empty for the "
           "scene's default (scripted pushes / throws).");
 ABSL_FLAG(int64_t, episodes_per_shard, 256, "Episodes per HDF5 shard.");
-ABSL_FLAG(std::string, model, "",
-          "train: the kind to train, physics (default) or blackbox. eval and "
-          "others: the model, MODELS/NAME (latest version) or MODELS/NAME/N; "
-          "query: a served model, NAME or NAME/N.");
+ABSL_FLAG(std::string, model, "", "The model (see the subcommand's help).");
 ABSL_FLAG(std::string, data, "", "Dataset directory.");
 ABSL_FLAG(bool, resume, false,
           "Continue an interrupted training from MODELS/NAME/.train.");
@@ -35,89 +30,86 @@ ABSL_FLAG(int64_t, max_steps, 0,
 ABSL_FLAG(int32_t, ensemble_size, 0,
           "Ensemble members (0: the config's, default 5).");
 ABSL_FLAG(std::string, baseline, "",
-          "eval: another model scored beside the built-in baselines, "
-          "MODELS/NAME[/N] or mujoco:DATA_DIR; with --protocol acosta_toss "
-          "a comma-separated list, each paired with the model.");
+          "Another model compared with --model (see the subcommand's help).");
 ABSL_FLAG(std::string, ood_data, "",
-          "eval: a dataset generated outside the training ranges, for the "
+          "A dataset generated outside the training ranges, for the "
           "spread comparison.");
-ABSL_FLAG(std::string, json, "",
-          "eval, sysid: where to write the JSON report.");
+ABSL_FLAG(std::string, json, "", "Where to write the JSON report.");
 ABSL_FLAG(std::string, protocol, "",
-          "eval: a published protocol instead of the test-split report "
+          "A published protocol instead of the test-split report "
           "(acosta_toss: every episode of --data, the real cube tosses).");
 ABSL_FLAG(std::string, init, "",
-          "train: fine-tune from this pretrained model (MODELS/NAME[/N]): "
+          "Fine-tune from this pretrained model (MODELS/NAME[/N]): "
           "its kind, sizes, history and normalisation are kept.");
 ABSL_FLAG(std::string, base, "",
           "train --model hybrid or contact: the MuJoCo base, MODELS/NAME[/N] "
           "of kind mujoco (e.g. from wm sysid --out) or, for hybrid, "
           "mujoco:DATA_DIR (the dataset's scene at nominal values).");
 ABSL_FLAG(std::string, validation_data, "",
-          "train: validate on every episode of this dataset (same state "
+          "Validate on every episode of this dataset (same state "
           "layout and dt as --data) and train on every episode of --data, "
           "instead of --data's own train / validation split (required by "
           "--model contact).");
 ABSL_FLAG(std::string, split, "test",
-          "eval: the episodes scored: test (the test split) or all (a "
+          "The episodes scored: test (the test split) or all (a "
           "dataset held out whole, e.g. one real run).");
-ABSL_FLAG(int32_t, max_episodes, 0,
-          "eval: score at most this many test episodes; sysid: fit at most "
-          "this many episodes (0: all).");
+ABSL_FLAG(int32_t, max_episodes, 0, "Use at most this many episodes (0: all).");
 ABSL_FLAG(std::string, models, "",
-          "serve: the models directory (MODELS/<name>/<N>/ versions).");
+          "The models directory (MODELS/<name>/<N>/ versions).");
 ABSL_FLAG(std::string, host, "127.0.0.1",
-          "serve: the address to listen on (loopback by default).");
-ABSL_FLAG(int32_t, port, 50051, "serve: the gRPC port (0 picks a free one).");
+          "The address to listen on (loopback by default).");
+ABSL_FLAG(int32_t, port, 50051, "The gRPC port (0 picks a free one).");
 ABSL_FLAG(int32_t, metrics_port, 0,
-          "serve: Prometheus metrics on http://ADDRESS:PORT/metrics (0: off, "
+          "Prometheus metrics on http://ADDRESS:PORT/metrics (0: off, "
           "-1: a free port).");
 ABSL_FLAG(std::string, metrics_address, "127.0.0.1",
-          "serve: the address of the metrics page (loopback by default, "
+          "The address of the metrics page (loopback by default, "
           "whatever --host is).");
 ABSL_FLAG(bool, insecure, false,
-          "serve: allow a non-loopback --host without TLS and a token.");
+          "Allow a non-loopback --host without TLS and a token.");
 ABSL_FLAG(std::string, tls_cert, "",
-          "serve: TLS certificate chain (PEM); with --tls_key.");
-ABSL_FLAG(std::string, tls_key, "", "serve: TLS private key (PEM).");
+          "TLS certificate chain (PEM); with --tls_key.");
+ABSL_FLAG(std::string, tls_key, "", "TLS private key (PEM).");
 ABSL_FLAG(std::string, token_file, "",
-          "serve and query: a file holding the bearer token (else the "
-          "WM_SERVE_TOKEN environment variable).");
+          "A file holding the bearer token (else the WM_SERVE_TOKEN "
+          "environment variable).");
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
-          "query: the server, HOST:PORT.");
-ABSL_FLAG(std::string, tls_ca, "",
-          "query: PEM root certificates; TLS when set.");
+          "The wm serve to call, HOST:PORT.");
+ABSL_FLAG(std::string, tls_ca, "", "PEM root certificates; TLS when set.");
 ABSL_FLAG(std::string, request, "",
-          "query: a proto3-JSON request file (PredictRequest, RolloutRequest "
+          "A proto3-JSON request file (PredictRequest, RolloutRequest "
           "or InferParametersRequest); - reads stdin.");
-ABSL_FLAG(double, timeout, 30, "query: seconds per call.");
+ABSL_FLAG(double, timeout, 30, "Seconds per call.");
 ABSL_FLAG(std::string, task, "push_to_goal",
-          "plan: a built-in task (push_to_goal) or a task config file "
+          "A built-in task (push_to_goal) or a task config file "
           "(wm.v1.TaskConfig text proto, ending in .pbtxt).");
 ABSL_FLAG(bool, oracle, false,
-          "plan: also plan with MuJoCo given each episode's true parameters.");
+          "Also plan with MuJoCo given each episode's true parameters.");
 ABSL_FLAG(int32_t, oracle_samples, 32,
-          "plan: samples per iteration of the oracle (MuJoCo rollouts are "
+          "Samples per iteration of the oracle (MuJoCo rollouts are "
           "slow).");
 ABSL_FLAG(int32_t, oracle_episodes, 0,
-          "plan: episodes for the oracle (0: --episodes).");
-ABSL_FLAG(int32_t, samples, 256, "plan: action sequences per iteration.");
-ABSL_FLAG(int32_t, horizon, 30, "plan: planning horizon, steps.");
-ABSL_FLAG(int32_t, iterations, 3, "plan: planner iterations per step.");
+          "Episodes for the oracle (0: --episodes).");
+ABSL_FLAG(int32_t, samples, 256, "Action sequences per iteration.");
+ABSL_FLAG(int32_t, horizon, 30, "Planning horizon, steps.");
+ABSL_FLAG(int32_t, iterations, 3, "Planner iterations per step.");
 ABSL_FLAG(double, history_seconds, 1,
-          "plan: seconds of the episode's observed history passed as the "
+          "Seconds of the episode's observed history passed as the "
           "context of every plan (the model infers parameters from it).");
 ABSL_FLAG(std::string, preset, "",
-          "import: a built-in mapping config, cube_toss or double_pendulum "
+          "A built-in mapping config, cube_toss or double_pendulum "
           "(configs/import/, compiled into wm); or give --config FILE.");
 ABSL_FLAG(std::string, in, "",
-          "import: a directory of CSV logs (searched recursively, imported "
+          "A directory of CSV logs (searched recursively, imported "
           "in sorted path order) or one CSV file. Default: the preset's "
           "logs in the real-data directory ($WM_REAL_DATA_DIR, else the "
           "repository's data/real, else <prefix>/share/wm/data/real).");
 ABSL_FLAG(std::string, params, "",
-          "sysid: the parameters to fit, comma-separated <element>/<quantity> "
+          "The parameters to fit, comma-separated <element>/<quantity> "
           "names (shoulder/damping,lower/mass).");
 ABSL_FLAG(std::string, holdout, "",
-          "sysid: episodes held out of the fit and scored: comma-separated "
+          "Episodes held out of the fit and scored: comma-separated "
           "indices, none, or empty for the dataset's test split.");
+ABSL_FLAG(std::string, format, "d4rl",
+          "The export format: d4rl (one HDF5 file of transitions, as "
+          "offline-RL tools read it).");

@@ -58,5 +58,6 @@ ABSL_DECLARE_FLAG(std::string, preset);
 ABSL_DECLARE_FLAG(std::string, in);
 ABSL_DECLARE_FLAG(std::string, params);
 ABSL_DECLARE_FLAG(std::string, holdout);
+ABSL_DECLARE_FLAG(std::string, format);
 
 #endif  // WM_TOOLS_WM_FLAGS_H_

@@ -10,6 +10,7 @@
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
+#include "tools/wm/glog_flags.h"
 #include "tools/wm/subcommand.h"
 #include "util/logging.h"
 
@@ -38,12 +39,23 @@ void PrintOverview(std::ostream& out) {
 void PrintSubcommandHelp(const Subcommand& command) {
   std::cout << "wm " << command.name << ": " << command.summary
             << "\n\nUsage: " << command.usage << "\n\nFlags:\n";
-  for (const char* name : command.flags) {
-    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
-    CHECK(flag != nullptr) << "subcommand lists undefined flag --" << name;
-    std::cout << "  --" << name << " (" << flag->Help() << ")\n"
-              << "      default: \"" << flag->DefaultValue() << "\"\n";
+  for (const SubcommandFlag& accepted : command.flags) {
+    const absl::CommandLineFlag* flag =
+        absl::FindCommandLineFlag(accepted.name);
+    CHECK(flag != nullptr) << "subcommand lists undefined flag --"
+                           << accepted.name;
+    std::cout << "  --" << accepted.name << " ("
+              << (accepted.help != nullptr ? accepted.help : flag->Help())
+              << ")\n"
+              << "      default: \""
+              << (accepted.default_value != nullptr ? accepted.default_value
+                                                    : flag->DefaultValue())
+              << "\"\n";
   }
+  std::cout << "\nLogging (glog, every subcommand): --v=N, --vmodule=PATTERN=N,"
+               " --log_dir=DIR (log files there instead of stderr),"
+               " --logtostderr, --alsologtostderr, --minloglevel=N,"
+               " --stderrthreshold=N.\n";
 }
 
 // The flag name in "--name=value", "--name" or "-name"; empty for
@@ -57,10 +69,10 @@ std::string FlagName(const std::string& argument) {
 // The flag of `command` that `name` refers to ("overwrite" for "overwrite"
 // and for the negation "nooverwrite"), or "" when it takes no such flag.
 std::string AcceptedFlag(const Subcommand& command, const std::string& name) {
-  for (const char* accepted : command.flags) {
-    if (name == accepted) return name;
-    if (absl::StartsWith(name, "no") && name.substr(2) == accepted) {
-      return accepted;
+  for (const SubcommandFlag& accepted : command.flags) {
+    if (name == accepted.name) return name;
+    if (absl::StartsWith(name, "no") && name.substr(2) == accepted.name) {
+      return accepted.name;
     }
   }
   return "";
@@ -97,6 +109,15 @@ int Main(int argc, char** argv) {
     if (name == "help" || name == "h") {
       PrintSubcommandHelp(*command);
       return 0;
+    }
+    if (IsGlogFlag(name)) {
+      const absl::Status applied = ApplyGlogFlag(argc, argv, &i);
+      if (!applied.ok()) {
+        std::cerr << "wm " << command->name << ": " << applied.message()
+                  << "\n";
+        return 2;
+      }
+      continue;
     }
     if (!name.empty()) {
       const std::string accepted = AcceptedFlag(*command, name);

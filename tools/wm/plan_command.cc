@@ -18,6 +18,7 @@
 #include "services/client/remote_world_model.h"
 #include "sim/scene_library.h"
 #include "tools/wm/flags.h"
+#include "tools/wm/model_spec_flag.h"
 #include "tools/wm/progress_bar.h"
 #include "tools/wm/subcommand.h"
 #include "util/file_util.h"
@@ -31,14 +32,11 @@
 namespace wm::tools {
 namespace {
 
+// The served model `spec` (NAME or NAME/N, given as --<flag>), connected
+// anew for each episode.
 absl::StatusOr<worldmodel::EpisodeModelFactory> RemoteModels(
-    const std::string& spec) {
-  v1::ModelSpec model;
-  const size_t slash = spec.rfind('/');
-  model.set_name(spec.substr(0, slash));
-  if (slash != std::string::npos) {
-    model.set_version(std::stoll(spec.substr(slash + 1)));
-  }
+    const std::string& flag, const std::string& spec) {
+  WM_ASSIGN_OR_RETURN(const v1::ModelSpec model, ParseModelSpec(flag, spec));
   services::ClientOptions options;
   if (const char* token = std::getenv("WM_SERVE_TOKEN")) {
     options.bearer_token = token;
@@ -55,6 +53,12 @@ absl::StatusOr<worldmodel::EpisodeModelFactory> RemoteModels(
                                              server, model, options));
         return std::shared_ptr<const worldmodel::WorldModel>(std::move(remote));
       });
+}
+
+// The median time to goal as the table shows it: "-" when no episode
+// reached its goal.
+std::string TimeToGoal(double seconds) {
+  return std::isfinite(seconds) ? absl::StrFormat("%.2fs", seconds) : "-";
 }
 
 // The planner settings: --config, then the flags given, then defaults.
@@ -85,20 +89,23 @@ absl::StatusOr<std::vector<worldmodel::PlanningContender>> Contenders(
   std::vector<worldmodel::PlanningContender> contenders;
   const int episodes = absl::GetFlag(FLAGS_episodes);
   if (!absl::GetFlag(FLAGS_model).empty()) {
-    WM_ASSIGN_OR_RETURN(auto models, RemoteModels(absl::GetFlag(FLAGS_model)));
-    contenders.push_back({"physics", models, planner, episodes});
+    WM_ASSIGN_OR_RETURN(auto models,
+                        RemoteModels("model", absl::GetFlag(FLAGS_model)));
+    contenders.push_back(
+        {"physics", absl::GetFlag(FLAGS_model), models, planner, episodes});
   }
   if (!absl::GetFlag(FLAGS_baseline).empty()) {
-    WM_ASSIGN_OR_RETURN(auto models,
-                        RemoteModels(absl::GetFlag(FLAGS_baseline)));
-    contenders.push_back({"blackbox", models, planner, episodes});
+    WM_ASSIGN_OR_RETURN(
+        auto models, RemoteModels("baseline", absl::GetFlag(FLAGS_baseline)));
+    contenders.push_back(
+        {"blackbox", absl::GetFlag(FLAGS_baseline), models, planner, episodes});
   }
   if (absl::GetFlag(FLAGS_oracle)) {
     // MuJoCo rollouts cost far more than the learned model's: fewer samples.
     v1::PlannerConfig oracle = planner;
     oracle.set_samples(absl::GetFlag(FLAGS_oracle_samples));
     contenders.push_back(
-        {"oracle",
+        {"oracle", "mujoco_true_parameters",
          [scene_config](const std::vector<double>& truth)
              -> absl::StatusOr<std::shared_ptr<const worldmodel::WorldModel>> {
            WM_ASSIGN_OR_RETURN(auto model, worldmodel::MujocoModel::Create(
@@ -136,7 +143,7 @@ absl::Status Plan(const Invocation& invocation) {
   WM_ASSIGN_OR_RETURN(const auto contenders, Contenders(planner, scene_config));
 
   std::vector<worldmodel::ContenderResult> results;
-  std::cout << absl::StrFormat("%-10s %8s %9s %12s %12s %11s %10s\n", "planner",
+  std::cout << absl::StrFormat("%-24s %8s %9s %12s %12s %11s %10s\n", "model",
                                "episodes", "success", "time_to_goal",
                                "final_pos_m", "final_rot°", "plan_hz");
   for (const worldmodel::PlanningContender& contender : contenders) {
@@ -151,20 +158,21 @@ absl::Status Plan(const Invocation& invocation) {
     bar.Finish();
     const worldmodel::PlanningSummary& summary = result.summary;
     std::cout << absl::StrFormat(
-        "%-10s %8d %8.0f%% %11.2fs %12.3f %11.1f %10.1f\n", contender.label,
+        "%-24s %8d %8.0f%% %12s %12.3f %11.1f %10.1f\n", contender.model,
         contender.episodes, 100.0 * summary.success_rate,
-        summary.median_time_to_goal_s, summary.median_position_error_m,
-        summary.median_yaw_error_deg, summary.planning_hz);
+        TimeToGoal(summary.median_time_to_goal_s),
+        summary.median_position_error_m, summary.median_yaw_error_deg,
+        summary.planning_hz);
     if (summary.diverged_samples + summary.failed_iterations +
             summary.failed_plans >
         0) {
       std::cout << absl::StrFormat(
-          "%-10s %d diverged samples (infinite cost), %d skipped iterations, "
+          "%-24s %d diverged samples (infinite cost), %d skipped iterations, "
           "%d failed plans (previous action held)\n",
           "", summary.diverged_samples, summary.failed_iterations,
           summary.failed_plans);
       for (const auto& [reason, count] : summary.failure_reasons) {
-        std::cout << absl::StrFormat("%-10s   %dx %s\n", "", count, reason);
+        std::cout << absl::StrFormat("%-24s   %dx %s\n", "", count, reason);
       }
     }
     results.push_back(std::move(result));

@@ -17,6 +17,7 @@
 #include "services/client/remote_world_model.h"
 #include "services/grpc_status.h"
 #include "tools/wm/flags.h"
+#include "tools/wm/model_spec_flag.h"
 #include "tools/wm/subcommand.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
@@ -26,22 +27,6 @@ namespace wm::tools {
 namespace {
 
 using google::protobuf::Message;
-
-// --model NAME or NAME/N.
-absl::StatusOr<v1::ModelSpec> ParseModelSpec(const std::string& text) {
-  v1::ModelSpec spec;
-  const size_t slash = text.rfind('/');
-  spec.set_name(text.substr(0, slash));
-  if (slash != std::string::npos) {
-    int64_t version = 0;
-    if (!absl::SimpleAtoi(text.substr(slash + 1), &version) || version < 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--model ", text, ": expected NAME or NAME/N with N >= 1"));
-    }
-    spec.set_version(version);
-  }
-  return spec;
-}
 
 absl::StatusOr<services::ClientOptions> ClientOptionsFromFlags() {
   services::ClientOptions options;
@@ -108,7 +93,8 @@ absl::Status Ask(const services::ClientOptions& options, const char* method,
 // Overrides the request's model with --model when given.
 absl::Status ApplyModelFlag(v1::ModelSpec* model) {
   if (absl::GetFlag(FLAGS_model).empty()) return absl::OkStatus();
-  WM_ASSIGN_OR_RETURN(*model, ParseModelSpec(absl::GetFlag(FLAGS_model)));
+  WM_ASSIGN_OR_RETURN(*model,
+                      ParseModelSpec("model", absl::GetFlag(FLAGS_model)));
   return absl::OkStatus();
 }
 

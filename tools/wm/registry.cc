@@ -2,8 +2,10 @@
 
 namespace wm::tools {
 
+int RunCompletion(const Invocation& invocation);
 int RunDoctor(const Invocation& invocation);
 int RunEval(const Invocation& invocation);
+int RunExport(const Invocation& invocation);
 int RunGen(const Invocation& invocation);
 int RunImport(const Invocation& invocation);
 int RunInspect(const Invocation& invocation);
@@ -15,7 +17,7 @@ int RunTrain(const Invocation& invocation);
 
 namespace {
 
-// Data: generate, import, inspect.
+// Data: generate, import, inspect, export.
 std::vector<Subcommand> DataSubcommands() {
   return {
       {"gen",
@@ -23,20 +25,49 @@ std::vector<Subcommand> DataSubcommands() {
        "wm gen --scene NAME|FILE.pbtxt --episodes N --steps T --seed S "
        "--workers W --out DIR [--overwrite] [--policy KIND] "
        "[--config FILE]",
-       {"config", "scene", "episodes", "steps", "seed", "workers", "out",
-        "overwrite", "policy", "episodes_per_shard"},
+       {{"config",
+         "A wm.v1.GenerationConfig text proto; flags given override "
+         "its fields."},
+        "scene",
+        {"episodes", "Episodes to simulate."},
+        "steps",
+        {"seed", "Base random seed: episode i is simulated from seed and i."},
+        "workers",
+        {"out", "The dataset directory to write (HDF5 shards, manifest)."},
+        "overwrite",
+        "policy",
+        "episodes_per_shard"},
        RunGen},
       {"import",
        "import real CSV logs (cube tosses, pendulum runs) into a dataset",
        "wm import --preset cube_toss|double_pendulum | --config FILE "
        "--in DIR|FILE.csv --out DIR [--overwrite] [--episodes_per_shard N]",
-       {"config", "preset", "in", "out", "overwrite", "episodes_per_shard"},
+       {{"config",
+         "A wm.v1.ImportConfig text proto: the logs' column "
+         "mapping (instead of --preset)."},
+        "preset",
+        "in",
+        {"out", "The dataset directory to write (HDF5 shards, manifest)."},
+        "overwrite",
+        "episodes_per_shard"},
        RunImport},
       {"inspect",
        "print a dataset's manifest, counts and parameter ranges",
        "wm inspect DIR",
-       {"config"},
+       {},
        RunInspect},
+      {"export",
+       "write a dataset as offline-RL tools read it (D4RL layout, one HDF5)",
+       "wm export --data DIR --out FILE.h5 [--format d4rl] "
+       "[--split train|validation|test|all]",
+       {"data",
+        {"out", "The HDF5 file to write (atomically)."},
+        "format",
+        {"split",
+         "The episodes exported: train, validation, test (the shards' "
+         "split) or all.",
+         "all"}},
+       RunExport},
   };
 }
 
@@ -51,8 +82,24 @@ std::vector<Subcommand> ModelSubcommands() {
        "[--max_steps N] [--ensemble_size K] [--init MODELS/PRETRAINED[/N]] "
        "[--base MODELS/MUJOCO[/N]|mujoco:DATA_DIR (hybrid, contact)] "
        "[--validation_data DIR]",
-       {"config", "data", "out", "model", "resume", "seed", "workers",
-        "max_steps", "ensemble_size", "init", "base", "validation_data"},
+       {{"config",
+         "A wm.v1.TrainingConfig text proto; flags given override "
+         "its fields."},
+        "data",
+        {"out",
+         "MODELS/NAME: the trained model is published there as a new "
+         "version."},
+        {"model",
+         "The kind to train: physics (default), blackbox, hybrid or "
+         "contact."},
+        "resume",
+        {"seed", "Random seed of the initial weights and the minibatches."},
+        "workers",
+        "max_steps",
+        "ensemble_size",
+        "init",
+        "base",
+        "validation_data"},
        RunTrain},
       {"eval",
        "score a model on a dataset's test split beside baselines",
@@ -60,8 +107,24 @@ std::vector<Subcommand> ModelSubcommands() {
        "[--baseline MODELS/OTHER] [--ood_data DIR] [--json OUT.json] "
        "[--config FILE] [--max_episodes N] [--split test|all] "
        "[--protocol acosta_toss [--baseline A,B,...]]",
-       {"config", "model", "data", "baseline", "ood_data", "json",
-        "max_episodes", "split", "protocol"},
+       {{"config",
+         "A wm.v1.EvalConfig text proto (horizons, the episodes' "
+         "history); flags given override its fields."},
+        {"model",
+         "The model scored: MODELS/NAME (its latest version), "
+         "MODELS/NAME/N, or mujoco:DATA_DIR (the dataset's scene at "
+         "nominal parameters)."},
+        "data",
+        {"baseline",
+         "Another model scored beside the built-in baselines, "
+         "MODELS/NAME[/N] or mujoco:DATA_DIR; with --protocol "
+         "acosta_toss a comma-separated list, each paired with "
+         "the model."},
+        "ood_data",
+        {"json", "Where to write the JSON report."},
+        {"max_episodes", "Score at most this many episodes (0: all)."},
+        "split",
+        "protocol"},
        RunEval},
       {"sysid",
        "fit named MuJoCo parameters to logged trajectories (CMA-ES, "
@@ -70,13 +133,28 @@ std::vector<Subcommand> ModelSubcommands() {
        "--json OUT.json [--out MODELS/NAME] [--holdout I,J|none] "
        "[--config SYSID.pbtxt] [--seed S] [--workers W] "
        "[--max_episodes N]",
-       {"config", "scene", "data", "params", "json", "out", "holdout", "seed",
-        "workers", "max_episodes"},
+       {{"config",
+         "A wm.v1.SysidConfig text proto (objective, CMA-ES, "
+         "bootstrap); flags given override its fields."},
+        "scene",
+        "data",
+        "params",
+        {"json",
+         "Where to write the JSON report (estimates, intervals, "
+         "per-episode errors)."},
+        {"out",
+         "MODELS/NAME: publish the fitted MuJoCo model there as a new "
+         "version (servable, evaluable)."},
+        "holdout",
+        {"seed", "Seed of CMA-ES and the bootstrap."},
+        "workers",
+        {"max_episodes", "Fit at most this many episodes (0: all)."}},
        RunSysid},
   };
 }
 
-// Serving and use: serve, query, plan; and the toolchain check.
+// Serving and use: serve, query, plan; the toolchain check and shell
+// completion.
 std::vector<Subcommand> ServingSubcommands() {
   return {
       {"serve",
@@ -85,15 +163,36 @@ std::vector<Subcommand> ServingSubcommands() {
        "[--metrics_port P] [--metrics_address 127.0.0.1] "
        "[--tls_cert F --tls_key F] [--token_file F] [--insecure] "
        "[--config FILE]",
-       {"config", "models", "host", "port", "metrics_port", "metrics_address",
-        "tls_cert", "tls_key", "token_file", "insecure"},
+       {{"config",
+         "A wm.v1.ServerConfig text proto (batching, limits, "
+         "threads); flags given override its fields."},
+        "models",
+        "host",
+        "port",
+        "metrics_port",
+        "metrics_address",
+        "tls_cert",
+        "tls_key",
+        {"token_file",
+         "A file holding the bearer token every call must "
+         "carry (else the WM_SERVE_TOKEN environment variable; "
+         "neither: no token required)."},
+        "insecure"},
        RunServe},
       {"query",
        "ask a running wm serve: list, info, predict, rollout, infer",
        "wm query --server HOST:PORT list | info --model NAME[/N] | "
        "predict|rollout|infer --request FILE.json [--model NAME[/N]] "
        "[--token_file F] [--tls_ca F] [--timeout S]",
-       {"config", "server", "model", "request", "token_file", "tls_ca",
+       {"server",
+        {"model",
+         "A served model, NAME or NAME/N (0 or none: its default "
+         "version)."},
+        "request",
+        {"token_file",
+         "A file holding the bearer token sent with each call "
+         "(else the WM_SERVE_TOKEN environment variable)."},
+        "tls_ca",
         "timeout"},
        RunQuery},
       {"plan",
@@ -102,15 +201,42 @@ std::vector<Subcommand> ServingSubcommands() {
        "[--baseline NAME] [--oracle] --episodes N --json OUT.json "
        "[--task FILE] [--config PLANNER.pbtxt] [--samples S] "
        "[--horizon H] [--iterations I] [--history_seconds S]",
-       {"config", "server", "scene", "model", "baseline", "oracle",
-        "oracle_samples", "oracle_episodes", "episodes", "json", "task",
-        "samples", "horizon", "iterations", "history_seconds", "seed"},
+       {{"config",
+         "A wm.v1.PlannerConfig text proto (kind, samples, "
+         "horizon, iterations, noise); flags given override its "
+         "fields."},
+        "server",
+        "scene",
+        {"model",
+         "A served model to plan with, NAME or NAME/N; its row is "
+         "labelled with this name."},
+        {"baseline",
+         "A second served model planned with beside --model, "
+         "NAME or NAME/N."},
+        "oracle",
+        "oracle_samples",
+        "oracle_episodes",
+        {"episodes", "Episodes per planner (each a goal drawn from --seed)."},
+        {"json",
+         "Where to write the JSON report (per planner and per "
+         "episode)."},
+        "task",
+        "samples",
+        "horizon",
+        "iterations",
+        "history_seconds",
+        {"seed", "Base seed of the episodes' goals and hidden parameters."}},
        RunPlan},
       {"doctor",
        "check the toolchain this machine runs wm with (BLAS, versions)",
        "wm doctor",
-       {"config"},
+       {},
        RunDoctor},
+      {"completion",
+       "print a shell completion script: source <(wm completion bash)",
+       "wm completion bash",
+       {},
+       RunCompletion},
   };
 }
 

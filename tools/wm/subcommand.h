@@ -19,14 +19,28 @@ struct Invocation {
   }
 };
 
+// A flag a subcommand takes. Its --help shows `help` when given (what the
+// flag means for this subcommand), else the absl flag's own help, and
+// `default_value` when given (the subcommand's default differs from the
+// shared flag's), else the flag's default.
+struct SubcommandFlag {
+  SubcommandFlag(const char* name, const char* help = nullptr,  // NOLINT
+                 const char* default_value = nullptr)
+      : name(name), help(help), default_value(default_value) {}
+  const char* name;
+  const char* help;
+  const char* default_value;
+};
+
 // One `wm <name>` subcommand. Its flags are absl flags defined in
 // tools/wm/flags.cc; `flags` lists the ones it accepts (other flags are
-// refused before parsing), in the order its --help shows them.
+// refused before parsing, glog's excepted), in the order its --help shows
+// them.
 struct Subcommand {
   const char* name;
   const char* summary;  // one line for `wm --help`
   const char* usage;    // synopsis for `wm <name> --help`
-  std::vector<const char*> flags;
+  std::vector<SubcommandFlag> flags;
   // Runs the subcommand; returns the process exit code (0 success,
   // 1 failure, 2 usage error).
   int (*run)(const Invocation& invocation);

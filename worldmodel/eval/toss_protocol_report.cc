@@ -4,9 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "sim/scene.h"
+#include "util/json_writer.h"
 #include "util/status_macros.h"
 
 namespace wm::worldmodel {
@@ -15,54 +14,47 @@ namespace {
 constexpr int kBootstrapResamples = 2000;
 constexpr uint64_t kBootstrapSeed = 20221;
 
-std::string Number(double value) {
-  return std::isfinite(value) ? absl::StrFormat("%.10g", value) : "null";
-}
-
-std::string Quoted(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string ModelJson(const TossModelScores& s) {
-  std::string entry = absl::StrCat(
-      "    {\"name\": ", Quoted(s.name), ", \"kind\": ", Quoted(s.kind),
-      ",\n     \"e_q\": {\"mean\": ", Number(s.summary.mean), ", \"ci90\": [",
-      Number(s.summary.ci90_low), ", ", Number(s.summary.ci90_high),
-      "], \"median\": ", Number(s.summary.median),
-      "},\n     \"mean_pos_err_m\": ", Number(s.mean_pos_err_m),
-      ", \"mean_rot_err_deg\": ", Number(s.mean_rot_err_deg));
+void WriteModel(JsonWriter& json, const TossModelScores& s) {
+  json.BeginObject();
+  json.Key("name").String(s.name).Key("kind").String(s.kind);
+  json.Key("e_q").BeginObject();
+  json.Key("mean").Number(s.summary.mean);
+  json.Key("ci90").NumberArray({s.summary.ci90_low, s.summary.ci90_high});
+  json.Key("median").Number(s.summary.median);
+  json.EndObject();
+  json.Key("mean_pos_err_m").Number(s.mean_pos_err_m);
+  json.Key("mean_rot_err_deg").Number(s.mean_rot_err_deg);
   if (s.first_over_this.has_value()) {
     const PairedComparison& paired = *s.first_over_this;
-    absl::StrAppend(
-        &entry, ",\n     \"model_over_this\": {\"mean_ratio\": ",
-        Number(paired.mean_ratio), ", \"ci90\": [", Number(paired.ci90_low),
-        ", ", Number(paired.ci90_high),
-        "], \"share_model_better\": ", Number(paired.share_a_better), "}");
+    json.Key("model_over_this").BeginObject();
+    json.Key("mean_ratio").Number(paired.mean_ratio);
+    json.Key("ci90").NumberArray({paired.ci90_low, paired.ci90_high});
+    json.Key("share_model_better").Number(paired.share_a_better);
+    json.EndObject();
   }
-  return entry + "}";
+  json.EndObject();
 }
 
-std::string TossJson(const std::vector<TossModelScores>& scores, size_t t) {
+// Toss t's scores, each model's by its name.
+void WriteToss(JsonWriter& json, const std::vector<TossModelScores>& scores,
+               size_t t) {
   const TossScore& first = scores[0].tosses[t];
-  std::vector<std::string> e_q, pos, rot;
-  for (const TossModelScores& s : scores) {
-    e_q.push_back(absl::StrCat(Quoted(s.name), ": ", Number(s.tosses[t].e_q)));
-    pos.push_back(
-        absl::StrCat(Quoted(s.name), ": ", Number(s.tosses[t].mean_pos_err_m)));
-    rot.push_back(absl::StrCat(Quoted(s.name), ": ",
-                               Number(s.tosses[t].mean_rot_err_deg)));
+  json.BeginObject();
+  json.Key("episode").Int(first.episode);
+  json.Key("start_index").Int(first.start_index);
+  json.Key("samples").Int(first.samples);
+  const std::pair<const char*, double TossScore::*> measures[] = {
+      {"e_q", &TossScore::e_q},
+      {"pos_err_m", &TossScore::mean_pos_err_m},
+      {"rot_err_deg", &TossScore::mean_rot_err_deg}};
+  for (const auto& [key, measure] : measures) {
+    json.Key(key).BeginObject();
+    for (const TossModelScores& s : scores) {
+      json.Key(s.name).Number(s.tosses[t].*measure);
+    }
+    json.EndObject();
   }
-  return absl::StrCat("    {\"episode\": ", first.episode,
-                      ", \"start_index\": ", first.start_index,
-                      ", \"samples\": ", first.samples, ",\n     \"e_q\": {",
-                      absl::StrJoin(e_q, ", "), "},\n     \"pos_err_m\": {",
-                      absl::StrJoin(pos, ", "), "},\n     \"rot_err_deg\": {",
-                      absl::StrJoin(rot, ", "), "}}");
+  json.EndObject();
 }
 
 // Scores one model on `episodes`.
@@ -124,20 +116,22 @@ absl::StatusOr<TossProtocolReport> RunTossProtocol(
 }
 
 std::string TossProtocolJson(const TossProtocolReport& report) {
-  std::vector<std::string> models, per_toss;
-  for (const TossModelScores& s : report.models) models.push_back(ModelJson(s));
   const size_t tosses =
       report.models.empty() ? 0 : report.models[0].tosses.size();
-  for (size_t t = 0; t < tosses; ++t) {
-    per_toss.push_back(TossJson(report.models, t));
-  }
-  return absl::StrCat(
-      "{\n  \"protocol\": \"acosta_toss\",\n  \"data\": ", Quoted(report.data),
-      ",\n  \"tosses\": ", tosses,
-      ",\n  \"bootstrap_resamples\": ", report.bootstrap_resamples,
-      ",\n  \"models\": [\n", absl::StrJoin(models, ",\n"),
-      "\n  ],\n  \"per_toss\": [\n", absl::StrJoin(per_toss, ",\n"),
-      "\n  ]\n}\n");
+  JsonWriter json;
+  json.BeginObject();
+  json.Key("protocol").String("acosta_toss");
+  json.Key("data").String(report.data);
+  json.Key("tosses").Int(static_cast<int64_t>(tosses));
+  json.Key("bootstrap_resamples").Int(report.bootstrap_resamples);
+  json.Key("models").BeginArray();
+  for (const TossModelScores& s : report.models) WriteModel(json, s);
+  json.EndArray();
+  json.Key("per_toss").BeginArray();
+  for (size_t t = 0; t < tosses; ++t) WriteToss(json, report.models, t);
+  json.EndArray();
+  json.EndObject();
+  return json.str() + "\n";
 }
 
 }  // namespace wm::worldmodel

@@ -7,8 +7,8 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "util/file_util.h"
+#include "util/json_writer.h"
 #include "util/logging.h"
 #include "util/parallel.h"
 #include "util/status_macros.h"
@@ -150,11 +150,6 @@ int64_t AffordableSteps(int64_t steps, int64_t max_steps, int64_t eval_every,
   const int64_t intervals = static_cast<int64_t>(more) / eval_every;
   return std::min(max_steps,
                   steps + eval_every * std::max<int64_t>(1, intervals));
-}
-
-// A JSON number, or null for a non-finite value.
-std::string JsonNumber(double value) {
-  return std::isfinite(value) ? absl::StrFormat("%.6g", value) : "null";
 }
 
 // One member's run of TrainMember: the loop and what it carries between
@@ -362,17 +357,22 @@ void TrainingLog::Validation(int member, int64_t step, double learning_rate,
   std::lock_guard<std::mutex> lock(mutex_);
   state_.validation_loss = score.loss;
   if (metrics_path_.empty()) return;
-  std::string line = absl::StrFormat(
-      "{\"member\": %d, \"step\": %d, \"learning_rate\": %.6g, "
-      "\"train_loss\": %s, \"validation_loss\": %s",
-      member, step, learning_rate,
-      train_loss ? JsonNumber(*train_loss) : "null", JsonNumber(score.loss));
-  for (const auto& [name, value] : score.terms) {
-    absl::StrAppend(&line, ", \"validation_", name, "\": ", JsonNumber(value));
+  JsonWriter line(JsonWriter::Style::kCompact);
+  line.BeginObject().Key("member").Int(member).Key("step").Int(step);
+  line.Key("learning_rate").Number(learning_rate);
+  line.Key("train_loss");
+  if (train_loss) {
+    line.Number(*train_loss);
+  } else {
+    line.Null();
   }
-  absl::StrAppendFormat(&line, ", \"samples_per_s\": %.1f}\n",
-                        samples_ / Elapsed());
-  std::ofstream(metrics_path_, std::ios::app) << line;
+  line.Key("validation_loss").Number(score.loss);
+  for (const auto& [name, value] : score.terms) {
+    line.Key("validation_" + name).Number(value);
+  }
+  line.Key("samples_per_s").Number(samples_ / Elapsed());
+  line.EndObject();
+  std::ofstream(metrics_path_, std::ios::app) << line.str() << "\n";
 }
 
 double TrainingLog::Elapsed() const {

@@ -4,95 +4,85 @@
 #include <limits>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
+#include "util/json_writer.h"
 #include "util/quantile.h"
 #include "util/status_macros.h"
 
 namespace wm::worldmodel {
 namespace {
 
-std::string Number(double value) {
-  return std::isfinite(value) ? absl::StrFormat("%.6g", value) : "null";
+void WritePoints(JsonWriter& json,
+                 const std::vector<std::pair<float, float>>& xy) {
+  json.BeginArray();
+  for (const auto& [x, y] : xy) json.NumberArray({x, y});
+  json.EndArray();
 }
 
-std::string Points(const std::vector<std::pair<float, float>>& xy) {
-  std::vector<std::string> out;
-  for (const auto& [x, y] : xy) {
-    out.push_back(absl::StrFormat("[%.4f,%.4f]", x, y));
-  }
-  return absl::StrJoin(out, ",");
-}
-
-// `text` as a JSON string literal.
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      out += absl::StrFormat("\\u%04x", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-std::string RobustnessJson(const PlanningSummary& summary) {
-  std::vector<std::string> reasons;
+void WriteRobustness(JsonWriter& json, const PlanningSummary& summary) {
+  json.BeginObject();
+  json.Key("diverged_samples").Int(summary.diverged_samples);
+  json.Key("failed_iterations").Int(summary.failed_iterations);
+  json.Key("failed_plans").Int(summary.failed_plans);
+  json.Key("failure_reasons").BeginObject();
   for (const auto& [reason, count] : summary.failure_reasons) {
-    reasons.push_back(absl::StrCat(JsonString(reason), ": ", count));
+    json.Key(reason).Int(count);
   }
-  return absl::StrCat("{\"diverged_samples\": ", summary.diverged_samples,
-                      ", \"failed_iterations\": ", summary.failed_iterations,
-                      ", \"failed_plans\": ", summary.failed_plans,
-                      ", \"failure_reasons\": {", absl::StrJoin(reasons, ", "),
-                      "}}");
+  json.EndObject();
+  json.EndObject();
 }
 
-std::string EpisodeJson(const PlanningEpisode& episode) {
-  std::vector<std::string> truth;
-  for (double value : episode.true_parameters) truth.push_back(Number(value));
-  return absl::StrCat(
-      "{\"seed\": ", episode.seed,
-      ", \"success\": ", episode.success ? "true" : "false",
-      ", \"time_to_goal_s\": ",
-      episode.success ? Number(episode.time_to_goal_s) : "null",
-      ", \"final_pos_err_m\": ", Number(episode.final_position_error_m),
-      ", \"final_rot_deg\": ", Number(episode.final_yaw_error_deg),
-      ", \"goal\": [", Number(episode.goal_x), ", ", Number(episode.goal_y),
-      ", ", Number(episode.goal_yaw), "], \"true_parameters\": [",
-      absl::StrJoin(truth, ", "), "], \"path\": [", Points(episode.path),
-      "], \"tool_path\": [", Points(episode.tool_path), "]}");
+void WriteEpisode(JsonWriter& json, const PlanningEpisode& episode) {
+  json.BeginObject();
+  json.Key("seed").Int(static_cast<int64_t>(episode.seed));
+  json.Key("success").Bool(episode.success);
+  json.Key("time_to_goal_s");
+  if (episode.success) {
+    json.Number(episode.time_to_goal_s);
+  } else {
+    json.Null();
+  }
+  json.Key("final_pos_err_m").Number(episode.final_position_error_m);
+  json.Key("final_rot_deg").Number(episode.final_yaw_error_deg);
+  json.Key("goal").NumberArray(
+      {episode.goal_x, episode.goal_y, episode.goal_yaw});
+  json.Key("true_parameters").NumberArray(episode.true_parameters);
+  json.Key("path");
+  WritePoints(json, episode.path);
+  json.Key("tool_path");
+  WritePoints(json, episode.tool_path);
+  json.EndObject();
 }
 
-std::string ContenderJson(const ContenderResult& result,
-                          double history_seconds) {
-  std::vector<std::string> per_episode;
-  for (const auto& episode : result.episodes) {
-    per_episode.push_back(EpisodeJson(episode));
-  }
+void WriteContender(JsonWriter& json, const ContenderResult& result,
+                    double history_seconds) {
   const PlanningSummary& summary = result.summary;
   const v1::PlannerConfig& planner = result.planner;
-  return absl::StrCat(
-      "{\"episodes\": ", result.episodes.size(),
-      ", \"success_rate\": ", Number(summary.success_rate),
-      ", \"median_time_to_goal_s\": ", Number(summary.median_time_to_goal_s),
-      ", \"final_pos_err_m\": ", Number(summary.median_position_error_m),
-      ", \"final_rot_deg\": ", Number(summary.median_yaw_error_deg),
-      ", \"planning_hz\": ", Number(summary.planning_hz),
-      ", \"plan_latency_ms\": {\"p50\": ", Number(summary.p50_ms),
-      ", \"p99\": ", Number(summary.p99_ms), "}",
-      ", \"robustness\": ", RobustnessJson(summary),
-      ", \"planner\": {\"kind\": \"", planner.kind(),
-      "\", \"samples\": ", planner.samples(),
-      ", \"horizon\": ", planner.horizon(),
-      ", \"iterations\": ", planner.iterations(),
-      ", \"history_seconds\": ", Number(history_seconds),
-      "}, \"per_episode\": [", absl::StrJoin(per_episode, ",\n  "), "]}");
+  json.BeginObject();
+  json.Key("model").String(result.model);
+  json.Key("episodes").Int(static_cast<int64_t>(result.episodes.size()));
+  json.Key("success_rate").Number(summary.success_rate);
+  json.Key("median_time_to_goal_s").Number(summary.median_time_to_goal_s);
+  json.Key("final_pos_err_m").Number(summary.median_position_error_m);
+  json.Key("final_rot_deg").Number(summary.median_yaw_error_deg);
+  json.Key("planning_hz").Number(summary.planning_hz);
+  json.Key("plan_latency_ms").BeginObject();
+  json.Key("p50").Number(summary.p50_ms).Key("p99").Number(summary.p99_ms);
+  json.EndObject();
+  json.Key("robustness");
+  WriteRobustness(json, summary);
+  json.Key("planner").BeginObject();
+  json.Key("kind").String(planner.kind());
+  json.Key("samples").Int(planner.samples());
+  json.Key("horizon").Int(planner.horizon());
+  json.Key("iterations").Int(planner.iterations());
+  json.Key("history_seconds").Number(history_seconds);
+  json.EndObject();
+  json.Key("per_episode").BeginArray();
+  for (const PlanningEpisode& episode : result.episodes) {
+    WriteEpisode(json, episode);
+  }
+  json.EndArray();
+  json.EndObject();
 }
 
 }  // namespace
@@ -141,6 +131,7 @@ absl::StatusOr<ContenderResult> RunContender(
     const std::function<void(int done, int reached)>& on_episode) {
   ContenderResult result;
   result.label = contender.label;
+  result.model = contender.model;
   result.planner = contender.planner;
   int reached = 0;
   for (int e = 0; e < contender.episodes; ++e) {
@@ -158,12 +149,14 @@ absl::StatusOr<ContenderResult> RunContender(
 
 std::string PlanningReportJson(const std::vector<ContenderResult>& results,
                                double history_seconds) {
-  std::vector<std::string> reports;
+  JsonWriter json;
+  json.BeginObject();
   for (const ContenderResult& result : results) {
-    reports.push_back(absl::StrCat(
-        "\"", result.label, "\": ", ContenderJson(result, history_seconds)));
+    json.Key(result.label);
+    WriteContender(json, result, history_seconds);
   }
-  return absl::StrCat("{", absl::StrJoin(reports, ",\n"), "}\n");
+  json.EndObject();
+  return json.str() + "\n";
 }
 
 }  // namespace wm::worldmodel

@@ -22,7 +22,12 @@ namespace wm::worldmodel {
 
 // One planner under test.
 struct PlanningContender {
-  std::string label;  // "physics", "blackbox", "oracle"
+  // The report's key, by role: "physics" (wm plan --model), "blackbox"
+  // (--baseline), "oracle".
+  std::string label;
+  // What it plans with, as tables show it: the served model's name (NAME or
+  // NAME/N), or "mujoco_true_parameters" for the oracle.
+  std::string model;
   EpisodeModelFactory models;
   v1::PlannerConfig planner;
   int episodes = 0;
@@ -44,6 +49,7 @@ struct PlanningSummary {
 
 struct ContenderResult {
   std::string label;
+  std::string model;  // as PlanningContender::model
   v1::PlannerConfig planner;
   std::vector<PlanningEpisode> episodes;
   PlanningSummary summary;
@@ -64,8 +70,9 @@ absl::StatusOr<ContenderResult> RunContender(
     const std::function<void(int done, int reached)>& on_episode);
 
 // The JSON report of `results` planned with `history_seconds` of context:
-// an object with one member per label (summary, planner settings and every
-// episode with its path). Non-finite numbers are written as null.
+// an object with one member per label (the model planned with, summary,
+// planner settings and every episode with its path). Non-finite numbers are
+// written as null.
 std::string PlanningReportJson(const std::vector<ContenderResult>& results,
                                double history_seconds);
 

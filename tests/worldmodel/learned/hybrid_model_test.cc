@@ -40,7 +40,7 @@
 namespace wm::worldmodel {
 namespace {
 
-// metrics.jsonl records 6 significant digits.
+// metrics.jsonl records 10 significant digits.
 constexpr double kLoggedPrecision = 1e-5;
 
 namespace fs = std::filesystem;

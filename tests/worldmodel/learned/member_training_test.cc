@@ -50,7 +50,7 @@ using ::wm::testing::IsOk;
 constexpr int kMembers = 2;
 constexpr int kMaxSteps = 300;  // room for 100 non-finite steps in a row
 constexpr int kEvalEvery = 50;
-// metrics.jsonl records 6 significant digits; a validation recomputed here
+// metrics.jsonl records 10 significant digits; a validation recomputed here
 // runs the same float32 arithmetic.
 constexpr double kLoggedPrecision = 1e-5;
 constexpr double kRecomputedPrecision = 1e-6;

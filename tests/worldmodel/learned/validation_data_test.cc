@@ -35,7 +35,7 @@ using ::wm::testing::IsOk;
 
 constexpr int kEpisodes = 12;
 constexpr int kSteps = 60;
-// metrics.jsonl records 6 significant digits.
+// metrics.jsonl records 10 significant digits.
 constexpr double kLoggedPrecision = 1e-5;
 
 class ValidationDataTest : public ::testing::TestWithParam<ModelKind> {

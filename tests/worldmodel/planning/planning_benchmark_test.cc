@@ -45,14 +45,20 @@ TEST(PlanningBenchmarkTest, NothingToSummariseIsNanAndJsonNull) {
   EXPECT_TRUE(std::isnan(summary.planning_hz));
   ContenderResult result;
   result.label = "physics";
+  result.model = "push_blackbox/2";
   result.episodes = {Episode(false, 0, 0.2, {})};
   result.summary = summary;
   const std::string json = PlanningReportJson({result}, 1.0);
-  EXPECT_THAT(json, HasSubstr("\"physics\": {\"episodes\": 1"));
+  EXPECT_THAT(json, HasSubstr("{\n  \"physics\": {\n    \"model\": "
+                              "\"push_blackbox/2\",\n    \"episodes\": 1,"));
   EXPECT_THAT(json, HasSubstr("\"median_time_to_goal_s\": null"));
   // A NaN true parameter (unknown) is null, which JSON allows; nan is not.
   EXPECT_THAT(json, HasSubstr("\"true_parameters\": [0.5, null]"));
   EXPECT_THAT(json, ::testing::Not(HasSubstr("nan")));
+  // A path point that is not finite (a diverged simulation) is null too.
+  result.episodes[0].path = {{1.0f, std::nanf("")}};
+  EXPECT_THAT(PlanningReportJson({result}, 1.0),
+              HasSubstr("\"path\": [[1, null]]"));
 }
 
 }  // namespace
