@@ -24,7 +24,7 @@ import threading
 import numpy as np
 
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(_REPO, "clients", "python"))
+sys.path.insert(0, os.path.join(_REPO, "build", "python"))  # wm_python_client
 from wm_client import WorldModelClient  # noqa: E402
 sys.path.insert(0, os.path.join(_REPO, "bench"))
 from serving_peer_model import BlackboxEnsemble, resolve_version_dir  # noqa: E402

@@ -11,7 +11,7 @@ renormalised, and tangent-space RMS spreads. Keep it in step with that code:
 serving_peer_check.py compares it with `wm serve`. Reads a checkpoint
 version directory (manifest.pbtxt, text-format wm.v1.CheckpointManifest;
 weights.pt, a name -> tensor dict). The wm.v1 stubs come from
-WM_PYTHON_STUBS or <repo>/build/python (target wm_python_stubs).
+WM_PYTHON_STUBS or <repo>/build/python (target wm_python_client).
 """
 
 import os

@@ -1,5 +1,7 @@
 # wm_cc_library(NAME name SRCS ... DEPS ... [PUBLIC_DEPS ...])
 #   A static library target with the project's warnings, include root and deps.
+#   In the build, the include root is the source tree and the generated
+#   headers; installed (cmake/WmInstall.cmake), it is <prefix>/include/wm.
 # wm_cc_binary(NAME name SRCS ... DEPS ...)
 #   An executable in build/bin/.
 # wm_cc_test(NAME name SRCS ... DEPS ...)
@@ -13,7 +15,9 @@ endif()
 function(_wm_apply_common target)
   target_compile_options(${target} PRIVATE ${WM_WARNING_FLAGS})
   target_include_directories(${target} PUBLIC
-    "${CMAKE_SOURCE_DIR}" "${CMAKE_BINARY_DIR}/generated")
+    "$<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}>"
+    "$<BUILD_INTERFACE:${CMAKE_BINARY_DIR}/generated>"
+    "$<INSTALL_INTERFACE:${WM_INSTALL_INCLUDE_DIR}>")
 endfunction()
 
 function(wm_cc_library)

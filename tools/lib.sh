@@ -1,6 +1,7 @@
 # The shared parts of the scripts in tools/ (source it from the repository
 # root; bash). Sets BUILD_DIR (default build/) and WM, the absolute path of
-# its bin/wm. Functions:
+# its bin/wm, and puts its python/ (the installed Python client) on
+# PYTHONPATH. Functions:
 #   wm_build [TARGET...]  configures $BUILD_DIR (Ninja, RelWithDebInfo,
 #                         WM_WERROR from the environment) and builds the
 #                         targets (all when none), -j2.
@@ -23,6 +24,9 @@ case "$BUILD_DIR" in
   /*) WM="$BUILD_DIR/bin/wm" ;;
   *) WM="$PWD/$BUILD_DIR/bin/wm" ;;
 esac
+# The Python client as the build installs it (target wm_python_client), for
+# the Python scripts the tools run.
+export PYTHONPATH="${WM%/bin/wm}/python${PYTHONPATH:+:$PYTHONPATH}"
 
 wm_build() {
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -27,7 +27,7 @@ fi
 # shellcheck source=tools/lib.sh
 source tools/lib.sh
 if [ ! -x "$WM" ] || [ "${WM_QUICKSTART_SKIP_BUILD:-0}" != 1 ]; then
-  wm_build wm wm_python_stubs
+  wm_build wm wm_python_client
 fi
 mkdir -p "$OUT"
 

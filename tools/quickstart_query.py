@@ -13,14 +13,11 @@ first second of transitions (inferred vs true parameters).
 import argparse
 import json
 import os
-import sys
 
 import h5py
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "clients", "python"))
-from wm_client import WorldModelClient  # noqa: E402
+from wm_client import WorldModelClient
 
 
 def main():

@@ -20,9 +20,12 @@ PACKAGES=(
   openssl strace
   # libFuzzer harnesses (tools/fuzz.sh) and sanitizer runtimes.
   clang-14 libclang-rt-14-dev
-  # Python peers and client.
-  python3-torch python3-grpcio python3-grpc-tools python3-h5py python3-matplotlib
-  python3-numpy
+  # Packaging: cpack -G DEB (dpkg-shlibdeps, file) and the unpacked-.deb test.
+  dpkg-dev file
+  # Python peers and client (pip installs clients/python; its setup.py runs
+  # protoc and grpc_python_plugin, from protobuf-compiler-grpc).
+  python3-torch python3-grpcio python3-protobuf python3-h5py python3-matplotlib
+  python3-numpy python3-pip python3-setuptools python3-wheel
 )
 
 missing=()

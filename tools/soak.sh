@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
 done
 # shellcheck source=tools/lib.sh
 source tools/lib.sh
-[ "$build" -eq 1 ] && wm_build wm wm_python_stubs >/dev/null
+[ "$build" -eq 1 ] && wm_build wm wm_python_client >/dev/null
 rm -rf "$out" && mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 PY=/usr/bin/python3
@@ -58,8 +58,6 @@ PBTXT
 # The mujoco model: the dataset's embedded scene, nominal parameters.
 $PY - "$out" <<'PY'
 import os, sys
-sys.path.insert(0, os.path.join(os.getcwd(), "clients", "python"))
-from wm_client._stubs import service_pb2  # noqa: F401 (puts the stubs on the path)
 from google.protobuf import text_format
 from wm.v1 import dataset_pb2, model_pb2
 out = sys.argv[1]

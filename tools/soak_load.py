@@ -19,19 +19,15 @@ Writes a JSON summary to --json.
 import argparse
 import json
 import math
-import os
 import random
-import sys
 import threading
 import time
 
 import grpc
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "clients", "python"))
-from wm_client._stubs import service_pb2, service_pb2_grpc  # noqa: E402
-from wm_client.tensors import to_tensor  # noqa: E402
+from wm_client.tensors import to_tensor
+from wm.v1 import service_pb2, service_pb2_grpc
 
 NX, NU = 8, 2  # the slide scene: 4 joints, fx and fy
 

@@ -3,6 +3,8 @@
   /usr/bin/python3 clients/python/example.py --server 127.0.0.1:50051 \
       [--model NAME] [--token TOKEN] [--batch 4] [--horizon 10]
 
+with wm_client installed (clients/python/README.md).
+
 Lists the served models, prints one model's description, then runs one
 Predict on `--batch` states and one Rollout of `--horizon` steps, both from
 the model's own StateSpec: zero states with identity quaternions (w = 1)
@@ -15,8 +17,7 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wm_client import WorldModelClient  # noqa: E402
+from wm_client import WorldModelClient
 
 
 def main():

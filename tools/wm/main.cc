@@ -15,6 +15,13 @@
 #include "util/logging.h"
 #include "worldmodel/learned/torch_runtime.h"
 
+#ifndef WM_VERSION
+#define WM_VERSION "unknown"
+#endif
+#ifndef WM_GIT_REVISION
+#define WM_GIT_REVISION "unknown"
+#endif
+
 namespace wm::tools {
 namespace {
 
@@ -26,7 +33,8 @@ void PrintOverview(std::ostream& out) {
         << std::string(12 - std::min<size_t>(11, strlen(command.name)), ' ')
         << command.summary << "\n";
   }
-  out << "\n'wm <subcommand> --help' describes one subcommand and its flags.\n";
+  out << "\n'wm <subcommand> --help' describes one subcommand and its flags;"
+         "\n'wm --version' prints the version.\n";
 }
 
 void PrintSubcommandHelp(const Subcommand& command) {
@@ -80,6 +88,10 @@ int Main(int argc, char** argv) {
       std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
     PrintOverview(std::cout);
     return argc < 2 ? 2 : 0;
+  }
+  if (std::string(argv[1]) == "--version") {
+    std::cout << "wm " << WM_VERSION << " (git " << WM_GIT_REVISION << ")\n";
+    return 0;
   }
   const Subcommand* command = nullptr;
   for (const Subcommand& candidate : AllSubcommands()) {

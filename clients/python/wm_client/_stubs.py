@@ -1,37 +1,19 @@
-"""Finds and imports the Python stubs generated from proto/ at build time.
+"""The generated wm.v1 modules the client uses.
 
-The stubs live in the directory named by the environment variable
-WM_PYTHON_STUBS, else in <repo>/build/python (the wm_python_stubs target of
-clients/python/CMakeLists.txt writes them there). That directory is put on
-sys.path so that `import wm.v1.service_pb2` works.
+`pip install ./clients/python` generates them (setup.py) and installs them
+beside wm_client as the package `wm.v1`; this module is the one place that
+imports them, with an error that says what to do when they are missing.
 """
 
-import os
-import sys
+try:
+    from wm.v1 import (planning_pb2, service_pb2, service_pb2_grpc,
+                       state_spec_pb2, tensor_pb2)
+except ImportError as error:  # pragma: no cover - a broken installation
+    raise ImportError(
+        "wm_client cannot import its generated stubs (package wm.v1): "
+        "install the client with `python3 -m pip install "
+        "--no-build-isolation --no-deps ./clients/python`, which generates "
+        f"them ({error})") from error
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
-
-
-def stub_dir():
-    """The directory holding the generated `wm/v1/*_pb2*.py` modules."""
-    return os.environ.get("WM_PYTHON_STUBS") or os.path.join(
-        _REPO, "build", "python")
-
-
-def _import_stubs():
-    directory = stub_dir()
-    if not os.path.isfile(os.path.join(directory, "wm", "v1",
-                                       "service_pb2_grpc.py")):
-        raise ImportError(
-            f"no wm.v1 Python stubs in {directory}: build the wm_python_stubs "
-            "target (cmake --build build --target wm_python_stubs) or set "
-            "WM_PYTHON_STUBS to the directory holding wm/v1/service_pb2.py")
-    if directory not in sys.path:
-        sys.path.insert(0, directory)
-    from wm.v1 import service_pb2, service_pb2_grpc, state_spec_pb2, \
-        tensor_pb2  # noqa: E402
-    return service_pb2, service_pb2_grpc, state_spec_pb2, tensor_pb2
-
-
-service_pb2, service_pb2_grpc, state_spec_pb2, tensor_pb2 = _import_stubs()
+__all__ = ["planning_pb2", "service_pb2", "service_pb2_grpc",
+           "state_spec_pb2", "tensor_pb2"]
