@@ -1,17 +1,13 @@
 #include "datasets/d4rl_export.h"
 
-#include <fcntl.h>
 #include <hdf5.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "datasets/hdf5_util.h"
 #include "datasets/hdf5_writing.h"
 #include "datasets/shard_labels.h"
-#include "util/file_util.h"
 #include "util/status_macros.h"
 
 namespace wm::datasets {
@@ -20,6 +16,7 @@ namespace {
 using internal::Hdf5Internal;
 using internal::Hid;
 using internal::WriteArray;
+using internal::WriteColumnLabels;
 using internal::WriteScalarAttribute;
 using internal::WriteStringsAttribute;
 
@@ -105,16 +102,10 @@ absl::Status WriteTransitions(const std::string& temporary,
                      labels.qvel.names.end());
   state.units.insert(state.units.end(), labels.qvel.units.begin(),
                      labels.qvel.units.end());
-  for (const char* array : {"observations", "next_observations", "actions"}) {
-    const ColumnLabels& columns =
-        std::string(array) == "actions" ? labels.ctrl : state;
-    Hid dataset(H5Dopen2(id, array, H5P_DEFAULT), H5Dclose);
-    if (!dataset.valid()) return Hdf5Internal("reopening a dataset", temporary);
-    WM_RETURN_IF_ERROR(WriteStringsAttribute(dataset.get(), temporary,
-                                             "columns", columns.names));
-    WM_RETURN_IF_ERROR(WriteStringsAttribute(dataset.get(), temporary, "units",
-                                             columns.units));
-  }
+  WM_RETURN_IF_ERROR(WriteColumnLabels(id, temporary, "observations", state));
+  WM_RETURN_IF_ERROR(
+      WriteColumnLabels(id, temporary, "next_observations", state));
+  WM_RETURN_IF_ERROR(WriteColumnLabels(id, temporary, "actions", labels.ctrl));
   WM_RETURN_IF_ERROR(WriteScalarAttribute(id, temporary, "dt", H5T_IEEE_F64LE,
                                           H5T_NATIVE_DOUBLE, &labels.dt));
   WM_RETURN_IF_ERROR(
@@ -143,19 +134,14 @@ absl::StatusOr<D4rlExportSummary> ExportD4rl(const Dataset& dataset,
   if (data.episodes == 0) {
     return absl::FailedPreconditionError(
         absl::StrCat(dataset.directory(), " has no ",
-                     split ? SplitName(*split) : "", " episodes to export"));
+                     split ? absl::StrCat(SplitName(*split), " ") : "",
+                     "episodes to export"));
   }
-  internal::SilenceHdf5Errors();
-  const std::string temporary = TemporarySiblingPath(path);
-  const int fd =
-      open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoToStatus(errno, "create", temporary);
-  close(fd);
-  absl::Status status = WriteTransitions(temporary, data, dataset.manifest(),
-                                         dataset.directory());
-  if (status.ok()) status = SyncFile(temporary);
-  if (status.ok()) status = RenamePath(temporary, path);
-  if (!status.ok()) unlink(temporary.c_str());
+  absl::Status status = internal::WriteHdf5FileAtomically(
+      path, [&](const std::string& temporary) {
+        return WriteTransitions(temporary, data, dataset.manifest(),
+                                dataset.directory());
+      });
   WM_RETURN_IF_ERROR(status);
   return D4rlExportSummary{data.episodes, data.rows()};
 }

@@ -1,12 +1,8 @@
 #include "datasets/hdf5_shard.h"
 
-#include <fcntl.h>
 #include <hdf5.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <limits>
 #include <string>
 #include <vector>
@@ -15,7 +11,6 @@
 #include "datasets/hdf5_util.h"
 #include "datasets/hdf5_writing.h"
 #include "datasets/split.h"
-#include "util/file_util.h"
 #include "util/status_macros.h"
 
 namespace wm::datasets {
@@ -25,20 +20,9 @@ using internal::Hdf5Internal;
 using internal::Hid;
 using internal::SilenceHdf5Errors;
 using internal::WriteArray;
+using internal::WriteColumnLabels;
+using internal::WriteHdf5FileAtomically;
 using internal::WriteScalarAttribute;
-using internal::WriteStringsAttribute;
-
-// The `columns` and `units` attributes of array `array`.
-absl::Status WriteColumnLabels(hid_t file, const std::string& path,
-                               const char* array, const ColumnLabels& labels) {
-  Hid dataset(H5Dopen2(file, array, H5P_DEFAULT), H5Dclose);
-  if (!dataset.valid()) {
-    return Hdf5Internal(absl::StrCat("opening dataset '", array, "'"), path);
-  }
-  WM_RETURN_IF_ERROR(
-      WriteStringsAttribute(dataset.get(), path, "columns", labels.names));
-  return WriteStringsAttribute(dataset.get(), path, "units", labels.units);
-}
 
 // The labels (shard_labels.h) of the shard being written to `file`.
 absl::Status WriteLabels(hid_t file, const std::string& path,
@@ -165,15 +149,6 @@ absl::Status WriteContents(const std::string& temporary,
   return absl::OkStatus();
 }
 
-// Creates `path` exclusively to learn the real errno on failure (HDF5 does
-// not report it), then closes it for HDF5 to truncate and fill.
-absl::Status CreateEmptyFile(const std::string& path) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoToStatus(errno, "create shard", path);
-  close(fd);
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 int64_t ShardContents::num_states() const {
@@ -206,14 +181,9 @@ absl::Status WriteShardFile(const std::string& path,
     WM_RETURN_IF_ERROR(
         CheckColumnLabels("params", shard.labels->params, shard.num_params));
   }
-  SilenceHdf5Errors();
-  const std::string temporary = TemporarySiblingPath(path);
-  WM_RETURN_IF_ERROR(CreateEmptyFile(temporary));
-  absl::Status status = WriteContents(temporary, shard);
-  if (status.ok()) status = SyncFile(temporary);
-  if (status.ok()) status = RenamePath(temporary, path);
-  if (!status.ok()) unlink(temporary.c_str());
-  return status;
+  return WriteHdf5FileAtomically(path, [&](const std::string& temporary) {
+    return WriteContents(temporary, shard);
+  });
 }
 
 }  // namespace wm::datasets

@@ -1,8 +1,13 @@
 #include "datasets/hdf5_writing.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "util/file_util.h"
 #include "util/status_macros.h"
 
 namespace wm::datasets::internal {
@@ -84,6 +89,35 @@ absl::Status WriteScalarAttribute(hid_t object, const std::string& path,
     return Hdf5Internal(absl::StrCat("writing attribute '", name, "'"), path);
   }
   return absl::OkStatus();
+}
+
+absl::Status WriteColumnLabels(hid_t file, const std::string& path,
+                               const char* array, const ColumnLabels& labels) {
+  Hid dataset(H5Dopen2(file, array, H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) {
+    return Hdf5Internal(absl::StrCat("opening dataset '", array, "'"), path);
+  }
+  WM_RETURN_IF_ERROR(
+      WriteStringsAttribute(dataset.get(), path, "columns", labels.names));
+  return WriteStringsAttribute(dataset.get(), path, "units", labels.units);
+}
+
+absl::Status WriteHdf5FileAtomically(
+    const std::string& path,
+    const std::function<absl::Status(const std::string& temporary)>& fill) {
+  SilenceHdf5Errors();
+  const std::string temporary = TemporarySiblingPath(path);
+  // Created here to learn the real errno on failure (HDF5 does not report
+  // it), then closed for HDF5 to truncate and fill.
+  const int fd =
+      open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoToStatus(errno, "create", temporary);
+  close(fd);
+  absl::Status status = fill(temporary);
+  if (status.ok()) status = SyncFile(temporary);
+  if (status.ok()) status = RenamePath(temporary, path);
+  if (!status.ok()) unlink(temporary.c_str());
+  return status;
 }
 
 }  // namespace wm::datasets::internal

@@ -8,11 +8,13 @@
 
 #include <hdf5.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "datasets/hdf5_util.h"
+#include "datasets/shard_labels.h"
 
 namespace wm::datasets::internal {
 
@@ -37,6 +39,20 @@ absl::Status WriteStringsAttribute(hid_t object, const std::string& path,
 absl::Status WriteScalarAttribute(hid_t object, const std::string& path,
                                   const char* name, hid_t file_type,
                                   hid_t memory_type, const void* value);
+
+// The `columns` and `units` attributes (`labels`) of dataset `array` in
+// `file`.
+absl::Status WriteColumnLabels(hid_t file, const std::string& path,
+                               const char* array, const ColumnLabels& labels);
+
+// Writes the HDF5 file `path` so that readers never see it torn: `fill`
+// writes a temporary sibling (created first, so that errno names a missing
+// directory or a permission problem), which is then synced and renamed over
+// `path`; on any error the temporary file is removed. Silences HDF5's own
+// error printing.
+absl::Status WriteHdf5FileAtomically(
+    const std::string& path,
+    const std::function<absl::Status(const std::string& temporary)>& fill);
 
 }  // namespace wm::datasets::internal
 
