@@ -9,6 +9,10 @@ find_package(Protobuf REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
 find_program(WM_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 find_package(HDF5 REQUIRED COMPONENTS C)
+# SHA-256 of the files wm writes (util/sha256.h) and CRC-32 of ZIP entries
+# (util/zip_check.h), checked before third-party parsers see them.
+find_package(OpenSSL REQUIRED)
+find_package(ZLIB REQUIRED)
 # MuJoCo's config names /usr/include/libqhull_r (libqhull-dev) and calls
 # find_dependency(OpenGL) (libgl-dev); neither is used at run time.
 find_package(mujoco CONFIG REQUIRED)

@@ -19,7 +19,7 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS libopenblas0-pthread)
 # What find_package(wm) needs beyond the package itself.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
-    "libgrpc++-dev, libprotobuf-dev, libabsl-dev, libgoogle-glog-dev")
+    "libgrpc++-dev, libprotobuf-dev, libabsl-dev, libgoogle-glog-dev, libssl-dev, zlib1g-dev")
 # gzip: the package builds in seconds (xz took most of the time).
 set(CPACK_DEBIAN_COMPRESSION_TYPE gzip)
 include(CPack)

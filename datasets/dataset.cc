@@ -12,6 +12,7 @@
 #include "datasets/hdf5_shard.h"
 #include "datasets/state_layout.h"
 #include "util/file_util.h"
+#include "util/sha256.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 
@@ -101,11 +102,21 @@ absl::StatusOr<std::vector<Episode>> Dataset::ReadShard(int k) const {
   }
   const v1::ShardInfo& info = manifest_.shards(k);
   const std::string path = absl::StrCat(directory_, "/", info.file());
-  absl::StatusOr<ShardContents> read = ReadShardFile(path);
-  if (absl::IsNotFound(read.status())) {
+  auto missing = [&] {
     return absl::DataLossError(
         absl::StrCat("shard '", path, "' listed in the manifest is missing"));
+  };
+  if (!info.sha256().empty()) {
+    // libhdf5 can crash on a corrupt file (tests/fuzz/known_crashes/): it
+    // parses only the bytes this dataset's writer wrote.
+    absl::StatusOr<std::string> bytes = ReadFileToString(path);
+    if (absl::IsNotFound(bytes.status())) return missing();
+    WM_RETURN_IF_ERROR(bytes.status());
+    WM_RETURN_IF_ERROR(
+        CheckSha256(*bytes, info.sha256(), absl::StrCat("shard '", path, "'")));
   }
+  absl::StatusOr<ShardContents> read = ReadShardFile(path);
+  if (absl::IsNotFound(read.status())) return missing();
   WM_RETURN_IF_ERROR(read.status());
   ShardContents& shard = *read;
   const v1::StateSpec& spec = manifest_.spec();

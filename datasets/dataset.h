@@ -39,9 +39,11 @@ class Dataset {
 
   // The episodes of the k-th listed shard (0 <= k < num_shards()), in index
   // order. INVALID_ARGUMENT for k out of range; DATA_LOSS naming the file
-  // when it is missing, corrupt (see ReadShardFile), or disagrees with the
-  // manifest (sizes, parameter count, episode, state and action counts,
-  // indices outside the shard's range).
+  // when it is missing, its bytes differ from the SHA-256 the manifest
+  // records (checked before libhdf5 parses it), it is corrupt (see
+  // ReadShardFile), or it disagrees with the manifest (sizes, parameter
+  // count, episode, state and action counts, indices outside the shard's
+  // range).
   absl::StatusOr<std::vector<Episode>> ReadShard(int k) const;
 
   // Calls `visit` on every episode in index order, reading one shard at a

@@ -16,6 +16,7 @@
 #include "datasets/hdf5_shard.h"
 #include "datasets/state_layout.h"
 #include "util/file_util.h"
+#include "util/sha256.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 
@@ -174,10 +175,12 @@ absl::Status DatasetWriter::FlushShard() {
   pending_.clear();
 
   const std::string name = absl::StrFormat("shard_%05d.h5", current_shard_);
-  WM_RETURN_IF_ERROR(
-      WriteShardFile(absl::StrCat(directory_, "/", name), contents));
+  const std::string path = absl::StrCat(directory_, "/", name);
+  WM_RETURN_IF_ERROR(WriteShardFile(path, contents));
+  WM_ASSIGN_OR_RETURN(const std::string bytes, ReadFileToString(path));
   v1::ShardInfo* info = manifest_.add_shards();
   info->set_file(name);
+  info->set_sha256(Sha256Hex(bytes));
   info->set_first_episode(current_shard_ * episodes_per_shard_);
   info->set_end_episode((current_shard_ + 1) * episodes_per_shard_);
   info->set_num_episodes(static_cast<int64_t>(contents.episodes.size()));

@@ -16,6 +16,8 @@ PACKAGES=(
   libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev
   # Datasets, multi-process training, metrics endpoint.
   libhdf5-dev libgloo-dev libcpp-httplib-dev
+  # File digests and ZIP checksums (util/sha256.h, util/zip_check.h).
+  libssl-dev zlib1g-dev
   # TLS test certificates; the durable-publish test traces system calls.
   openssl strace
   # libFuzzer harnesses (tools/fuzz.sh) and sanitizer runtimes.

@@ -1,6 +1,10 @@
 #include "util/zip_check.h"
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 
@@ -15,6 +19,44 @@ constexpr uint32_t kZip64Locator = 0x07064b50;
 constexpr uint16_t kZip64ExtraId = 0x0001;
 constexpr uint32_t kMax32 = 0xffffffffu;
 constexpr uint16_t kMax16 = 0xffff;
+
+// The CRC-32 of `data`, inflated first when `deflated`, and its (inflated)
+// length; nullopt when deflated data does not inflate. Inflates through a
+// fixed buffer, so a declared size never becomes an allocation.
+struct Checksum {
+  uint32_t crc = 0;
+  uint64_t length = 0;
+};
+std::optional<Checksum> ChecksumOf(absl::string_view data, bool deflated) {
+  Checksum sum{static_cast<uint32_t>(crc32(0L, Z_NULL, 0)), 0};
+  if (!deflated) {
+    for (size_t at = 0; at < data.size(); at += 1u << 30) {
+      const size_t n = std::min<size_t>(data.size() - at, 1u << 30);
+      sum.crc = crc32(sum.crc, reinterpret_cast<const Bytef*>(data.data() + at),
+                      static_cast<uInt>(n));
+    }
+    sum.length = data.size();
+    return sum;
+  }
+  z_stream stream{};
+  if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) return std::nullopt;
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  unsigned char buffer[1 << 14];
+  int result = Z_OK;
+  while (result == Z_OK) {
+    stream.next_out = buffer;
+    stream.avail_out = sizeof(buffer);
+    result = inflate(&stream, Z_NO_FLUSH);
+    const size_t produced = sizeof(buffer) - stream.avail_out;
+    sum.crc = crc32(sum.crc, buffer, static_cast<uInt>(produced));
+    sum.length += produced;
+    if (result == Z_OK && produced == 0 && stream.avail_in == 0) break;
+  }
+  inflateEnd(&stream);
+  if (result != Z_STREAM_END) return std::nullopt;
+  return sum;
+}
 
 // Little-endian reads; the caller checks the bounds.
 uint64_t Read(absl::string_view bytes, uint64_t at, int width) {
@@ -95,6 +137,7 @@ class Checker {
       return Bad(absl::StrCat(which, ": no central header"));
     }
     const uint64_t method = Read(bytes_, *at + 10, 2);
+    const uint64_t crc = Read(bytes_, *at + 16, 4);
     uint64_t compressed = Read(bytes_, *at + 20, 4);
     uint64_t uncompressed = Read(bytes_, *at + 24, 4);
     const uint64_t name = Read(bytes_, *at + 28, 2);
@@ -138,6 +181,20 @@ class Checker {
         30 + Read(bytes_, local + 26, 2) + Read(bytes_, local + 28, 2);
     if (header > data_end - local || compressed > data_end - local - header) {
       return Bad(absl::StrCat(which, ": its data runs past the archive"));
+    }
+    // LibTorch's miniz is built without CRC checks: check them here, so a
+    // changed byte is refused before the unpickler reads a size from it.
+    const std::optional<Checksum> sum = ChecksumOf(
+        bytes_.substr(local + header, compressed), /*deflated=*/method == 8);
+    if (!sum.has_value()) {
+      return Bad(absl::StrCat(which, ": its deflated data does not inflate"));
+    }
+    if (sum->length != uncompressed) {
+      return Bad(absl::StrCat(which, ": it inflates to ", sum->length,
+                              " bytes, not the ", uncompressed, " declared"));
+    }
+    if (sum->crc != crc) {
+      return Bad(absl::StrCat(which, ": CRC-32 mismatch (corrupt data)"));
     }
     *at += length;
     return absl::OkStatus();

@@ -17,8 +17,10 @@ namespace wm {
 // allowed): an end-of-central-directory record at the end (with its
 // comment), a central directory inside the file before it, and for each of
 // its entries a local header and data (stored or deflated) that lie inside
-// the file before the central directory. DATA_LOSS naming `what` and the
-// first problem otherwise. Pure; does not decompress.
+// the file before the central directory, whose CRC-32 and length match the
+// central directory's (deflated data is inflated through a fixed buffer to
+// check them). DATA_LOSS naming `what` and the first problem otherwise.
+// Pure.
 absl::Status CheckZipStructure(absl::string_view bytes,
                                const std::string& what);
 

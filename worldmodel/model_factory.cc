@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "util/file_util.h"
+#include "util/sha256.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "worldmodel/guarded_model.h"
@@ -152,6 +153,18 @@ absl::StatusOr<std::unique_ptr<WorldModel>> ModelFactory::Load(
   return GuardModel(std::move(model));
 }
 
+absl::StatusOr<std::string> ReadVersionFile(
+    const std::string& version_dir, const v1::CheckpointManifest& manifest,
+    const std::string& file) {
+  const std::string path = absl::StrCat(version_dir, "/", file);
+  WM_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  const auto recorded = manifest.file_sha256().find(file);
+  if (recorded != manifest.file_sha256().end()) {
+    WM_RETURN_IF_ERROR(CheckSha256(bytes, recorded->second, path));
+  }
+  return bytes;
+}
+
 absl::StatusOr<std::string> PublishModelVersion(
     const std::string& model_dir, v1::CheckpointManifest* manifest,
     const std::function<absl::Status(const std::string&)>& write_files) {
@@ -176,6 +189,19 @@ absl::StatusOr<std::string> PublishModelVersion(
         absl::StrCat("cannot create ", temporary_dir, ": ", error.message()));
   }
   if (write_files) WM_RETURN_IF_ERROR(write_files(temporary_dir));
+  manifest->clear_file_sha256();
+  for (const fs::directory_entry& entry :
+       fs::directory_iterator(temporary_dir, error)) {
+    if (!entry.is_regular_file(error)) continue;
+    WM_ASSIGN_OR_RETURN(const std::string bytes,
+                        ReadFileToString(entry.path().string()));
+    (*manifest->mutable_file_sha256())[entry.path().filename().string()] =
+        Sha256Hex(bytes);
+  }
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot list ", temporary_dir, ": ", error.message()));
+  }
   WM_RETURN_IF_ERROR(
       WriteTextProtoFile(temporary_dir + "/manifest.pbtxt", *manifest));
   // The files are synced (WriteFileAtomically); the version appears by one

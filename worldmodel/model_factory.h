@@ -69,13 +69,22 @@ absl::StatusOr<int64_t> NextModelVersion(const std::string& model_dir);
 // Publishes `manifest` as the next version of `model_dir` (created when
 // missing), atomically: sets its name (the directory's) and version N =
 // NextModelVersion, lets `write_files` (may be empty) write the other files
-// (weights.pt) into `<N>.tmp`, writes `<N>.tmp/manifest.pbtxt` and renames
+// (weights.pt) into `<N>.tmp`, records each such file's SHA-256 in
+// manifest->file_sha256, writes `<N>.tmp/manifest.pbtxt` and renames
 // `<N>.tmp` to `<N>`. Returns the version directory. Errors:
 // FAILED_PRECONDITION when model_dir is not a directory; file errors and
 // write_files' errors.
 absl::StatusOr<std::string> PublishModelVersion(
     const std::string& model_dir, v1::CheckpointManifest* manifest,
     const std::function<absl::Status(const std::string&)>& write_files);
+
+// The bytes of `version_dir`/`file`, a file of the version whose manifest
+// is `manifest`, checked against the SHA-256 the manifest records for it
+// (none recorded: unchecked). NOT_FOUND when the file is missing; DATA_LOSS
+// naming the file when its bytes differ (corrupt or modified).
+absl::StatusOr<std::string> ReadVersionFile(
+    const std::string& version_dir, const v1::CheckpointManifest& manifest,
+    const std::string& file);
 
 // "NAME/N" for the version directory ".../NAME/N" (for reports).
 std::string ModelVersionName(const std::string& version_dir);

@@ -57,6 +57,15 @@ shutil.copytree(f"{work}/models/straight/1", f"{work}/models/python/1")
 torch.save({k: v.clone() for k, v in a.items()}, f"{work}/models/python/1/weights.pt")
 print(f"{len(a)} tensors equal after resume")
 PY
+# The manifest still records the digest of the weights wm wrote: refused
+# until the entry names the new file's SHA-256 (docs/models.md).
+out="$("$WM" eval --model "$WORK/models/python" --data "$WORK/data" 2>&1)" &&
+  fail "weights rewritten behind the manifest's back were loaded"
+echo "$out" | grep -q "weights.pt: corrupt or modified" ||
+  fail "rewritten weights: unexpected error: $out"
+digest="$(sha256sum "$WORK/models/python/1/weights.pt" | cut -d' ' -f1)"
+sed -i "/key: \"weights.pt\"/{n;s/value: .*/value: \"$digest\"/}" \
+  "$WORK/models/python/1/manifest.pbtxt"
 
 # Both checkpoints predict the same next state (wm query is not there yet:
 # wm eval of each must print identical numbers).

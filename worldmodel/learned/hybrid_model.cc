@@ -351,8 +351,8 @@ absl::StatusOr<std::unique_ptr<WorldModel>> LoadHybridModel(
         a.nv(), "/", a.nu(), ") differs from the manifest's spec"));
   }
   LearnedEnsemble ensemble = BuildEnsemble(manifest);
-  WM_RETURN_IF_ERROR(LoadEnsembleWeights(
-      absl::StrCat(version_dir, "/weights.pt"), ensemble.members));
+  WM_RETURN_IF_ERROR(
+      LoadVersionWeights(version_dir, manifest, ensemble.members));
   return std::unique_ptr<WorldModel>(
       new HybridModel(manifest, std::move(base), std::move(ensemble), path));
 }

@@ -415,8 +415,8 @@ absl::StatusOr<std::unique_ptr<WorldModel>> LoadLearnedModel(
         version_dir, ": kind '", manifest.kind(), "' is not a learned kind"));
   }
   LearnedEnsemble ensemble = BuildEnsemble(manifest);
-  WM_RETURN_IF_ERROR(LoadEnsembleWeights(
-      absl::StrCat(version_dir, "/weights.pt"), ensemble.members));
+  WM_RETURN_IF_ERROR(
+      LoadVersionWeights(version_dir, manifest, ensemble.members));
   return std::unique_ptr<WorldModel>(
       new LearnedModel(manifest, std::move(ensemble), path));
 }

@@ -42,6 +42,7 @@ struct TrainingRun {
   v1::CheckpointManifest manifest;  // without version and metrics
   TrainingSplits splits;            // the training and validation episodes
   std::string init_dir;  // fine-tuning: the pretrained version, else empty
+  v1::CheckpointManifest init_manifest;  // and its manifest
   std::string resume_dir;
   LearnedEnsemble ensemble;
   WindowBatch validation;
@@ -70,12 +71,14 @@ absl::StatusOr<LabelledHistories> EpisodeStartHistories(
   return LabelledHistories{batch.states, batch.actions, batch.parameters};
 }
 
-// Fine-tuning: takes the pretrained version's kind, sizes, history length
-// and normalisation into `manifest` (built from the new dataset), after
-// checking that the state layout and parameter names agree.
+// Fine-tuning: reads the pretrained version's manifest into
+// `pretrained_out` and takes its kind, sizes, history length and
+// normalisation into `manifest` (built from the new dataset), after checking
+// that the state layout and parameter names agree.
 absl::Status AdoptPretrained(const std::string& init_dir,
-                             v1::CheckpointManifest* manifest) {
-  v1::CheckpointManifest pretrained;
+                             v1::CheckpointManifest* manifest,
+                             v1::CheckpointManifest* pretrained_out) {
+  v1::CheckpointManifest& pretrained = *pretrained_out;
   WM_RETURN_IF_ERROR(
       ReadTextProtoFile(init_dir + "/manifest.pbtxt", &pretrained));
   const absl::StatusOr<ModelKind> kind = ParseModelKind(pretrained.kind());
@@ -146,7 +149,8 @@ absl::Status BuildManifest(const TrainingRequest& request, TrainingRun* run) {
     return absl::OkStatus();
   }
   WM_ASSIGN_OR_RETURN(run->init_dir, ResolveModelVersionDir(request.init_from));
-  WM_RETURN_IF_ERROR(AdoptPretrained(run->init_dir, &manifest));
+  WM_RETURN_IF_ERROR(
+      AdoptPretrained(run->init_dir, &manifest, &run->init_manifest));
   run->config = manifest.training();
   run->kind = *ParseModelKind(run->config.model());
   return absl::OkStatus();
@@ -188,8 +192,8 @@ absl::Status PrepareResumeState(const TrainingRequest& request,
 absl::Status BuildEnsembleAndValidation(TrainingRun* run) {
   run->ensemble = BuildEnsemble(run->manifest);
   if (!run->init_dir.empty()) {
-    WM_RETURN_IF_ERROR(LoadEnsembleWeights(run->init_dir + "/weights.pt",
-                                           run->ensemble.members));
+    WM_RETURN_IF_ERROR(LoadVersionWeights(run->init_dir, run->init_manifest,
+                                          run->ensemble.members));
   }
   const v1::TrainingConfig& config = run->config;
   const int history = run->manifest.history_steps();
@@ -248,7 +252,7 @@ absl::StatusOr<double> ChooseLearningRate(const TrainingRun& run) {
     LearnedEnsemble scratch = BuildEnsemble(run.manifest);
     if (!run.init_dir.empty()) {
       WM_RETURN_IF_ERROR(
-          LoadEnsembleWeights(run.init_dir + "/weights.pt", scratch.members));
+          LoadVersionWeights(run.init_dir, run.init_manifest, scratch.members));
     }
     TrainingLog quiet("", 0, nullptr);
     MemberTrainingOptions options = MemberOptions(run, candidate, &quiet);

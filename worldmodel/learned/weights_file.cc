@@ -50,10 +50,12 @@ absl::StatusOr<std::string> PublishEnsembleVersion(
       });
 }
 
-absl::Status LoadEnsembleWeights(
-    const std::string& path,
+namespace {
+
+// LoadEnsembleWeights on bytes already read from `path`.
+absl::Status ParseEnsembleWeights(
+    const std::string& bytes, const std::string& path,
     const std::vector<std::shared_ptr<MemberNetwork>>& members) {
-  WM_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
   // LibTorch's zip reader overruns its buffer on some corrupt archives:
   // check the structure first (util/zip_check.h).
   WM_RETURN_IF_ERROR(CheckZipStructure(bytes, path));
@@ -106,6 +108,24 @@ absl::Status LoadEnsembleWeights(
     }
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status LoadEnsembleWeights(
+    const std::string& path,
+    const std::vector<std::shared_ptr<MemberNetwork>>& members) {
+  WM_ASSIGN_OR_RETURN(const std::string bytes, ReadFileToString(path));
+  return ParseEnsembleWeights(bytes, path, members);
+}
+
+absl::Status LoadVersionWeights(
+    const std::string& version_dir, const v1::CheckpointManifest& manifest,
+    const std::vector<std::shared_ptr<MemberNetwork>>& members) {
+  WM_ASSIGN_OR_RETURN(const std::string bytes,
+                      ReadVersionFile(version_dir, manifest, "weights.pt"));
+  return ParseEnsembleWeights(bytes, absl::StrCat(version_dir, "/weights.pt"),
+                              members);
 }
 
 }  // namespace wm::worldmodel

@@ -28,12 +28,21 @@ absl::StatusOr<std::string> PublishEnsembleVersion(
     const std::string& model_dir, v1::CheckpointManifest* manifest,
     const std::vector<std::shared_ptr<MemberNetwork>>& members);
 
-// Loads the weights into freshly built members, checking that every
-// parameter is present with exactly its shape (LibTorch 1.13's torch::load
-// accepts mismatches silently). DATA_LOSS for an unreadable file,
-// INVALID_ARGUMENT naming the first missing, extra or mis-shaped tensor.
+// Loads the weights file at `path` into freshly built members, checking
+// that every parameter is present with exactly its shape (LibTorch 1.13's
+// torch::load accepts mismatches silently). The bytes pass the ZIP check
+// (util/zip_check.h: structure and CRC-32) before LibTorch parses them.
+// DATA_LOSS for an unreadable file, INVALID_ARGUMENT naming the first
+// missing, extra or mis-shaped tensor.
 absl::Status LoadEnsembleWeights(
     const std::string& path,
+    const std::vector<std::shared_ptr<MemberNetwork>>& members);
+
+// LoadEnsembleWeights for the weights.pt of a published version, read
+// through ReadVersionFile: bytes that differ from the SHA-256 its manifest
+// records are DATA_LOSS before anything parses them.
+absl::Status LoadVersionWeights(
+    const std::string& version_dir, const v1::CheckpointManifest& manifest,
     const std::vector<std::shared_ptr<MemberNetwork>>& members);
 
 }  // namespace wm::worldmodel

@@ -30,6 +30,7 @@
 #include "tests/testing/test_datasets.h"
 #include "util/file_util.h"
 #include "util/random.h"
+#include "util/sha256.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "worldmodel/learned/trainer.h"
@@ -281,11 +282,16 @@ TEST_F(HybridModelTest, SavedWeightsRoundTripAndZeroResidualIsTheBase) {
   auto write_version = [&](const std::string& dir,
                            const c10::Dict<std::string, at::Tensor>& dict) {
     fs::create_directories(dir);
-    fs::copy_file(version + "/manifest.pbtxt", dir + "/manifest.pbtxt");
     std::vector<char> out = torch::pickle_save(c10::IValue(dict));
-    ASSERT_THAT(WriteFileAtomically(dir + "/weights.pt",
-                                    std::string(out.begin(), out.end())),
+    const std::string weights_bytes(out.begin(), out.end());
+    ASSERT_THAT(WriteFileAtomically(dir + "/weights.pt", weights_bytes),
                 IsOk());
+    // New weights, so the manifest records their digest.
+    v1::CheckpointManifest manifest;
+    ASSERT_THAT(ReadTextProtoFile(version + "/manifest.pbtxt", &manifest),
+                IsOk());
+    (*manifest.mutable_file_sha256())["weights.pt"] = Sha256Hex(weights_bytes);
+    ASSERT_THAT(WriteTextProtoFile(dir + "/manifest.pbtxt", manifest), IsOk());
   };
   write_version(dir_->Join("copy/hybrid/1"), weights);
   write_version(dir_->Join("zero/hybrid/1"), zeroed);

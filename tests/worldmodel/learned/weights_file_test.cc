@@ -68,5 +68,34 @@ TEST(WeightsFileTest, MismatchedShapesAndCorruptFilesAreRefused) {
               StatusIs(absl::StatusCode::kDataLoss));
 }
 
+TEST(WeightsFileTest, PublishedWeightsAreCheckedAgainstTheirDigest) {
+  ::wm::testing::TempDir dir;
+  v1::CheckpointManifest manifest = Manifest("physics", 16);
+  LearnedEnsemble ensemble = BuildEnsemble(manifest);
+  absl::StatusOr<std::string> version = PublishEnsembleVersion(
+      dir.Join("models/box"), &manifest, ensemble.members);
+  ASSERT_THAT(version, IsOk());
+  ASSERT_EQ(manifest.file_sha256().count("weights.pt"), 1u);
+  EXPECT_EQ(manifest.file_sha256().at("weights.pt").size(), 64u);
+  EXPECT_EQ(manifest.file_sha256().count("manifest.pbtxt"), 0u);
+  EXPECT_THAT(LoadVersionWeights(*version, manifest, ensemble.members), IsOk());
+  // One byte changed: refused by the digest before anything parses it.
+  const std::string path = *version + "/weights.pt";
+  std::string bytes = *ReadFileToString(path);
+  std::string changed = bytes;
+  changed[bytes.size() / 2] = static_cast<char>(changed[bytes.size() / 2] ^ 1);
+  ASSERT_THAT(WriteFileAtomically(path, changed), IsOk());
+  EXPECT_THAT(LoadVersionWeights(*version, manifest, ensemble.members),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("weights.pt: corrupt or modified")));
+  // A manifest from before digests: the file is parsed (here the ZIP check
+  // refuses the changed byte by its CRC-32).
+  manifest.clear_file_sha256();
+  EXPECT_THAT(LoadVersionWeights(*version, manifest, ensemble.members),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("weights.pt")));
+  ASSERT_THAT(WriteFileAtomically(path, bytes), IsOk());
+  EXPECT_THAT(LoadVersionWeights(*version, manifest, ensemble.members), IsOk());
+}
+
 }  // namespace
 }  // namespace wm::worldmodel
