@@ -25,8 +25,8 @@ namespace wm::datasets {
 // written by `wm gen --shard` (Dataset::Open's errors otherwise, prefixed
 // with the input); all must share the shard count N and everything else
 // in the manifest (scene with its MJCF, spec, dt, parameters, seed,
-// episodes, steps, policy, episodes_per_shard, git revision: the first
-// field that differs is named); no shard may be given twice (overlapping
+// episodes, steps, policy, episodes_per_shard, git revision: the fields
+// that differ are named); no shard may be given twice (overlapping
 // episodes) and none of the N may be missing; `out` must not be an input.
 // DATA_LOSS when an input's episode and drop counts do not add up to its
 // shard's range or it holds an episode outside that range. `out` is
