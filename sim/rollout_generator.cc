@@ -22,6 +22,13 @@ absl::StatusOr<std::unique_ptr<RolloutGenerator>> RolloutGenerator::Create(
         "steps must be >= 1 (an episode needs at least one transition), not ",
         options.steps));
   }
+  if (options.end_episode == 0) options.end_episode = options.episodes;
+  if (options.first_episode < 0 || options.end_episode > options.episodes ||
+      options.first_episode >= options.end_episode) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "episode range [", options.first_episode, ", ", options.end_episode,
+        ") is empty or not within the run's [0, ", options.episodes, ")"));
+  }
   if (options.workers < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("workers must be >= 1, not ", options.workers));
@@ -106,15 +113,15 @@ absl::Status WriteOrDrop(absl::StatusOr<datasets::Episode> episode,
 absl::StatusOr<GenerationSummary> RolloutGenerator::Run(
     datasets::EpisodeSink* sink,
     const std::function<void(const GenerationProgress&)>& progress) {
-  const int64_t total = options_.episodes;
+  const int64_t total = options_.end_episode;
   // Workers run at most this far ahead of the writer (bounded memory).
   const int64_t window = 4 * static_cast<int64_t>(options_.workers) + 4;
 
   std::mutex mutex;
   std::condition_variable changed;
   std::map<int64_t, absl::StatusOr<datasets::Episode>> finished;
-  int64_t next_to_simulate = 0;
-  int64_t next_to_write = 0;
+  int64_t next_to_simulate = options_.first_episode;
+  int64_t next_to_write = options_.first_episode;
   bool stop = false;
 
   auto worker = [&] {
@@ -145,7 +152,7 @@ absl::StatusOr<GenerationSummary> RolloutGenerator::Run(
 
   GenerationSummary summary;
   GenerationProgress state;
-  state.episodes_total = total;
+  state.episodes_total = total - options_.first_episode;
   absl::Status sink_status;
   while (next_to_write < total) {
     absl::StatusOr<datasets::Episode> episode;
@@ -162,7 +169,7 @@ absl::StatusOr<GenerationSummary> RolloutGenerator::Run(
       ++next_to_write;
     }
     changed.notify_all();
-    state.episodes_done = next_to_write;
+    state.episodes_done = next_to_write - options_.first_episode;
     state.steps_done = summary.steps_written;
     state.dropped = summary.dropped;
     if (progress) progress(state);

@@ -17,7 +17,12 @@
 namespace wm::sim {
 
 struct GenerationOptions {
-  int64_t episodes = 0;
+  int64_t episodes = 0;  // episodes in the run: indices [0, episodes)
+  // Simulate only the episodes [first_episode, end_episode) of the run (one
+  // shard of it; end_episode 0: through `episodes`). Episode i is the same
+  // whichever range it is simulated in.
+  int64_t first_episode = 0;
+  int64_t end_episode = 0;
   int64_t steps = 0;  // control steps per episode
   uint64_t seed = 0;
   int workers = 1;
@@ -48,11 +53,13 @@ struct GenerationSummary {
 class RolloutGenerator {
  public:
   // INVALID_ARGUMENT when episodes < 1, steps < 1 (a zero-step episode),
-  // workers < 1, or the policy does not fit the scene.
+  // workers < 1, the episode range is empty or not within [0, episodes), or
+  // the policy does not fit the scene.
   static absl::StatusOr<std::unique_ptr<RolloutGenerator>> Create(
       std::shared_ptr<const Scene> scene, GenerationOptions options);
 
-  // Simulates every episode on options.workers threads; the calling thread
+  // Simulates every episode of the range on options.workers threads (the
+  // progress counts episodes of the range); the calling thread
   // writes them to `sink` in index order and calls `progress` (may be empty)
   // after each. A sink error stops the run and is returned.
   absl::StatusOr<GenerationSummary> Run(

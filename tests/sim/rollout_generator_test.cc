@@ -52,6 +52,33 @@ TEST(RolloutGeneratorTest, OutputDoesNotDependOnWorkerCount) {
   }
 }
 
+TEST(RolloutGeneratorTest, ARangeSimulatesTheWholeRunsEpisodes) {
+  // A shard of the run (wm gen --shard): episodes [2, 5) of 6, each the
+  // same as in the whole run, and progress counted within the range.
+  const auto whole = Generate("push", 2);
+  GenerationOptions options;
+  options.episodes = 6;
+  options.first_episode = 2;
+  options.end_episode = 5;
+  options.steps = 20;
+  options.seed = 7;
+  options.workers = 2;
+  auto generator = RolloutGenerator::Create(*LoadScene("push"), options);
+  ASSERT_THAT(generator, IsOk());
+  datasets::InMemorySink sink;
+  GenerationProgress last;
+  auto summary = (*generator)->Run(&sink, [&](const GenerationProgress& state) {
+    last = state;
+  });
+  ASSERT_THAT(summary, IsOk());
+  EXPECT_EQ(last.episodes_done, 3);
+  EXPECT_EQ(last.episodes_total, 3);
+  ASSERT_EQ(sink.episodes().size(), 3u);
+  EXPECT_TRUE(SameEpisodes(
+      sink.episodes(),
+      std::vector<datasets::Episode>(whole.begin() + 2, whole.begin() + 5)));
+}
+
 TEST(RolloutGeneratorTest, EpisodesHaveTheContractedShapeAndVary) {
   const auto episodes = Generate("push", 2, 4, 10);
   ASSERT_EQ(episodes.size(), 4u);
@@ -119,6 +146,19 @@ TEST(RolloutGeneratorTest, BadOptionsAreRefused) {
   EXPECT_THAT(
       RolloutGenerator::Create(scene, options),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("episodes")));
+  options.episodes = 4;
+  options.first_episode = 3;
+  options.end_episode = 5;
+  EXPECT_THAT(RolloutGenerator::Create(scene, options),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("episode range [3, 5) is empty or not "
+                                 "within the run's [0, 4)")));
+  options.first_episode = 2;
+  options.end_episode = 2;
+  EXPECT_THAT(
+      RolloutGenerator::Create(scene, options),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("[2, 2)")));
+  options.first_episode = options.end_episode = 0;
   options.episodes = 1;
   auto* segment = options.policy.mutable_scripted()->add_segments();
   segment->set_duration(1);

@@ -20,6 +20,11 @@ ABSL_FLAG(std::string, policy, "",
           "Action policy: zero, uniform, smooth_noise, or empty for the "
           "scene's default (scripted pushes / throws).");
 ABSL_FLAG(int64_t, episodes_per_shard, 256, "Episodes per HDF5 shard.");
+ABSL_FLAG(std::string, shard, "",
+          "Simulate only shard K of N of the run, K/N (0 <= K < N), or auto: "
+          "K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, N from "
+          "--shards. The shards' datasets join with wm merge.");
+ABSL_FLAG(int32_t, shards, 0, "With --shard auto: the number of shards N.");
 ABSL_FLAG(std::string, model, "", "The model (see the subcommand's help).");
 ABSL_FLAG(std::string, data, "", "Dataset directory.");
 ABSL_FLAG(bool, resume, false,

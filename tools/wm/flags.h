@@ -19,6 +19,8 @@ ABSL_DECLARE_FLAG(std::string, out);
 ABSL_DECLARE_FLAG(bool, overwrite);
 ABSL_DECLARE_FLAG(std::string, policy);
 ABSL_DECLARE_FLAG(int64_t, episodes_per_shard);
+ABSL_DECLARE_FLAG(std::string, shard);
+ABSL_DECLARE_FLAG(int32_t, shards);
 ABSL_DECLARE_FLAG(std::string, model);
 ABSL_DECLARE_FLAG(std::string, data);
 ABSL_DECLARE_FLAG(bool, resume);

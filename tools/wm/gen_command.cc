@@ -1,5 +1,7 @@
-// `wm gen`: simulates randomised episodes of a scene into an HDF5 dataset.
+// `wm gen`: simulates randomised episodes of a scene (all of them, or one
+// shard of the run: --shard) into an HDF5 dataset.
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -8,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "datasets/dataset_writer.h"
+#include "datasets/generation_shard.h"
 #include "sim/policy.h"
 #include "sim/rollout_generator.h"
 #include "sim/scene_library.h"
@@ -78,8 +81,21 @@ absl::StatusOr<v1::GenerationConfig> ResolveConfig(
           "are set in --config)"));
     }
   }
-  if (config.workers() <= 0) {
-    config.set_workers(std::max(1u, std::thread::hardware_concurrency()));
+  // --shard (or the config's shard), checked and resolved.
+  std::string shard = absl::GetFlag(FLAGS_shard);
+  if (!invocation.Given("shard") && config.num_shards() > 0) {
+    shard = absl::StrCat(config.shard_index(), "/", config.num_shards());
+  }
+  WM_ASSIGN_OR_RETURN(
+      datasets::GenerationShard resolved,
+      datasets::ResolveGenerationShard(shard, absl::GetFlag(FLAGS_shards),
+                                       config.episodes(), std::getenv));
+  config.set_shard_index(resolved.index);
+  config.set_num_shards(resolved.count);
+  if (config.workers() <= 0) {  // a shard is one task of a batch job
+    config.set_workers(resolved.sharded()
+                           ? 1
+                           : std::max(1u, std::thread::hardware_concurrency()));
   }
   if (config.scene().empty()) {
     return absl::InvalidArgumentError("--scene is required");
@@ -95,6 +111,10 @@ absl::Status Generate(const v1::GenerationConfig& config) {
                       sim::LoadScene(config.scene()));
   sim::GenerationOptions options;
   options.episodes = config.episodes();
+  const datasets::EpisodeRange range = datasets::ShardEpisodeRange(
+      config.episodes(), config.shard_index(), config.num_shards());
+  options.first_episode = range.begin;
+  options.end_episode = range.end;
   options.steps = config.steps();
   options.seed = config.seed();
   options.workers = config.workers();
@@ -121,11 +141,16 @@ absl::Status Generate(const v1::GenerationConfig& config) {
       auto writer, datasets::DatasetWriter::Create(config.out(), manifest,
                                                    config.episodes_per_shard(),
                                                    config.overwrite()));
-  std::cerr << "wm gen: scene '" << scene->name() << "', " << config.episodes()
-            << " episodes x " << config.steps() << " steps (dt " << scene->dt()
-            << " s), " << config.workers() << " workers -> " << config.out()
-            << "\n";
-  ProgressBar bar("episodes", config.episodes());
+  const std::string episodes =
+      config.num_shards() == 0
+          ? absl::StrCat(config.episodes(), " episodes")
+          : absl::StrCat("shard ", config.shard_index(), " of ",
+                         config.num_shards(), ": episodes [", range.begin, ", ",
+                         range.end, ") of ", config.episodes());
+  std::cerr << "wm gen: scene '" << scene->name() << "', " << episodes << " x "
+            << config.steps() << " steps (dt " << scene->dt() << " s), "
+            << config.workers() << " workers -> " << config.out() << "\n";
+  ProgressBar bar("episodes", range.size());
   auto progress = [&](const sim::GenerationProgress& state) {
     const double rate = state.steps_done / std::max(bar.ElapsedSeconds(), 1e-9);
     bar.Update(state.episodes_done,

@@ -9,6 +9,7 @@ int RunExport(const Invocation& invocation);
 int RunGen(const Invocation& invocation);
 int RunImport(const Invocation& invocation);
 int RunInspect(const Invocation& invocation);
+int RunMerge(const Invocation& invocation);
 int RunPlan(const Invocation& invocation);
 int RunQuery(const Invocation& invocation);
 int RunServe(const Invocation& invocation);
@@ -17,14 +18,14 @@ int RunTrain(const Invocation& invocation);
 
 namespace {
 
-// Data: generate, import, inspect, export.
+// Data: generate, merge, import, inspect, export.
 std::vector<Subcommand> DataSubcommands() {
   return {
       {"gen",
        "simulate randomised MuJoCo episodes into an HDF5 dataset",
        "wm gen --scene NAME|FILE.pbtxt --episodes N --steps T --seed S "
        "--workers W --out DIR [--overwrite] [--policy KIND] "
-       "[--config FILE]",
+       "[--config FILE] [--shard K/N | --shard auto --shards N]",
        {{"config",
          "A wm.v1.GenerationConfig text proto; flags given override "
          "its fields."},
@@ -32,12 +33,24 @@ std::vector<Subcommand> DataSubcommands() {
         {"episodes", "Episodes to simulate."},
         "steps",
         {"seed", "Base random seed: episode i is simulated from seed and i."},
-        "workers",
+        {"workers",
+         "Worker threads (0: one per core, one when --shard is given). The "
+         "output does not depend on it."},
         {"out", "The dataset directory to write (HDF5 shards, manifest)."},
         "overwrite",
         "policy",
-        "episodes_per_shard"},
+        "episodes_per_shard",
+        "shard",
+        "shards"},
        RunGen},
+      {"merge",
+       "join the datasets of a sharded wm gen run (--shard K/N) into one",
+       "wm merge --out DIR [--overwrite] DATASET...",
+       {{"out",
+         "The dataset directory to write: the unsharded run's dataset, "
+         "byte for byte."},
+        "overwrite"},
+       RunMerge},
       {"import",
        "import real CSV logs (cube tosses, pendulum runs) into a dataset",
        "wm import --preset cube_toss|double_pendulum | --config FILE "
