@@ -115,7 +115,9 @@ echo "served calls: $(paste -sd' ' "$OUT/metrics.txt")"
 echo
 cat "$OUT/plan_push.txt" "$OUT/plan_push_trained.txt"
 echo
+echo "== in plain words"
 /usr/bin/python3 tools/quickstart_summary.py --plan "$OUT/plan_push.json" \
+  --eval "$OUT/eval_push.json" \
   --name "the pretrained model" --also "$OUT/plan_push_trained.json" \
   --also_name "the model trained in stage 2 on $EPISODES episodes for $TRAIN_STEPS steps" \
   | tee "$OUT/summary.txt"

@@ -3,7 +3,8 @@
 
   /usr/bin/python3 tools/quickstart_summary.py --plan PLAN.json \
       [--name "the pretrained model"] [--target 0.8] \
-      [--also OTHER_PLAN.json --also_name "the model trained here"]
+      [--also OTHER_PLAN.json --also_name "the model trained here"] \
+      [--eval EVAL.json]
 
 PLAN.json holds a `physics` row (the served model planned with) and an
 `oracle` row (MuJoCo with each episode's true parameters); `wm plan` gives
@@ -13,6 +14,8 @@ the oracle's on the episodes both ran, whether that meets --target, and the
 planning rates. --also adds a line for a second report's `physics` row (a
 model planned over the first few of the same goals, without a verdict). Every figure is read
 from the reports; a report without the rows named is an error (exit 1).
+--eval first adds a line on the trained model's `wm eval` scores beside its
+baselines.
 """
 
 import argparse
@@ -85,6 +88,34 @@ def verdict(model, oracle, name, target):
     return lines
 
 
+BASELINE_WORDS = {"constant_velocity": "constant velocity",
+                  "mujoco_nominal": "MuJoCo with nominal parameters"}
+
+
+def evaluation(path):
+    """The line saying how the trained model scored on the test split of
+    `wm eval --json` at `path` against its baselines (lower is better)."""
+    try:
+        with open(path) as f:
+            report = json.load(f)
+    except (OSError, ValueError) as error:
+        sys.exit(f"quickstart_summary: cannot read {path}: {error}")
+    baselines = ", ".join(
+        f"{row['one_step_nmse']:.2f} for "
+        f"{BASELINE_WORDS.get(name, name.replace('_', ' '))}"
+        for name, row in report["baselines"].items())
+    line = (f"evaluation: on {report['episodes']} held-out {report['split']} "
+            f"episodes the trained model ({report['model']}) has a one-step "
+            f"error (NMSE, lower is better) of {report['one_step_nmse']:.2f}, "
+            f"against {baselines}")
+    params = report.get("params", {})
+    if params:
+        line += ("; it infers " + ", ".join(
+            f"{name} within {100 * row['median_rel_err']:.0f}%"
+            for name, row in params.items()) + " (median relative error)")
+    return line + "."
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plan", required=True)
@@ -92,11 +123,13 @@ def main():
     parser.add_argument("--target", type=float, default=0.8)
     parser.add_argument("--also")
     parser.add_argument("--also_name", default="the other model")
+    parser.add_argument("--eval", help="`wm eval --json` report to summarise")
     args = parser.parse_args()
 
     model = load_row(args.plan, "physics")
     oracle = load_row(args.plan, "oracle")
-    lines = verdict(model, oracle, args.name, args.target)
+    lines = [evaluation(args.eval)] if args.eval else []
+    lines += verdict(model, oracle, args.name, args.target)
     if args.also:
         other = load_row(args.also, "physics")
         hits, total = reached(other)
