@@ -104,15 +104,19 @@ def evaluation(path):
         f"{row['one_step_nmse']:.2f} for "
         f"{BASELINE_WORDS.get(name, name.replace('_', ' '))}"
         for name, row in report["baselines"].items())
-    line = (f"evaluation: on {report['episodes']} held-out {report['split']} "
-            f"episodes the trained model ({report['model']}) has a one-step "
+    count = report["episodes"]
+    line = (f"evaluation: on {count} held-out {report['split']} "
+            f"episode{'s' if count != 1 else ''} the trained model ({report['model']}) has a one-step "
             f"error (NMSE, lower is better) of {report['one_step_nmse']:.2f}, "
             f"against {baselines}")
-    params = report.get("params", {})
-    if params:
+    # A parameter no test episode could identify has no error to report.
+    errors = {name: row.get("median_rel_err")
+              for name, row in report.get("params", {}).items()}
+    known = {name: err for name, err in errors.items() if err is not None}
+    if known:
         line += ("; it infers " + ", ".join(
-            f"{name} within {100 * row['median_rel_err']:.0f}%"
-            for name, row in params.items()) + " (median relative error)")
+            f"{name} within {100 * err:.0f}%" for name, err in known.items())
+            + " (median relative error)")
     return line + "."
 
 
