@@ -12,10 +12,10 @@ episode i of every row the same seed, so the same goal and hidden
 parameters. Prints how many goals each reached, the model's success over
 the oracle's on the episodes both ran, whether that meets --target, and the
 planning rates. --also adds a line for a second report's `physics` row (a
-model planned over the first few of the same goals, without a verdict). Every figure is read
-from the reports; a report without the rows named is an error (exit 1).
+model planned over the first few of the same goals, without a verdict);
 --eval first adds a line on the trained model's `wm eval` scores beside its
-baselines.
+baselines. Every figure is read from the reports; a report that cannot be
+read or lacks the rows named is an error (exit 1).
 """
 
 import argparse
@@ -53,6 +53,7 @@ def rate(row):
 
 
 def goals(count, total):
+    """"N of M goal(s)", the plural when M is not 1."""
     return f"{count} of {total} goal{'s' if total != 1 else ''}"
 
 
