@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The main job on built-in defaults, end to end: every stage that exists runs,
-# then a summary of what it found is printed.
+# then a summary of what it found is printed. The planning stage plans with the
+# checked-in pretrained push model (data/pretrained/, made by
+# tools/make_pretrained.sh) against the oracle on the same goals, and with the
+# small model this run trains; the summary says in plain words how each did.
 # Usage: tools/quickstart.sh [--smallest] [--no-setup] [--out DIR]
 #   --smallest  the same stages at minimum size (what the ctest runs)
 #   --no-setup  skip tools/setup.sh (packages already installed)
@@ -32,14 +35,21 @@ fi
 mkdir -p "$OUT"
 
 # Sizes: built-in defaults, or the smallest that still exercises every stage.
+# PLAN_EPISODES: the pretrained model and the oracle (the same seeds, so the
+# same goals); TRAINED_PLAN_EPISODES: the model trained here.
 if [ "$SMALLEST" -eq 1 ]; then
   EPISODES=30; STEPS=40; TRAIN_STEPS=30; MEMBERS=2
-  PLAN_EPISODES=1; PLAN="--samples 64 --horizon 15 --iterations 1"
-  ORACLE_EPISODES=2
+  PLAN="--samples 64 --horizon 15 --iterations 1"; ORACLE_SAMPLES=16
+  PLAN_EPISODES=1; ORACLE_EPISODES=2; TRAINED_PLAN_EPISODES=1
 else
   EPISODES=300; STEPS=100; TRAIN_STEPS=1500; MEMBERS=5
-  PLAN_EPISODES=3; PLAN="--samples 256 --horizon 30 --iterations 1"
-  ORACLE_EPISODES=3
+  PLAN="--samples 256 --horizon 30 --iterations 1"; ORACLE_SAMPLES=16
+  PLAN_EPISODES=10; ORACLE_EPISODES=10; TRAINED_PLAN_EPISODES=3
+fi
+PRETRAINED=data/pretrained/push_physics
+if [ ! -f "$PRETRAINED/1/weights.pt" ]; then
+  echo "quickstart: the pretrained model $PRETRAINED/1/ is missing (make it with tools/make_pretrained.sh)" >&2
+  exit 1
 fi
 
 echo "== stage 0: toolchain"
@@ -62,7 +72,10 @@ echo "== stage 3: evaluate on the held-out test split beside the baselines"
   --json "$OUT/eval_push.json" | tee "$OUT/eval_push.txt"
 
 echo
-echo "== stage 4: serve the model over gRPC and query it"
+echo "== stage 4: serve the trained and the pretrained model over gRPC and query them"
+rm -rf "$OUT/models/push_physics_pretrained"
+mkdir -p "$OUT/models/push_physics_pretrained"
+cp -r "$PRETRAINED/1" "$OUT/models/push_physics_pretrained/"
 wm_serve_start "$OUT/models" "$OUT" --metrics_port=-1
 echo "wm serve listening on $ADDRESS (metrics: $METRICS)"
 "$WM" query --server "$ADDRESS" list | tee "$OUT/query_list.json"
@@ -75,11 +88,17 @@ echo "wm serve listening on $ADDRESS (metrics: $METRICS)"
 
 echo
 echo "== stage 5: plan: push boxes of unknown mass and friction to goals in MuJoCo"
+echo "-- the pretrained model ($PLAN_EPISODES episodes) and the oracle (MuJoCo with the true parameters, $ORACLE_EPISODES)"
 # shellcheck disable=SC2086
-"$WM" plan --server "$ADDRESS" --scene push --model push_physics \
-  --episodes "$PLAN_EPISODES" --oracle --oracle_samples 16 \
+"$WM" plan --server "$ADDRESS" --scene push --model push_physics_pretrained \
+  --episodes "$PLAN_EPISODES" --oracle --oracle_samples "$ORACLE_SAMPLES" \
   --oracle_episodes "$ORACLE_EPISODES" $PLAN \
   --json "$OUT/plan_push.json" | tee "$OUT/plan_push.txt"
+echo "-- the model trained in stage 2 ($TRAINED_PLAN_EPISODES episodes, the first goals of the same)"
+# shellcheck disable=SC2086
+"$WM" plan --server "$ADDRESS" --scene push --model push_physics \
+  --episodes "$TRAINED_PLAN_EPISODES" $PLAN \
+  --json "$OUT/plan_push_trained.json" | tee "$OUT/plan_push_trained.txt"
 wm_serve_stop
 echo "wm serve drained and stopped"
 
@@ -94,4 +113,15 @@ echo
 cat "$OUT/served.txt"
 echo "served calls: $(paste -sd' ' "$OUT/metrics.txt")"
 echo
-cat "$OUT/plan_push.txt"
+cat "$OUT/plan_push.txt" "$OUT/plan_push_trained.txt"
+echo
+echo "== in plain words"
+/usr/bin/python3 tools/quickstart_summary.py --plan "$OUT/plan_push.json" \
+  --eval "$OUT/eval_push.json" \
+  --name "the pretrained model" --also "$OUT/plan_push_trained.json" \
+  --also_name "the model trained in stage 2 on $EPISODES episodes for $TRAIN_STEPS steps" \
+  | tee "$OUT/summary.txt"
+if [ "$SMALLEST" -eq 1 ]; then
+  echo "(--smallest: a smoke run at minimum size; its planning figures are not a result)" \
+    | tee -a "$OUT/summary.txt"
+fi

@@ -24,7 +24,7 @@ grep -q "num_transitions: 1200" "$manifest" || fail "expected 1200 transitions"
 [ -f "$OUT/data/push/shard_00000.h5" ] || fail "no shard"
 grep -q "box_table/friction" <<<"$log" || fail "summary lacks parameter ranges"
 expect_strict_json "$OUT/eval_push.json" "$OUT/served.json" "$OUT/plan_push.json" \
-  "$OUT/models/push_physics/metrics.jsonl"
+  "$OUT/plan_push_trained.json" "$OUT/models/push_physics/metrics.jsonl"
 /usr/bin/python3 - "$OUT/eval_push.json" <<'PY' || fail "evaluation JSON"
 import json, sys
 report = json.load(open(sys.argv[1]))
@@ -49,16 +49,31 @@ grep -q 'wm_calls_total{method="Rollout",code="OK"} 1' "$OUT/metrics.txt" \
 import json, sys
 report = json.load(open(sys.argv[1]))
 oracle, physics = report["oracle"], report["physics"]
-assert physics["model"] == "push_physics", physics["model"]
+assert physics["model"] == "push_physics_pretrained", physics["model"]
 assert oracle["episodes"] == 2 and physics["episodes"] == 1, report.keys()
 reached = sum(e["success"] for e in oracle["per_episode"])
 assert reached >= 1, f"the oracle reached no goal: {oracle}"
 assert physics["planning_hz"] > 0 and physics["plan_latency_ms"]["p99"] > 0
+# Paired: episode i of every row has the same seed (goal, hidden parameters).
+assert physics["per_episode"][0]["seed"] == oracle["per_episode"][0]["seed"]
 PY
+/usr/bin/python3 - "$OUT/plan_push_trained.json" <<'PY' || fail "trained model's planning report"
+import json, sys
+trained = json.load(open(sys.argv[1]))["physics"]
+assert trained["model"] == "push_physics" and trained["episodes"] == 1, trained
+PY
+# The summary's planning verdict, in words, computed from the reports.
+grep -q "^planning: the pretrained model (push_physics_pretrained) reached [0-9]* of 1 goal" \
+  "$OUT/summary.txt" || fail "summary lacks the pretrained model's planning verdict"
+grep -q "^planning: the model trained in stage 2 .* reached [0-9]* of 1 goal" \
+  "$OUT/summary.txt" || fail "summary lacks the trained model's planning line"
 grep -q '"push_physics"' "$OUT/query_list.json" || fail "wm query list"
+grep -q '"push_physics_pretrained"' "$OUT/query_list.json" \
+  || fail "wm query list lacks the pretrained model"
 # The planning table labels rows by the model planned with, and prints "-",
 # not nan, for a time to goal no episode reached.
-grep -q "^push_physics " "$OUT/plan_push.txt" || fail "no push_physics row"
+grep -q "^push_physics_pretrained " "$OUT/plan_push.txt" || fail "no push_physics_pretrained row"
+grep -q "^push_physics " "$OUT/plan_push_trained.txt" || fail "no push_physics row"
 grep -q "^mujoco_true_parameters " "$OUT/plan_push.txt" || fail "no oracle row"
 grep -qi "nan" "$OUT/plan_push.txt" && fail "the planning table prints nan"
 grep -q "wm serve drained and stopped" <<<"$log" || fail "serve did not stop cleanly"
