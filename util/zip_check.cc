@@ -21,13 +21,15 @@ constexpr uint32_t kMax32 = 0xffffffffu;
 constexpr uint16_t kMax16 = 0xffff;
 
 // The CRC-32 of `data`, inflated first when `deflated`, and its (inflated)
-// length; nullopt when deflated data does not inflate. Inflates through a
-// fixed buffer, so a declared size never becomes an allocation.
+// length; nullopt when deflated data does not inflate, or not within
+// `max_length` bytes. Inflates through a fixed buffer, so a declared size
+// never becomes an allocation.
 struct Checksum {
   uint32_t crc = 0;
   uint64_t length = 0;
 };
-std::optional<Checksum> ChecksumOf(absl::string_view data, bool deflated) {
+std::optional<Checksum> ChecksumOf(absl::string_view data, bool deflated,
+                                   uint64_t max_length) {
   Checksum sum{static_cast<uint32_t>(crc32(0L, Z_NULL, 0)), 0};
   if (!deflated) {
     for (size_t at = 0; at < data.size(); at += 1u << 30) {
@@ -39,7 +41,9 @@ std::optional<Checksum> ChecksumOf(absl::string_view data, bool deflated) {
     return sum;
   }
   z_stream stream{};
-  if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) return std::nullopt;
+  if (data.size() > UINT32_MAX || inflateInit2(&stream, -MAX_WBITS) != Z_OK) {
+    return std::nullopt;
+  }
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   stream.avail_in = static_cast<uInt>(data.size());
   unsigned char buffer[1 << 14];
@@ -52,9 +56,10 @@ std::optional<Checksum> ChecksumOf(absl::string_view data, bool deflated) {
     sum.crc = crc32(sum.crc, buffer, static_cast<uInt>(produced));
     sum.length += produced;
     if (result == Z_OK && produced == 0 && stream.avail_in == 0) break;
+    if (sum.length > max_length) break;  // result is not Z_STREAM_END yet
   }
   inflateEnd(&stream);
-  if (result != Z_STREAM_END) return std::nullopt;
+  if (result != Z_STREAM_END || sum.length > max_length) return std::nullopt;
   return sum;
 }
 
@@ -184,10 +189,12 @@ class Checker {
     }
     // LibTorch's miniz is built without CRC checks: check them here, so a
     // changed byte is refused before the unpickler reads a size from it.
-    const std::optional<Checksum> sum = ChecksumOf(
-        bytes_.substr(local + header, compressed), /*deflated=*/method == 8);
+    const std::optional<Checksum> sum =
+        ChecksumOf(bytes_.substr(local + header, compressed),
+                   /*deflated=*/method == 8, /*max_length=*/uncompressed);
     if (!sum.has_value()) {
-      return Bad(absl::StrCat(which, ": its deflated data does not inflate"));
+      return Bad(absl::StrCat(which, ": its deflated data does not inflate to ",
+                              uncompressed, " bytes"));
     }
     if (sum->length != uncompressed) {
       return Bad(absl::StrCat(which, ": it inflates to ", sum->length,
