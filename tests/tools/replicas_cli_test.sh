@@ -82,6 +82,10 @@ start_replica d "${TLS[@]}"
 "$WM" query --server "$ADDR_c,$ADDR_d" --tls_ca "$WORK/cert.pem" \
   --token_file "$WORK/token" list | grep -q '"slide_blackbox"' \
   || fail "TLS over two addresses"
+# The Kubernetes probe's form (deploy/wm-serve-k8s.yaml): the replica's own
+# port by name, the certificate naming localhost; health needs no token.
+"$WM" query --server "localhost:${ADDR_c##*:}" --tls_ca "$WORK/cert.pem" \
+  --timeout 2 health | grep -q '"SERVING"' || fail "the probe's health check"
 expect_error "TLS without the token" "UNAUTHENTICATED" -- \
   "$WM" query --server "$ADDR_c,$ADDR_d" --tls_ca "$WORK/cert.pem" list
 
