@@ -44,6 +44,23 @@ expect_error "mixed families" "IPv4 and IPv6" -- \
 expect_error "nobody listening on either" "UNAVAILABLE" -- \
   "$WM" query --server 127.0.0.1:1,127.0.0.1:2 --timeout 5 list
 
+# The Python client reads --server values as the C++ client does.
+/usr/bin/python3 - <<'PY' || fail "wm_client.channel.server_target"
+from wm_client.channel import server_target
+assert server_target("127.0.0.1:1") == ("127.0.0.1:1", "")
+assert server_target("dns:///wm:1") == ("dns:///wm:1", "")
+assert server_target("10.0.0.1:1, 10.0.0.2:2") == (
+    "ipv4:10.0.0.1:1,10.0.0.2:2", "10.0.0.1")
+assert server_target(["[::1]:1", "[::2]:2"]) == ("ipv6:[::1]:1,[::2]:2", "::1")
+for bad in ("wm-a:1,wm-b:1", "10.0.0.1:1,", "10.0.0.1:1,[::1]:1",
+            "10.0.0.1:1,10.0.0.2:0"):
+    try:
+        server_target(bad)
+    except ValueError:
+        continue
+    raise AssertionError(f"{bad} accepted")
+PY
+
 start_replica a
 start_replica b
 SERVERS="$ADDR_a,$ADDR_b"
