@@ -4,8 +4,11 @@
 // How every wm client reaches `wm serve`: one address, several replicas'
 // addresses, or a gRPC target URI (dns:///NAME:PORT), over one channel that
 // balances calls round-robin across the resolved addresses and retries a
-// call that failed UNAVAILABLE on another replica. Every wm RPC is an
-// idempotent read (models are immutable versions), so a retry is safe.
+// call that failed UNAVAILABLE (a replica gone) or that a replica
+// CANCELLED (shutting down: calls not yet begun, or still running at the
+// end of its grace period) on another replica. Every wm RPC is an
+// idempotent read (models are immutable versions), so a retry is safe; a
+// call the client itself cancels is never retried.
 
 #include <memory>
 #include <string>
@@ -49,9 +52,9 @@ struct ChannelTarget {
 absl::StatusOr<ChannelTarget> ParseServerTarget(const std::string& server);
 
 // The service config every wm channel carries: round_robin load balancing
-// and, for wm.v1.WorldModelService, up to 5 attempts on UNAVAILABLE with
-// exponential backoff from 50 ms to 1 s. Calls do not wait for a ready
-// replica: with none listening they fail UNAVAILABLE after the retries.
+// and, for wm.v1.WorldModelService, up to 5 attempts on UNAVAILABLE or
+// CANCELLED with exponential backoff from 50 ms to 1 s. Calls do not wait for a
+// ready replica: with none listening they fail UNAVAILABLE after the retries.
 const std::string& ServiceConfigJson();
 
 // A channel to `server` (as ParseServerTarget reads it) with the options'

@@ -61,7 +61,8 @@ TEST(ServiceConfigTest, BalancesRoundRobinAndRetriesUnavailable) {
   EXPECT_THAT(ServiceConfigJson(), HasSubstr("\"round_robin\""));
   EXPECT_THAT(ServiceConfigJson(),
               HasSubstr("\"service\": \"wm.v1.WorldModelService\""));
-  EXPECT_THAT(ServiceConfigJson(), HasSubstr("\"UNAVAILABLE\""));
+  EXPECT_THAT(ServiceConfigJson(),
+              HasSubstr("[\"UNAVAILABLE\", \"CANCELLED\"]"));
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 """How the client reaches `wm serve`: one address, several replicas, or a
 gRPC target URI, over one channel that balances calls round-robin across the
-addresses and retries a call that failed UNAVAILABLE on another replica
-(every wm RPC is an idempotent read, so a retry is safe). The same rules as
+addresses and retries a call that failed UNAVAILABLE (a replica gone) or
+that a shutting-down replica CANCELLED on another replica (every wm RPC is
+an idempotent read, so a retry is safe; a call the client cancels is never
+retried). The same rules as
 the C++ client's services/client/channel.h."""
 
 import ipaddress
@@ -10,7 +12,8 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import grpc
 
-# round_robin, and up to 5 attempts on UNAVAILABLE (50 ms to 1 s backoff)
+# round_robin, and up to 5 attempts on UNAVAILABLE or CANCELLED (50 ms to
+# 1 s backoff)
 # for wm.v1.WorldModelService. No waitForReady: with no replica up a call
 # fails UNAVAILABLE after its retries.
 SERVICE_CONFIG = {
@@ -22,7 +25,7 @@ SERVICE_CONFIG = {
             "initialBackoff": "0.05s",
             "maxBackoff": "1s",
             "backoffMultiplier": 2,
-            "retryableStatusCodes": ["UNAVAILABLE"],
+            "retryableStatusCodes": ["UNAVAILABLE", "CANCELLED"],
         },
     }],
 }

@@ -30,7 +30,8 @@ class WorldModelClient:
 
     target: "host:port"; several replicas as a list or comma-separated
     string of "ip:port" (calls are balanced round-robin, and one that fails
-    UNAVAILABLE is retried on another replica), or a gRPC URI such as
+    UNAVAILABLE, or is cancelled by a replica shutting down, is retried on
+    another replica), or a gRPC URI such as
     "dns:///wm.example:50051" (every address the name resolves to). token:
     sent as "authorization: Bearer <token>" on every call when set. root_certificates: PEM bytes (or a path to a PEM
     file) of the CA that signed the server's certificate; switches to TLS.
