@@ -12,7 +12,7 @@
 # Exits non-zero when a call failed or a share is off 50% by more than 5
 # points (10% of an even share).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 seconds=20
 clients=32
@@ -28,17 +28,21 @@ while [ $# -gt 0 ]; do
     *) echo "replicas_bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+# shellcheck source=tools/lib.sh
 source tools/lib.sh
 [ "$build" -eq 1 ] && { wm_build wm wm_python_client >/dev/null || exit 1; }
 mkdir -p "$out"
 pids=()
-trap 'for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null; done' EXIT
+# shellcheck disable=SC2317  # called by the EXIT trap
+stop_replicas() { kill -9 "${pids[@]}" 2>/dev/null; }
+trap stop_replicas EXIT
 addresses=()
 metrics=()
 for name in a b; do
   "$WM" serve --models tests/data/checkpoints --port 0 --metrics_port=-1 \
     >"$out/$name.out" 2>"$out/$name.log" &
   pids+=($!)
+  disown "$!"  # its SIGKILL is the point: no "Killed" notice
   for _ in $(seq 300); do
     grep -q '^listening on' "$out/$name.out" && break
     sleep 0.1

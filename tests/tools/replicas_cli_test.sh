@@ -5,12 +5,15 @@
 # before; `wm query` (the C++ client) balances, fails over, and checks TLS
 # against the first address's name. Usage: replicas_cli_test.sh WM_BINARY
 # SOURCE_DIR (PYTHONPATH holds the installed wm_client).
+# shellcheck disable=SC2154  # PID_x, ADDR_x, METRICS_x: set by start_replica
 set -uo pipefail
 WM="$1"
 SOURCE="$2"
+# shellcheck source=tests/tools/cli_test_lib.sh
 source "$(dirname "$0")/cli_test_lib.sh"
 PIDS=()
-trap 'for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done; rm -rf "$WORK"' EXIT
+stop_replicas() { kill -9 "${PIDS[@]}" 2>/dev/null; rm -rf "$WORK"; }
+trap stop_replicas EXIT
 MODELS="$SOURCE/tests/data/checkpoints"
 REQUEST="$MODELS/slide_blackbox.request.json"
 
