@@ -29,7 +29,7 @@ install(TARGETS ${wm_exported_libraries} EXPORT wmTargets
 
 # Headers: those the client's public headers include, and every generated
 # wm/v1 header (the messages are the API).
-install(FILES services/client/remote_world_model.h
+install(FILES services/client/channel.h services/client/remote_world_model.h
   DESTINATION ${WM_INSTALL_INCLUDE_DIR}/services/client)
 install(FILES worldmodel/world_model.h
   DESTINATION ${WM_INSTALL_INCLUDE_DIR}/worldmodel)

@@ -28,6 +28,8 @@ PACKAGES=(
   # protoc and grpc_python_plugin, from protobuf-compiler-grpc).
   python3-torch python3-grpcio python3-protobuf python3-h5py python3-matplotlib
   python3-numpy python3-pip python3-setuptools python3-wheel
+  # deploy/'s Kubernetes manifests, parsed by a test.
+  python3-yaml
 )
 
 missing=()

@@ -33,34 +33,11 @@ absl::StatusOr<Answer> DecodeAnswer(
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
-                                           const ClientOptions& options) {
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
-  if (options.root_certificates.empty()) {
-    credentials = grpc::InsecureChannelCredentials();
-  } else {
-    grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = options.root_certificates;
-    credentials = grpc::SslCredentials(ssl);
-  }
-  grpc::ChannelArguments arguments;
-  arguments.SetMaxReceiveMessageSize(options.max_message_bytes);
-  arguments.SetMaxSendMessageSize(options.max_message_bytes);
-  return grpc::CreateCustomChannel(target, credentials, arguments);
-}
-
-void PrepareCall(const ClientOptions& options, grpc::ClientContext* context) {
-  context->set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
-  if (!options.bearer_token.empty()) {
-    context->AddMetadata("authorization",
-                         absl::StrCat("Bearer ", options.bearer_token));
-  }
-}
-
 absl::StatusOr<std::unique_ptr<RemoteWorldModel>> RemoteWorldModel::Connect(
     const std::string& target, const v1::ModelSpec& model,
     ClientOptions options) {
-  auto stub = v1::WorldModelService::NewStub(MakeChannel(target, options));
+  WM_ASSIGN_OR_RETURN(auto channel, MakeChannel(target, options));
+  auto stub = v1::WorldModelService::NewStub(channel);
   grpc::ClientContext context;
   PrepareCall(options, &context);
   v1::GetModelInfoRequest request;

@@ -9,40 +9,21 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
+#include "services/client/channel.h"
 #include "wm/v1/service.grpc.pb.h"
 #include "worldmodel/world_model.h"
 
-namespace grpc {
-class Channel;
-}
-
 namespace wm::services {
-
-struct ClientOptions {
-  // Sent as "authorization: Bearer <token>" when non-empty.
-  std::string bearer_token;
-  // PEM root certificates: TLS when non-empty, plaintext otherwise.
-  std::string root_certificates;
-  int max_message_bytes = 64 << 20;
-  absl::Duration timeout = absl::Seconds(30);  // per call
-};
-
-// A channel to `target` ("host:port") with the options' credentials and
-// message limits. Thread-safe.
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
-                                           const ClientOptions& options);
-
-// A grpc::ClientContext-ready call setup: deadline and bearer token.
-void PrepareCall(const ClientOptions& options, grpc::ClientContext* context);
 
 class RemoteWorldModel : public worldmodel::WorldModel {
  public:
-  // Connects to `target` and fetches the model's info. `model.version` 0
+  // Connects to `target` (one address, several, or a URI: see
+  // ParseServerTarget) and fetches the model's info. `model.version` 0
   // resolves to the server's default version at connect time, and every
   // later call pins that version (so one episode sees one version). Errors:
   // the server's (NOT_FOUND for an unknown model, UNAVAILABLE when nothing
-  // listens), prefixed with the target.
+  // listens), prefixed with the target;
+  // ParseServerTarget's for a malformed target.
   static absl::StatusOr<std::unique_ptr<RemoteWorldModel>> Connect(
       const std::string& target, const v1::ModelSpec& model,
       ClientOptions options);

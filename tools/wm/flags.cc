@@ -79,7 +79,9 @@ ABSL_FLAG(std::string, token_file, "",
           "A file holding the bearer token (else the WM_SERVE_TOKEN "
           "environment variable).");
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
-          "The wm serve to call, HOST:PORT.");
+          "The wm serve to call: HOST:PORT, replicas as "
+          "IP:PORT,IP:PORT,... or a gRPC URI (dns:///NAME:PORT); calls "
+          "are balanced round-robin, and one a replica lost is retried.");
 ABSL_FLAG(std::string, tls_ca, "", "PEM root certificates; TLS when set.");
 ABSL_FLAG(std::string, request, "",
           "A proto3-JSON request file (PredictRequest, RolloutRequest "

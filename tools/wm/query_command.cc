@@ -1,6 +1,9 @@
-// `wm query`: asks a running `wm serve` and prints the answer as proto3
-// JSON. Actions: list, info (--model NAME[/N]), and predict / rollout /
-// infer from a proto3-JSON request file (--request FILE, "-" for stdin).
+// `wm query`: asks a running `wm serve` (or several replicas: --server takes
+// a comma-separated list or a dns:/// URI) and prints the answer as proto3
+// JSON. Actions: health (the gRPC health service's status of
+// wm.v1.WorldModelService; exit 1 unless SERVING), list, info (--model
+// NAME[/N]), and predict / rollout / infer from a proto3-JSON request file
+// (--request FILE, "-" for stdin).
 
 #include <grpcpp/grpcpp.h>
 
@@ -14,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "services/client/remote_world_model.h"
 #include "services/grpc_status.h"
 #include "tools/wm/flags.h"
@@ -98,11 +102,37 @@ absl::Status ApplyModelFlag(v1::ModelSpec* model) {
   return absl::OkStatus();
 }
 
+// Asks the gRPC health service whether wm.v1.WorldModelService serves:
+// prints the answer, and FAILED_PRECONDITION unless it is SERVING (a
+// draining server answers NOT_SERVING).
+absl::Status Health(const services::ClientOptions& options,
+                    const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("wm.v1.WorldModelService");
+  grpc::ClientContext context;
+  services::PrepareCall(options, &context);
+  grpc::health::v1::HealthCheckResponse response;
+  WM_RETURN_IF_ERROR(services::FromGrpcStatus(
+      stub->Check(&context, request, &response),
+      absl::StrCat("Health.Check to ", absl::GetFlag(FLAGS_server))));
+  PrintJson(response);
+  if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(absl::GetFlag(FLAGS_server), " is not serving: ",
+                     grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+                         response.status())));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Query(const std::string& action) {
   WM_ASSIGN_OR_RETURN(services::ClientOptions options,
                       ClientOptionsFromFlags());
-  auto stub = v1::WorldModelService::NewStub(
-      services::MakeChannel(absl::GetFlag(FLAGS_server), options));
+  WM_ASSIGN_OR_RETURN(auto channel, services::MakeChannel(
+                                        absl::GetFlag(FLAGS_server), options));
+  if (action == "health") return Health(options, channel);
+  auto stub = v1::WorldModelService::NewStub(channel);
   if (action == "list") {
     return Ask<v1::ListModelsRequest, v1::ListModelsResponse>(
         options, "ListModels", {},
@@ -142,17 +172,17 @@ absl::Status Query(const std::string& action) {
         options, "InferParameters", request,
         [&](auto... args) { return stub->InferParameters(args...); });
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown action '", action,
-                   "' (expected list, info, predict, rollout or infer)"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown action '", action,
+      "' (expected health, list, info, predict, rollout or infer)"));
 }
 
 }  // namespace
 
 int RunQuery(const Invocation& invocation) {
   if (invocation.positional.size() != 1) {
-    std::cerr << "wm query: expected one action: list, info, predict, rollout "
-                 "or infer\n";
+    std::cerr << "wm query: expected one action: health, list, info, predict, "
+                 "rollout or infer\n";
     return 2;
   }
   absl::Status status = Query(invocation.positional.front());

@@ -193,8 +193,9 @@ std::vector<Subcommand> ServingSubcommands() {
         "insecure"},
        RunServe},
       {"query",
-       "ask a running wm serve: list, info, predict, rollout, infer",
-       "wm query --server HOST:PORT list | info --model NAME[/N] | "
+       "ask a running wm serve: health, list, info, predict, rollout, infer",
+       "wm query --server HOST:PORT[,HOST:PORT...] health | list | "
+       "info --model NAME[/N] | "
        "predict|rollout|infer --request FILE.json [--model NAME[/N]] "
        "[--token_file F] [--tls_ca F] [--timeout S]",
        {"server",
@@ -210,7 +211,8 @@ std::vector<Subcommand> ServingSubcommands() {
        RunQuery},
       {"plan",
        "closed-loop planning in MuJoCo with served models and the oracle",
-       "wm plan --server HOST:PORT --scene push --model NAME[/N] "
+       "wm plan --server HOST:PORT[,HOST:PORT...] --scene push --model "
+       "NAME[/N] "
        "[--baseline NAME] [--oracle] --episodes N --json OUT.json "
        "[--task FILE] [--config PLANNER.pbtxt] [--samples S] "
        "[--horizon H] [--iterations I] [--history_seconds S]",

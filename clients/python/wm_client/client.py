@@ -4,6 +4,7 @@ from typing import List, Optional, Union
 
 import grpc
 
+from .channel import make_channel
 from ._stubs import planning_pb2, service_pb2, service_pb2_grpc
 from .answers import (ModelEntry, ModelInfo, Parameter, ParameterEstimate,
                       Plan, Prediction, Trajectory)
@@ -24,18 +25,23 @@ class WorldModelError(Exception):
 
 
 class WorldModelClient:
-    """A connection to one `wm serve` endpoint. Thread-safe: one client may
-    serve many threads.
+    """A connection to `wm serve`: one endpoint or several replicas.
+    Thread-safe: one client may serve many threads.
 
-    target: "host:port". token: sent as "authorization: Bearer <token>" on
-    every call when set. root_certificates: PEM bytes (or a path to a PEM
+    target: "host:port"; several replicas as a list or comma-separated
+    string of "ip:port" (calls are balanced round-robin, and one that fails
+    UNAVAILABLE, or is cancelled by a replica shutting down, is retried on
+    another replica), or a gRPC URI such as
+    "dns:///wm.example:50051" (every address the name resolves to). token:
+    sent as "authorization: Bearer <token>" on every call when set. root_certificates: PEM bytes (or a path to a PEM
     file) of the CA that signed the server's certificate; switches to TLS.
     max_message_bytes: the largest request or response, both ways (the
     server's default cap is 64 MiB too). timeout: seconds per call, None for
     no deadline.
     """
 
-    def __init__(self, target: str, token: Optional[str] = None,
+    def __init__(self, target: Union[str, List[str]],
+                 token: Optional[str] = None,
                  root_certificates: Union[bytes, str, None] = None,
                  max_message_bytes: int = 64 << 20,
                  timeout: Optional[float] = None):
@@ -45,10 +51,7 @@ class WorldModelClient:
             if isinstance(root_certificates, str):
                 with open(root_certificates, "rb") as pem:
                     root_certificates = pem.read()
-            credentials = grpc.ssl_channel_credentials(root_certificates)
-            self._channel = grpc.secure_channel(target, credentials, options)
-        else:
-            self._channel = grpc.insecure_channel(target, options)
+        self._channel = make_channel(target, root_certificates, options)
         self._stub = service_pb2_grpc.WorldModelServiceStub(self._channel)
         self._metadata = (("authorization", f"Bearer {token}"),) if token \
             else ()
