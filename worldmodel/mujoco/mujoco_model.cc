@@ -214,7 +214,7 @@ absl::StatusOr<Trajectory> MujocoModel::Rollout(const Tensor& initial,
     std::copy(start, start + nx, out);
     status = SimulateRow(
         simulator.get(), RowParameters(context, row), start,
-        &actions.data[row * horizon * nu], horizon, out + nx,
+        actions.data.data() + row * horizon * nu, horizon, out + nx,
         &trajectory.epistemic_std.data[(row * (horizon + 1) + 1) * 2 * nv],
         &runs);
     for (int m = 0; m < k && status.ok() && context.per_member; ++m) {

@@ -33,7 +33,7 @@ struct Maker {
         episode.qpos[t * episode.nq + i] = scene->model().qpos0[i];
       }
       fill(t, &episode.qpos[t * episode.nq], &episode.qvel[t * episode.nv],
-           t < steps ? &episode.ctrl[t * episode.nu] : nullptr);
+           t < steps ? episode.ctrl.data() + t * episode.nu : nullptr);
     }
     return episode;
   }
