@@ -85,7 +85,7 @@ absl::Status ScoreOneStep(const WorldModel& model, const Episode& episode,
     actions.shape = {rows, nu};
     for (int64_t t = begin; t < end; ++t) {
       AppendState(episode, t, &states.data);
-      Append(&episode.ctrl[t * nu], nu, &actions.data);
+      Append(episode.ctrl.data() + t * nu, nu, &actions.data);
     }
     WM_ASSIGN_OR_RETURN(Prediction prediction,
                         model.Predict(states, actions, context));
@@ -148,7 +148,7 @@ absl::Status ScoreRollouts(const WorldModel& model,
       const Episode& episode = episodes[members[m]];
       row_episodes.push_back(&episode);
       AppendState(episode, start, &initial.data);
-      Append(&episode.ctrl[start * nu], steps * nu, &actions.data);
+      Append(episode.ctrl.data() + start * nu, steps * nu, &actions.data);
     }
     WM_ASSIGN_OR_RETURN(const Context context, ContextFor(row_episodes, plan));
     WM_ASSIGN_OR_RETURN(Trajectory trajectory,

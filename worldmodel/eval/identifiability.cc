@@ -50,7 +50,7 @@ class Window {
     return &episode_.qvel[state * episode_.nv];
   }
   const double* ctrl(int64_t step) const {
-    return &episode_.ctrl[step * episode_.nu];
+    return episode_.ctrl.data() + step * episode_.nu;
   }
 
   // True when `holds(t)` (t a transition) holds for >= `seconds`.

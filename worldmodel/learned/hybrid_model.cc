@@ -234,9 +234,9 @@ class HybridModel : public WorldModel {
     for (int64_t t = 0; t <= horizon; ++t) {
       if (t > 0) {
         for (int64_t r = 0; r < n; ++r) {
-          std::copy(&actions.data[(r * horizon + t - 1) * nu],
-                    &actions.data[(r * horizon + t) * nu],
-                    &step_actions.data[r * nu]);
+          std::copy(actions.data.data() + (r * horizon + t - 1) * nu,
+                    actions.data.data() + (r * horizon + t) * nu,
+                    step_actions.data.data() + r * nu);
         }
         WM_ASSIGN_OR_RETURN(FusedStep step,
                             FusedResidual(state, step_actions, context, n));

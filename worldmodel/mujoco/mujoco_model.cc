@@ -173,8 +173,8 @@ absl::StatusOr<Prediction> MujocoModel::Predict(const Tensor& states,
   absl::Status status;
   for (int64_t row = 0; row < batch && status.ok(); ++row) {
     status = SimulateRow(simulator.get(), RowParameters(context, row),
-                         &states.data[row * nx], &actions.data[row * nu], 1,
-                         &prediction.mean.data[row * nx],
+                         &states.data[row * nx], actions.data.data() + row * nu,
+                         1, &prediction.mean.data[row * nx],
                          &prediction.epistemic_std.data[row * 2 * nv], &runs);
     for (int m = 0; m < k && status.ok() && context.per_member; ++m) {
       std::copy_n(runs[m].begin(), nx,

@@ -166,7 +166,7 @@ std::vector<EpisodeError> WindowRolloutObjective::Evaluate(
       std::copy_n(episode.qvel.begin() + t * nv, nv,
                   &initial.data[w * nx + nq]);
       std::copy_n(episode.ctrl.begin() + t * nu, steps * nu,
-                  &actions.data[w * steps * nu]);
+                  actions.data.data() + w * steps * nu);
     }
     errors[e].count = static_cast<double>(windows * steps) * 2 * nv;
     absl::StatusOr<Trajectory> rollout = model.Rollout(initial, actions, {});
