@@ -3,8 +3,7 @@ gRPC target URI, over one channel that balances calls round-robin across the
 addresses and retries a call that failed UNAVAILABLE (a replica gone) or
 that a shutting-down replica CANCELLED on another replica (every wm RPC is
 an idempotent read, so a retry is safe; a call the client cancels is never
-retried). The same rules as
-the C++ client's services/client/channel.h."""
+retried). The same rules as the C++ client's services/client/channel.h."""
 
 import ipaddress
 import json
@@ -13,9 +12,10 @@ from typing import List, Optional, Sequence, Tuple, Union
 import grpc
 
 # round_robin, and up to 5 attempts on UNAVAILABLE or CANCELLED (50 ms to
-# 1 s backoff)
-# for wm.v1.WorldModelService. No waitForReady: with no replica up a call
-# fails UNAVAILABLE after its retries.
+# 1 s backoff) for wm.v1.WorldModelService. No waitForReady: with no replica
+# up a call fails UNAVAILABLE after its retries. Kept equal to
+# services/client/channel.cc's ServiceConfigJson() (the pip-installed client
+# cannot read a file of the C++ tree).
 SERVICE_CONFIG = {
     "loadBalancingConfig": [{"round_robin": {}}],
     "methodConfig": [{
