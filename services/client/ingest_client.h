@@ -27,11 +27,11 @@ namespace wm::services {
 // One episode as a robot recorded it: N samples of time, state and action
 // (the action held until the next sample; the last one is not stored).
 struct EpisodeUpload {
-  std::string robot_id;    // 1-64 characters of [A-Za-z0-9._-]
-  std::string episode_id;  // 1-128 characters of [A-Za-z0-9._-]
-  std::string scene;       // the store's scene name, e.g. "push"
-  double dt = 0;           // s, the store's dt
-  v1::StateSpec spec;      // the store's StateSpec
+  std::string robot_id;         // 1-64 characters of [A-Za-z0-9._-]
+  std::string episode_id;       // 1-128 characters of [A-Za-z0-9._-]
+  std::string scene;            // the store's scene name, e.g. "push"
+  double dt = 0;                // s, the store's dt
+  v1::StateSpec spec;           // the store's StateSpec
   std::vector<double> times;    // [N] s, t_k = t_0 + k dt
   std::vector<double> states;   // [N * (nq + nv)], [qpos | qvel] per sample
   std::vector<double> actions;  // [N * nu]
