@@ -134,22 +134,17 @@ absl::Status IngestStore::Recover() {
   }
   WM_ASSIGN_OR_RETURN(
       journal_, ChunkJournal::Open(absl::StrCat(config_.store(), "/ingest")));
-  int64_t replayed = 0, skipped = 0;
   WM_RETURN_IF_ERROR(journal_->Replay([&](const std::string& payload) {
     v1::EpisodeChunk chunk;
     if (!chunk.ParseFromString(payload) || !ApplyLocked(chunk, true).ok()) {
-      ++skipped;  // cannot happen for records this store wrote
+      ++recovery_.chunks_unusable;  // cannot happen for records it wrote
     } else {
-      ++replayed;
+      ++recovery_.chunks_replayed;
     }
     return absl::OkStatus();
   }));
-  if (replayed + skipped > 0 || journal_->torn_records() > 0) {
-    LOG(INFO) << "ingest: replayed " << replayed << " journalled chunks ("
-              << skipped << " unusable, " << journal_->torn_records()
-              << " torn tails cut): " << pending_.size()
-              << " episodes unpublished";
-  }
+  recovery_.torn_tails = journal_->torn_records();
+  recovery_.episodes_unpublished = static_cast<int64_t>(pending_.size());
   return RotateJournalLocked();
 }
 

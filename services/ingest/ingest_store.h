@@ -75,6 +75,15 @@ class IngestStore {
   // wm_ingest_store_bytes.
   std::string RenderPrometheus() const;
 
+  // What Open() found in the journal.
+  struct Recovery {
+    int64_t chunks_replayed = 0;
+    int64_t chunks_unusable = 0;  // unparsable or refused records (none)
+    int torn_tails = 0;           // segments cut at a torn record
+    int64_t episodes_unpublished = 0;
+  };
+  const Recovery& recovery() const { return recovery_; }
+
   // The published manifest.
   v1::DatasetManifest manifest() const;
   const v1::IngestConfig& config() const { return config_; }
@@ -130,6 +139,7 @@ class IngestStore {
   int64_t episodes_published_ = 0;
   int64_t transitions_published_ = 0;
 
+  Recovery recovery_;
   std::mutex publish_mutex_;  // one publish at a time
   std::thread publisher_;
 };

@@ -84,6 +84,15 @@ absl::Status Ingest(const Invocation& invocation) {
   std::cerr << "wm ingest: store " << config.store() << ", scene '"
             << manifest.scene().name() << "', " << manifest.num_episodes()
             << " episodes\n";
+  const services::IngestStore::Recovery& recovery = server->store().recovery();
+  if (recovery.chunks_replayed + recovery.chunks_unusable > 0 ||
+      recovery.torn_tails > 0) {
+    std::cerr << "wm ingest: replayed " << recovery.chunks_replayed
+              << " journalled chunks (" << recovery.chunks_unusable
+              << " unusable, " << recovery.torn_tails
+              << " torn tails cut): " << recovery.episodes_unpublished
+              << " episodes not yet published\n";
+  }
   if (server->metrics_port() != 0) {
     std::cout << "metrics on http://" << absl::GetFlag(FLAGS_metrics_address)
               << ":" << server->metrics_port() << "/metrics" << std::endl;
