@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/server_security.h"
 #include "services/world_model_server.h"
+#include "util/logging.h"
 #include "util/status_macros.h"
 
 namespace wm::services {
@@ -77,7 +78,10 @@ void IngestServer::Shutdown(absl::Duration grace) {
   }
   if (metrics_page_ != nullptr) metrics_page_->stop();
   if (metrics_thread_.joinable()) metrics_thread_.join();
-  store_.reset();  // publishes what is complete
+  if (store_ != nullptr) {
+    absl::Status published = store_->PublishNow();
+    if (!published.ok()) LOG(ERROR) << "ingest: publish: " << published;
+  }
 }
 
 }  // namespace wm::services

@@ -45,7 +45,8 @@ class IngestServer {
   IngestStore& store() { return *store_; }
 
   // Stops taking calls, lets in-flight ones finish within `grace`, then
-  // publishes the completed episodes. Idempotent.
+  // publishes the completed episodes (the store stays open for reading
+  // until the server is destroyed). Idempotent.
   void Shutdown(absl::Duration grace);
 
  private:
