@@ -28,7 +28,7 @@ done
 tools/setup.sh >/dev/null
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 BUILD=build-fuzz
-harnesses=(request csv_log text_proto mjcf_scene hdf5_shard checkpoint)
+harnesses=(request csv_log text_proto mjcf_scene hdf5_shard checkpoint ingest_chunk)
 if [ -n "$only" ]; then IFS=, read -r -a harnesses <<<"$only"; fi
 targets=()
 for name in "${harnesses[@]}"; do targets+=("${name}_fuzz"); done
