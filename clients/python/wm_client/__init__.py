@@ -17,6 +17,9 @@ code (NOT_FOUND for an unknown model or version, INVALID_ARGUMENT for a bad
 shape or value, RESOURCE_EXHAUSTED over the server's caps, UNAUTHENTICATED
 without the right token).
 
+IngestClient uploads robots' episodes to an ingest service (`wm ingest`,
+docs/fleet.md); failures raise IngestError.
+
 ModelEnv wraps a served model as a batched environment (reset / step) for
 Python planners and RL code. The generated wm.v1 stubs (messages and the
 gRPC stub) are installed beside this package as `wm.v1`.
@@ -25,6 +28,7 @@ gRPC stub) are installed beside this package as `wm.v1`.
 from .answers import (ModelEntry, ModelInfo, Parameter, ParameterEstimate,
                       Plan, Prediction, Trajectory)
 from .client import WorldModelClient, WorldModelError
+from .ingest import IngestClient, IngestError, UploadAck
 from .model_env import ModelEnv
 
 # The wm release this client belongs to (CMakeLists.txt project VERSION;
@@ -34,5 +38,5 @@ __version__ = "0.1.0"
 __all__ = [
     "WorldModelClient", "WorldModelError", "ModelEnv", "ModelEntry",
     "ModelInfo", "Prediction", "Trajectory", "Parameter",
-    "ParameterEstimate", "Plan",
+    "ParameterEstimate", "Plan", "IngestClient", "IngestError", "UploadAck",
 ]

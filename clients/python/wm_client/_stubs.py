@@ -6,7 +6,8 @@ imports them, with an error that says what to do when they are missing.
 """
 
 try:
-    from wm.v1 import (planning_pb2, service_pb2, service_pb2_grpc,
+    from wm.v1 import (dataset_pb2, ingest_pb2, ingest_pb2_grpc,
+                       planning_pb2, service_pb2, service_pb2_grpc,
                        state_spec_pb2, tensor_pb2)
 except ImportError as error:  # pragma: no cover - a broken installation
     raise ImportError(
@@ -15,5 +16,5 @@ except ImportError as error:  # pragma: no cover - a broken installation
         "--no-build-isolation --no-deps ./clients/python`, which generates "
         f"them ({error})") from error
 
-__all__ = ["planning_pb2", "service_pb2", "service_pb2_grpc",
-           "state_spec_pb2", "tensor_pb2"]
+__all__ = ["dataset_pb2", "ingest_pb2", "ingest_pb2_grpc", "planning_pb2",
+           "service_pb2", "service_pb2_grpc", "state_spec_pb2", "tensor_pb2"]
