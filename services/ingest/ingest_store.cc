@@ -172,6 +172,12 @@ absl::StatusOr<IngestStore::Outcome> IngestStore::ApplyLocked(
     if (!replaying) CountRefusal(reason);
     return status;
   };
+  if (!ChunkValidator::IsValidId(chunk.robot_id(), 64) ||
+      !ChunkValidator::IsValidId(chunk.episode_id(), 128)) {
+    // Refused by name before the ids key anything.
+    return refuse(validator_.Validate(chunk, {}, &refusal).status(),
+                  refusal.reason);
+  }
   const std::string key =
       absl::StrCat(chunk.robot_id(), "/", chunk.episode_id());
   Outcome out;
@@ -220,44 +226,62 @@ absl::StatusOr<IngestStore::Outcome> IngestStore::ApplyLocked(
   }
   const std::string record = chunk.SerializeAsString();
   if (!replaying) {
-    const int64_t used = shard_bytes_ + journal_->bytes();
-    const int64_t needed = static_cast<int64_t>(record.size()) + 8;
-    if (config_.quota_bytes() > 0 && used + needed > config_.quota_bytes()) {
-      return refuse(absl::ResourceExhaustedError(absl::StrFormat(
-                        "%s: the store holds %d of its quota of %d bytes; "
-                        "the chunk needs %d more",
-                        where, used, config_.quota_bytes(), needed)),
-                    "quota");
+    absl::Status journalled = JournalLocked(record, where);
+    if (!journalled.ok()) {
+      return journalled.code() == absl::StatusCode::kResourceExhausted
+                 ? refuse(journalled, "quota")
+                 : journalled;
     }
-    absl::Status appended = journal_->Append(record);
-    if (!appended.ok()) {
-      error_ = appended;
-      durable_.notify_all();
-      return absl::InternalError(appended.message());
-    }
-    ++written_;
-    ++chunks_stored_;
   }
-  PendingEpisode& episode = pending_[key];
-  if (it == pending_.end()) {
+  return AddToEpisodeLocked(key, chunk, *samples, record);
+}
+
+absl::Status IngestStore::JournalLocked(const std::string& record,
+                                        const std::string& where) {
+  const int64_t used = shard_bytes_ + journal_->bytes();
+  const int64_t needed = static_cast<int64_t>(record.size()) + 8;
+  if (config_.quota_bytes() > 0 && used + needed > config_.quota_bytes()) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "%s: the store holds %d of its quota of %d bytes; the chunk needs %d "
+        "more",
+        where, used, config_.quota_bytes(), needed));
+  }
+  absl::Status appended = journal_->Append(record);
+  if (!appended.ok()) {
+    error_ = appended;
+    durable_.notify_all();
+    return absl::InternalError(appended.message());
+  }
+  ++written_;
+  ++chunks_stored_;
+  return absl::OkStatus();
+}
+
+IngestStore::Outcome IngestStore::AddToEpisodeLocked(
+    const std::string& key, const v1::EpisodeChunk& chunk,
+    const datasets::RawTrajectory& samples, const std::string& record) {
+  auto [it, added] = pending_.try_emplace(key);
+  PendingEpisode& episode = it->second;
+  if (added) {
     ++open_episodes_;
     episode.params.assign(chunk.params().begin(), chunk.params().end());
-    episode.samples.nq = samples->nq;
-    episode.samples.nv = samples->nv;
-    episode.samples.nu = samples->nu;
+    episode.samples.nq = samples.nq;
+    episode.samples.nv = samples.nv;
+    episode.samples.nu = samples.nu;
   }
   auto append = [](std::vector<double>* to, const std::vector<double>& from) {
     to->insert(to->end(), from.begin(), from.end());
   };
-  append(&episode.samples.time, samples->time);
-  append(&episode.samples.qpos, samples->qpos);
-  append(&episode.samples.qvel, samples->qvel);
-  append(&episode.samples.ctrl, samples->ctrl);
+  append(&episode.samples.time, samples.time);
+  append(&episode.samples.qpos, samples.qpos);
+  append(&episode.samples.qvel, samples.qvel);
+  append(&episode.samples.ctrl, samples.ctrl);
   episode.cursor.next_sequence += 1;
-  episode.cursor.samples += samples->num_samples();
-  episode.cursor.last_time = samples->time.back();
+  episode.cursor.samples += samples.num_samples();
+  episode.cursor.last_time = samples.time.back();
   episode.records.push_back(record);
   episode.ticket = written_;
+  Outcome out;
   out.ticket = written_;
   out.next_sequence = episode.cursor.next_sequence;
   if (chunk.last()) {

@@ -106,6 +106,15 @@ class IngestStore {
   // chunk itself; `replaying`: no journal append, no quota, no counters.
   absl::StatusOr<Outcome> ApplyLocked(const v1::EpisodeChunk& chunk,
                                       bool replaying);
+  // Checks the quota, then appends `record` to the journal (INTERNAL, and
+  // the store failed, when that fails). `where` names the chunk.
+  absl::Status JournalLocked(const std::string& record,
+                             const std::string& where);
+  // Adds a validated chunk's samples and record to its episode.
+  Outcome AddToEpisodeLocked(const std::string& key,
+                             const v1::EpisodeChunk& chunk,
+                             const datasets::RawTrajectory& samples,
+                             const std::string& record);
   absl::Status Recover();
   absl::Status RotateJournalLocked();
   void CountRefusal(const std::string& reason);

@@ -177,7 +177,7 @@ std::vector<Subcommand> ServingSubcommands() {
        "wm serve --models DIR [--host 127.0.0.1] [--port 50051] "
        "[--metrics_port P] [--metrics_address 127.0.0.1] "
        "[--tls_cert F --tls_key F] [--token_file F] [--insecure] "
-       "[--config FILE]",
+       "[--ingest_store DIR [--scene S] [--quota_bytes N]] [--config FILE]",
        {{"config",
          "A wm.v1.ServerConfig text proto (batching, limits, "
          "threads); flags given override its fields."},
