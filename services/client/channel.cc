@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -137,6 +138,13 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
   arguments.SetMaxSendMessageSize(options.max_message_bytes);
   arguments.SetServiceConfigJSON(ServiceConfigJson());
   arguments.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
+  if (options.max_reconnect_backoff > absl::ZeroDuration()) {
+    const int ms = static_cast<int>(
+        absl::ToInt64Milliseconds(options.max_reconnect_backoff));
+    arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, ms);
+    arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(ms, 100));
+    arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, std::min(ms, 100));
+  }
   return grpc::CreateCustomChannel(target.uri, credentials, arguments);
 }
 

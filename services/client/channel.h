@@ -30,6 +30,10 @@ struct ClientOptions {
   std::string root_certificates;
   int max_message_bytes = 64 << 20;
   absl::Duration timeout = absl::Seconds(30);  // per call
+  // The longest wait before reconnecting to a server that went away (0:
+  // gRPC's default, up to 120 s). IngestClient uses 1 s, so that uploads
+  // resume soon after an ingest server restarts.
+  absl::Duration max_reconnect_backoff = absl::ZeroDuration();
 };
 
 // The channel target for a --server value.

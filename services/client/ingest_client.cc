@@ -81,10 +81,14 @@ absl::StatusOr<std::vector<v1::EpisodeChunk>> ChunkEpisode(
 
 absl::StatusOr<std::unique_ptr<IngestClient>> IngestClient::Connect(
     const std::string& server, const ClientOptions& options) {
+  ClientOptions with_backoff = options;
+  if (with_backoff.max_reconnect_backoff == absl::ZeroDuration()) {
+    with_backoff.max_reconnect_backoff = absl::Seconds(1);
+  }
   WM_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
-                      MakeChannel(server, options));
+                      MakeChannel(server, with_backoff));
   return std::unique_ptr<IngestClient>(
-      new IngestClient(std::move(channel), options));
+      new IngestClient(std::move(channel), with_backoff));
 }
 
 absl::StatusOr<v1::UploadReply> IngestClient::UploadOnce(

@@ -69,8 +69,9 @@ absl::StatusOr<std::vector<v1::EpisodeChunk>> ChunkEpisode(
 class IngestClient {
  public:
   // A client of the ingest service at `server` (ParseServerTarget's forms)
-  // with `options`' credentials, token and per-call timeout. Errors:
-  // MakeChannel's.
+  // with `options`' credentials, token and per-call timeout, and
+  // reconnecting at most 1 s after the server went away (unless
+  // options.max_reconnect_backoff says otherwise). Errors: MakeChannel's.
   static absl::StatusOr<std::unique_ptr<IngestClient>> Connect(
       const std::string& server, const ClientOptions& options);
 
