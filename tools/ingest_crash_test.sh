@@ -61,13 +61,15 @@ start_ingest() {
     >"$out/ingest.out" 2>>"$out/ingest.log" &
   INGEST_PID=$!
   local _
-  for _ in $(seq 300); do
+  for _ in $(seq 1200); do
     grep -q '^listening on' "$out/ingest.out" 2>/dev/null && break
-    kill -0 "$INGEST_PID" 2>/dev/null || { tail -5 "$out/ingest.log"; exit 1; }
+    case "$(ps -o stat= -p "$INGEST_PID" 2>/dev/null)" in
+      "" | Z*) tail -5 "$out/ingest.log"; exit 1 ;;
+    esac
     sleep 0.05
   done
   PORT="$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out/ingest.out")"
-  [ -n "$PORT" ] || { echo "wm ingest did not start" >&2; exit 1; }
+  [ -n "$PORT" ] || { echo "wm ingest did not listen within 60 s" >&2; tail -5 "$out/ingest.log"; exit 1; }
 }
 trap '[ -n "$INGEST_PID" ] && kill -9 "$INGEST_PID" 2>/dev/null; kill $(jobs -p) 2>/dev/null' EXIT
 start_ingest
