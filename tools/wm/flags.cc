@@ -120,3 +120,9 @@ ABSL_FLAG(std::string, holdout, "",
 ABSL_FLAG(std::string, format, "d4rl",
           "The export format: d4rl (one HDF5 file of transitions, as "
           "offline-RL tools read it).");
+ABSL_FLAG(std::string, log, "",
+          "wm flywheel: the decision log, one JSON line per decision "
+          "(default MODELS/NAME/flywheel.jsonl).");
+ABSL_FLAG(int64_t, max_cycles, 0,
+          "wm flywheel: exit after this many decisions (0: run until "
+          "killed).");

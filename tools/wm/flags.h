@@ -61,5 +61,7 @@ ABSL_DECLARE_FLAG(std::string, in);
 ABSL_DECLARE_FLAG(std::string, params);
 ABSL_DECLARE_FLAG(std::string, holdout);
 ABSL_DECLARE_FLAG(std::string, format);
+ABSL_DECLARE_FLAG(std::string, log);
+ABSL_DECLARE_FLAG(int64_t, max_cycles);
 
 #endif  // WM_TOOLS_WM_FLAGS_H_

@@ -6,6 +6,7 @@ int RunCompletion(const Invocation& invocation);
 int RunDoctor(const Invocation& invocation);
 int RunEval(const Invocation& invocation);
 int RunExport(const Invocation& invocation);
+int RunFlywheel(const Invocation& invocation);
 int RunGen(const Invocation& invocation);
 int RunImport(const Invocation& invocation);
 int RunInspect(const Invocation& invocation);
@@ -242,6 +243,24 @@ std::vector<Subcommand> ServingSubcommands() {
         "history_seconds",
         {"seed", "Base seed of the episodes' goals and hidden parameters."}},
        RunPlan},
+      {"flywheel",
+       "keep fine-tuning a served model on a growing store; publish gated",
+       "wm flywheel --data STORE --models MODELS/NAME [--config FILE] "
+       "[--log FILE.jsonl] [--metrics_port P] [--max_cycles N]",
+       {{"config",
+         "A wm.v1.FlywheelConfig text proto (cycle size, held-out share, "
+         "gate margin, fine-tuning config)."},
+        {"data", "The store: an append-only dataset (wm ingest --store)."},
+        {"models",
+         "The served model MODELS/NAME; its latest version is fine-tuned "
+         "and better candidates are published beside it."},
+        "log",
+        {"metrics_port",
+         "Prometheus counters of the decisions on http://ADDRESS:PORT/"
+         "metrics (0: off)."},
+        "metrics_address",
+        "max_cycles"},
+       RunFlywheel},
       {"doctor",
        "check the toolchain this machine runs wm with (BLAS, versions)",
        "wm doctor",
