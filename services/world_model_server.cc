@@ -19,6 +19,7 @@
 #include "services/model_manager.h"
 #include "services/predict_batcher.h"
 #include "services/server_metrics.h"
+#include "services/server_security.h"
 #include "services/world_model_service.h"
 #include "util/file_util.h"
 #include "util/logging.h"
@@ -28,44 +29,6 @@ namespace wm::services {
 namespace {
 
 constexpr char kServiceName[] = "wm.v1.WorldModelService";
-constexpr char kTokenVariable[] = "WM_SERVE_TOKEN";
-
-// The bearer token from config.token_file, else from $WM_SERVE_TOKEN; empty
-// when neither is set (authentication off).
-absl::StatusOr<std::string> BearerToken(const v1::ServerConfig& config) {
-  std::string token;
-  if (!config.token_file().empty()) {
-    WM_ASSIGN_OR_RETURN(token, ReadFileToString(config.token_file()));
-    token = std::string(absl::StripAsciiWhitespace(token));
-    if (token.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("token_file ", config.token_file(), " is empty"));
-    }
-  } else if (const char* value = std::getenv(kTokenVariable)) {
-    token = std::string(absl::StripAsciiWhitespace(value));
-  }
-  return token;
-}
-
-// Insecure credentials, or TLS from the configured certificate and key.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
-    const v1::ServerConfig& config) {
-  if (config.tls_cert_file().empty() && config.tls_key_file().empty()) {
-    return grpc::InsecureServerCredentials();
-  }
-  if (config.tls_cert_file().empty() || config.tls_key_file().empty()) {
-    return absl::InvalidArgumentError(
-        "TLS needs both tls_cert_file and tls_key_file");
-  }
-  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  WM_ASSIGN_OR_RETURN(pair.cert_chain,
-                      ReadFileToString(config.tls_cert_file()));
-  WM_ASSIGN_OR_RETURN(pair.private_key,
-                      ReadFileToString(config.tls_key_file()));
-  grpc::SslServerCredentialsOptions options;
-  options.pem_key_cert_pairs.push_back(std::move(pair));
-  return grpc::SslServerCredentials(options);
-}
 
 // Passes the queue's events to the Predict calls until the queue is shut
 // down and drained.
@@ -149,12 +112,13 @@ v1::ServerConfig WithServerDefaults(v1::ServerConfig config) {
 
 absl::StatusOr<std::unique_ptr<WorldModelServer>> WorldModelServer::Start(
     v1::ServerConfig config, const std::string& models_dir,
-    const worldmodel::ModelFactory* factory) {
+    const worldmodel::ModelFactory* factory, ServerExtras extras) {
   std::unique_ptr<WorldModelServer> server(new WorldModelServer());
+  server->extras_ = std::move(extras);
   server->config_ = WithServerDefaults(std::move(config));
   const v1::ServerConfig& cfg = server->config_;
   WM_ASSIGN_OR_RETURN(std::string token, BearerToken(cfg));
-  WM_ASSIGN_OR_RETURN(auto credentials, Credentials(cfg));
+  WM_ASSIGN_OR_RETURN(auto credentials, ServerCredentials(cfg));
   WM_RETURN_IF_ERROR(CheckExposure(cfg, !token.empty()));
   if (!(cfg.max_planner_threads() >= 1 && cfg.max_plan_steps() >= 1 &&
         cfg.max_plan_time_budget_ms() > 0)) {
@@ -204,6 +168,9 @@ absl::StatusOr<std::unique_ptr<WorldModelServer>> WorldModelServer::Start(
   builder.SetMaxReceiveMessageSize(cfg.max_message_bytes());
   builder.SetMaxSendMessageSize(cfg.max_message_bytes());
   builder.RegisterService(server->service_.get());
+  for (grpc::Service* extra : server->extras_.services) {
+    builder.RegisterService(extra);
+  }
   server->predict_queue_ = builder.AddCompletionQueue();
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
@@ -231,9 +198,10 @@ absl::Status WorldModelServer::StartMetricsPage() {
   metrics_page_ = std::make_unique<httplib::Server>();
   metrics_page_->Get(
       "/metrics", [this](const httplib::Request&, httplib::Response& response) {
-        response.set_content(metrics_->RenderPrometheus(batcher_->QueueDepth(),
-                                                        manager_->List()),
-                             "text/plain; version=0.0.4");
+        std::string page = metrics_->RenderPrometheus(batcher_->QueueDepth(),
+                                                      manager_->List());
+        if (extras_.metrics) page += extras_.metrics();
+        response.set_content(page, "text/plain; version=0.0.4");
       });
   const std::string& address = config_.metrics_address();
   metrics_port_ =

@@ -6,6 +6,7 @@
 // directory, the Predict batcher, optional TLS and bearer token, and the
 // Prometheus metrics page.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@
 
 namespace grpc {
 class Server;
+class Service;
 class ServerCompletionQueue;
 }  // namespace grpc
 namespace httplib {
@@ -44,6 +46,15 @@ bool IsLoopbackHost(const std::string& host);
 // the host and what is missing (TLS, a token).
 absl::Status CheckExposure(const v1::ServerConfig& config, bool has_token);
 
+// What a WorldModelServer serves beside WorldModelService (`wm serve
+// --ingest_store`: the ingest service): `services` on the same port (they
+// must outlive the server), `metrics` (may be empty) appended to the
+// metrics page.
+struct ServerExtras {
+  std::vector<grpc::Service*> services;
+  std::function<std::string()> metrics;
+};
+
 class WorldModelServer {
  public:
   // Loads the models under `models_dir` (through `factory`, which must
@@ -52,10 +63,10 @@ class WorldModelServer {
   // TLS / token file, INVALID_ARGUMENT for a bad config (one of the TLS files
   // without the other, an empty token), UNAVAILABLE when the port cannot be
   // bound; FAILED_PRECONDITION for a non-loopback host without TLS and a
-  // token (CheckExposure).
+  // token (CheckExposure). `extras` are served beside it.
   static absl::StatusOr<std::unique_ptr<WorldModelServer>> Start(
       v1::ServerConfig config, const std::string& models_dir,
-      const worldmodel::ModelFactory* factory);
+      const worldmodel::ModelFactory* factory, ServerExtras extras = {});
 
   // Shuts down (as Shutdown with the configured grace) if still running.
   ~WorldModelServer();
@@ -76,6 +87,7 @@ class WorldModelServer {
   absl::Status StartMetricsPage();
 
   v1::ServerConfig config_;
+  ServerExtras extras_;
   int port_ = 0;
   int metrics_port_ = 0;
   bool running_ = false;

@@ -126,3 +126,12 @@ ABSL_FLAG(std::string, log, "",
 ABSL_FLAG(int64_t, max_cycles, 0,
           "wm flywheel: exit after this many decisions (0: run until "
           "killed).");
+ABSL_FLAG(std::string, store, "",
+          "The ingest store: a dataset directory that uploads join "
+          "(created for --scene when new).");
+ABSL_FLAG(std::string, ingest_store, "",
+          "Also serve wm.v1.IngestService on the same port, into this "
+          "store (docs/fleet.md).");
+ABSL_FLAG(int64_t, quota_bytes, 0,
+          "The ingest store's size limit in bytes; beyond it uploads are "
+          "refused RESOURCE_EXHAUSTED (0: none).");

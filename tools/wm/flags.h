@@ -63,5 +63,8 @@ ABSL_DECLARE_FLAG(std::string, holdout);
 ABSL_DECLARE_FLAG(std::string, format);
 ABSL_DECLARE_FLAG(std::string, log);
 ABSL_DECLARE_FLAG(int64_t, max_cycles);
+ABSL_DECLARE_FLAG(std::string, store);
+ABSL_DECLARE_FLAG(std::string, ingest_store);
+ABSL_DECLARE_FLAG(int64_t, quota_bytes);
 
 #endif  // WM_TOOLS_WM_FLAGS_H_

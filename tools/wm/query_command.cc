@@ -20,6 +20,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/client/remote_world_model.h"
 #include "services/grpc_status.h"
+#include "tools/wm/client_flags.h"
 #include "tools/wm/flags.h"
 #include "tools/wm/model_spec_flag.h"
 #include "tools/wm/subcommand.h"
@@ -31,23 +32,6 @@ namespace wm::tools {
 namespace {
 
 using google::protobuf::Message;
-
-absl::StatusOr<services::ClientOptions> ClientOptionsFromFlags() {
-  services::ClientOptions options;
-  options.timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout));
-  if (!absl::GetFlag(FLAGS_token_file).empty()) {
-    WM_ASSIGN_OR_RETURN(std::string token,
-                        ReadFileToString(absl::GetFlag(FLAGS_token_file)));
-    options.bearer_token = std::string(absl::StripAsciiWhitespace(token));
-  } else if (const char* token = std::getenv("WM_SERVE_TOKEN")) {
-    options.bearer_token = token;
-  }
-  if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
-    WM_ASSIGN_OR_RETURN(options.root_certificates,
-                        ReadFileToString(absl::GetFlag(FLAGS_tls_ca)));
-  }
-  return options;
-}
 
 // Reads --request (a file, or stdin for "-") into `request`.
 absl::Status ReadRequest(Message* request) {

@@ -14,6 +14,8 @@ int RunMerge(const Invocation& invocation);
 int RunPlan(const Invocation& invocation);
 int RunQuery(const Invocation& invocation);
 int RunServe(const Invocation& invocation);
+int RunIngest(const Invocation& invocation);
+int RunUpload(const Invocation& invocation);
 int RunSysid(const Invocation& invocation);
 int RunTrain(const Invocation& invocation);
 
@@ -191,8 +193,53 @@ std::vector<Subcommand> ServingSubcommands() {
          "A file holding the bearer token every call must "
          "carry (else the WM_SERVE_TOKEN environment variable; "
          "neither: no token required)."},
-        "insecure"},
+        "insecure",
+        "ingest_store",
+        {"scene", "With --ingest_store: the scene a new store is for."},
+        "quota_bytes"},
        RunServe},
+      {"ingest",
+       "serve an ingest store: robots upload episodes, it grows as a dataset",
+       "wm ingest --store DIR [--scene push] [--port 50052] "
+       "[--quota_bytes N] [--metrics_port P] [--tls_cert F --tls_key F] "
+       "[--token_file F] [--insecure] [--config FILE]",
+       {{"config",
+         "A wm.v1.IngestConfig text proto (publishing, limits); "
+         "flags given override its fields."},
+        "store",
+        {"scene",
+         "The scene a new store is for (an existing one keeps its own)."},
+        "quota_bytes",
+        "host",
+        {"port", "The port to listen on (0: a free one).", "50052"},
+        "metrics_port",
+        "metrics_address",
+        "tls_cert",
+        "tls_key",
+        {"token_file",
+         "A file holding the bearer token every upload must carry "
+         "(else the WM_SERVE_TOKEN environment variable; neither: none)."},
+        "insecure"},
+       RunIngest},
+      {"upload",
+       "stream CSV logs to an ingest service; uploading again stores nothing "
+       "twice",
+       "wm upload --server HOST:PORT --preset NAME | --config FILE "
+       "--in DIR|FILE.csv [--token_file F] [--tls_ca F] [--timeout S]",
+       {"server",
+        {"config",
+         "A wm.v1.ImportConfig text proto: the logs' column mapping "
+         "(instead of --preset), as wm import takes it."},
+        "preset",
+        {"in",
+         "A directory of CSV logs (searched recursively) or one CSV file; "
+         "its name is the robot id."},
+        {"token_file",
+         "A file holding the bearer token sent with each upload "
+         "(else the WM_SERVE_TOKEN environment variable)."},
+        "tls_ca",
+        "timeout"},
+       RunUpload},
       {"query",
        "ask a running wm serve: health, list, info, predict, rollout, infer",
        "wm query --server HOST:PORT[,HOST:PORT...] health | list | "

@@ -4,10 +4,16 @@
 #include <signal.h>
 
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "services/ingest/ingest_service.h"
+#include "services/ingest/ingest_store.h"
 #include "services/model_manager.h"
+#include "services/server_security.h"
 #include "services/world_model_server.h"
 #include "tools/wm/flags.h"
 #include "tools/wm/subcommand.h"
@@ -17,7 +23,42 @@
 #include "worldmodel/model_registry_hooks.h"
 
 namespace wm::tools {
+
+// tools/wm/ingest_command.cc: the ingest config of the flags.
+absl::StatusOr<v1::IngestConfig> IngestConfigFromFlags(
+    const Invocation& invocation, const std::string& store_flag,
+    std::optional<v1::DatasetManifest>* scene_manifest);
+
 namespace {
+
+// With --ingest_store: the ingest store and its service, served beside the
+// models (docs/fleet.md).
+struct Ingest {
+  std::unique_ptr<services::IngestStore> store;
+  std::unique_ptr<services::IngestServiceImpl> service;
+};
+
+absl::StatusOr<Ingest> OpenIngest(const Invocation& invocation,
+                                  const v1::ServerConfig& config,
+                                  services::ServerExtras* extras) {
+  Ingest ingest;
+  if (absl::GetFlag(FLAGS_ingest_store).empty()) return ingest;
+  std::optional<v1::DatasetManifest> scene;
+  WM_ASSIGN_OR_RETURN(
+      v1::IngestConfig ingest_config,
+      IngestConfigFromFlags(invocation, "ingest_store", &scene));
+  WM_ASSIGN_OR_RETURN(
+      ingest.store,
+      services::IngestStore::Open(ingest_config, scene ? &*scene : nullptr));
+  WM_ASSIGN_OR_RETURN(std::string token, services::BearerToken(config));
+  ingest.service = std::make_unique<services::IngestServiceImpl>(
+      ingest.store.get(), std::move(token));
+  extras->services.push_back(ingest.service.get());
+  extras->metrics = [store = ingest.store.get()] {
+    return store->RenderPrometheus();
+  };
+  return ingest;
+}
 
 absl::StatusOr<v1::ServerConfig> ResolveConfig(const Invocation& invocation) {
   v1::ServerConfig config;
@@ -56,7 +97,8 @@ absl::StatusOr<v1::ServerConfig> ResolveConfig(const Invocation& invocation) {
   return config;
 }
 
-absl::Status Serve(const v1::ServerConfig& config) {
+absl::Status Serve(const v1::ServerConfig& config,
+                   const Invocation& invocation) {
   // Block the shutdown signals in every thread (gRPC's included) and wait
   // for them here.
   sigset_t signals;
@@ -67,9 +109,16 @@ absl::Status Serve(const v1::ServerConfig& config) {
 
   worldmodel::ModelFactory factory;
   worldmodel::RegisterLearnedModels(&factory);
-  WM_ASSIGN_OR_RETURN(auto server,
-                      services::WorldModelServer::Start(
-                          config, absl::GetFlag(FLAGS_models), &factory));
+  services::ServerExtras extras;
+  WM_ASSIGN_OR_RETURN(Ingest ingest, OpenIngest(invocation, config, &extras));
+  WM_ASSIGN_OR_RETURN(auto server, services::WorldModelServer::Start(
+                                       config, absl::GetFlag(FLAGS_models),
+                                       &factory, std::move(extras)));
+  if (ingest.store != nullptr) {
+    std::cerr << "wm serve: ingest into " << ingest.store->config().store()
+              << " (" << ingest.store->manifest().num_episodes()
+              << " episodes)\n";
+  }
   for (const auto& listing : server->manager().List()) {
     std::cerr << "wm serve: model " << listing.name << " versions";
     for (int64_t version : listing.versions) std::cerr << " " << version;
@@ -101,7 +150,8 @@ absl::Status Serve(const v1::ServerConfig& config) {
 
 int RunServe(const Invocation& invocation) {
   absl::StatusOr<v1::ServerConfig> config = ResolveConfig(invocation);
-  absl::Status status = config.ok() ? Serve(*config) : config.status();
+  absl::Status status =
+      config.ok() ? Serve(*config, invocation) : config.status();
   if (!status.ok()) {
     std::cerr << "wm serve: " << status << "\n";
     return 1;
