@@ -6,6 +6,7 @@ int RunCompletion(const Invocation& invocation);
 int RunDoctor(const Invocation& invocation);
 int RunEval(const Invocation& invocation);
 int RunExport(const Invocation& invocation);
+int RunFleet(const Invocation& invocation);
 int RunFlywheel(const Invocation& invocation);
 int RunGen(const Invocation& invocation);
 int RunImport(const Invocation& invocation);
@@ -308,6 +309,34 @@ std::vector<Subcommand> ServingSubcommands() {
         "metrics_address",
         "max_cycles"},
        RunFlywheel},
+      {"fleet",
+       "simulate robots planning with the served model under drifting "
+       "physics, uploading their logs",
+       "wm fleet --robots N --scene push --server ADDR --model NAME "
+       "[--ingest ADDR] --drift NAME=MIN:MAX,... [--drift_start S] "
+       "[--drift_end S] [--seconds S] [--json OUT.jsonl] [--log "
+       "FLYWHEEL.jsonl]",
+       {"robots",
+        "scene",
+        {"server", "The wm serve the robots plan with."},
+        {"model", "The served model to plan with, NAME (its newest version)."},
+        "ingest",
+        "drift",
+        "drift_start",
+        "drift_end",
+        "seconds",
+        "report_every",
+        {"json", "Where to append the JSON lines (default: stdout)."},
+        {"log",
+         "The flywheel's decision log, for the published / refused "
+         "counts in the reports."},
+        "task",
+        "samples",
+        "horizon",
+        "iterations",
+        "history_seconds",
+        {"seed", "Base seed of the robots' episodes."}},
+       RunFleet},
       {"doctor",
        "check the toolchain this machine runs wm with (BLAS, versions)",
        "wm doctor",
