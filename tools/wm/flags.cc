@@ -121,10 +121,10 @@ ABSL_FLAG(std::string, format, "d4rl",
           "The export format: d4rl (one HDF5 file of transitions, as "
           "offline-RL tools read it).");
 ABSL_FLAG(std::string, log, "",
-          "wm flywheel: the decision log, one JSON line per decision "
+          "The decision log, one JSON line per decision "
           "(default MODELS/NAME/flywheel.jsonl).");
 ABSL_FLAG(int64_t, max_cycles, 0,
-          "wm flywheel: exit after this many decisions (0: run until "
+          "Exit after this many decisions (0: run until "
           "killed).");
 ABSL_FLAG(std::string, store, "",
           "The ingest store: a dataset directory that uploads join "
@@ -135,17 +135,17 @@ ABSL_FLAG(std::string, ingest_store, "",
 ABSL_FLAG(int64_t, quota_bytes, 0,
           "The ingest store's size limit in bytes; beyond it uploads are "
           "refused RESOURCE_EXHAUSTED (0: none).");
-ABSL_FLAG(int32_t, robots, 4, "wm fleet: simulated robots.");
+ABSL_FLAG(int32_t, robots, 4, "Simulated robots.");
 ABSL_FLAG(std::string, drift, "",
-          "wm fleet: where the hidden parameters drift, NAME=MIN:MAX or "
+          "Where the hidden parameters drift, NAME=MIN:MAX or "
           "NAME=VALUE, comma-separated (box_table/friction=0.05:0.07,"
           "box/mass=2.5:3).");
 ABSL_FLAG(double, drift_start, 60,
-          "wm fleet: seconds into the run when the drift begins.");
+          "Seconds into the run when the drift begins.");
 ABSL_FLAG(double, drift_end, 120,
-          "wm fleet: seconds into the run when the drift is complete.");
-ABSL_FLAG(double, seconds, 600, "wm fleet: the run's length in seconds.");
-ABSL_FLAG(double, report_every, 15, "wm fleet: seconds between report lines.");
+          "Seconds into the run when the drift is complete.");
+ABSL_FLAG(double, seconds, 600, "The run's length in seconds.");
+ABSL_FLAG(double, report_every, 15, "Seconds between report lines.");
 ABSL_FLAG(std::string, ingest, "",
-          "wm fleet: the ingest service HOST:PORT (default: --server, "
+          "The ingest service HOST:PORT (default: --server, "
           "wm serve --ingest_store).");

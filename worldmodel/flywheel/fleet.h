@@ -64,7 +64,7 @@ struct FleetOptions {
   // parameters) the served model is scored on at each report: the error
   // of the spec's first state-error kind (pos_m for push) after 1 s of
   // history and error_horizon_s of open-loop rollout.
-  int probe_episodes = 8;
+  int probe_episodes = 16;
   int64_t probe_steps = 100;
   double error_horizon_s = 2.5;
 };
