@@ -41,7 +41,7 @@ absl::StatusOr<v1::CheckpointManifest> ReadManifest(
 
 // The gate's minimum episode length in steps for the store's dt.
 int64_t GateSteps(const FlywheelJob& job, double dt) {
-  return GateHistorySteps(job.config, dt) + GateHorizonSteps(job.config, dt);
+  return GateMinEpisodeSteps(job.config, dt);
 }
 
 // Begins a cycle when enough new data is there: records it in `state` (and

@@ -81,6 +81,21 @@ int64_t GateHorizonSteps(const v1::FlywheelConfig& config, double dt) {
   return StepsFor(config.horizon_seconds(), dt);
 }
 
+std::vector<int64_t> GateRolloutSteps(const v1::FlywheelConfig& config,
+                                      double dt) {
+  const int64_t horizon = GateHorizonSteps(config, dt);
+  std::vector<int64_t> steps;
+  for (int i = 1; i <= 5; ++i) {
+    const int64_t length = std::max<int64_t>(1, horizon * i / 5);
+    if (steps.empty() || length > steps.back()) steps.push_back(length);
+  }
+  return steps;
+}
+
+int64_t GateMinEpisodeSteps(const v1::FlywheelConfig& config, double dt) {
+  return GateHistorySteps(config, dt) + GateRolloutSteps(config, dt).front();
+}
+
 absl::StatusOr<std::vector<double>> GateErrors(
     const WorldModel& model, const std::vector<datasets::Episode>& episodes,
     const std::vector<double>& state_scale, double dt,
@@ -93,7 +108,7 @@ absl::StatusOr<std::vector<double>> GateErrors(
   }
   ScoringPlan plan;
   plan.history_steps = GateHistorySteps(config, dt);
-  plan.horizons = {GateHorizonSteps(config, dt)};
+  plan.horizons = GateRolloutSteps(config, dt);
   plan.delta_std.assign(tangent, 1.0);  // one-step scores are not used
   plan.state_scale = state_scale;
   for (const datasets::Episode& episode : episodes) {
@@ -101,7 +116,7 @@ absl::StatusOr<std::vector<double>> GateErrors(
       return absl::InvalidArgumentError(absl::StrCat(
           "gate: episode ", episode.index, " has ", episode.num_steps(),
           " steps; the gate needs ", plan.history_steps, " of history + ",
-          plan.horizons[0], " of horizon"));
+          plan.horizons[0], " of rollout"));
     }
   }
   WM_ASSIGN_OR_RETURN(ScoredEpisodes scored,

@@ -35,16 +35,26 @@ bool IsHeldOut(int64_t episode_index, double fraction);
 int64_t GateHistorySteps(const v1::FlywheelConfig& config, double dt);
 int64_t GateHorizonSteps(const v1::FlywheelConfig& config, double dt);
 
+// The rollout lengths the gate scores an episode at: a fifth of the
+// horizon, two fifths, ..., the horizon (distinct, increasing, >= 1). An
+// episode is rolled out as far as the longest that fits after its history:
+// closed-loop logs end when the goal is reached, often before the horizon.
+std::vector<int64_t> GateRolloutSteps(const v1::FlywheelConfig& config,
+                                      double dt);
+
+// The shortest episode the gate can score: history + the shortest rollout.
+int64_t GateMinEpisodeSteps(const v1::FlywheelConfig& config, double dt);
+
 // The gate error of `model` on each of `episodes` (in order, each at least
-// history + horizon steps long, validated, the model's layout): the
-// episode's first GateHistorySteps steps are the context, then one
-// open-loop Rollout of GateHorizonSteps steps under the true actions; the
-// error is the mean over those steps of the RMS over tangent dimensions of
-// error / state_scale (EpisodeScore::rollout_error; `state_scale` [2 nv]
-// from TangentStateScale of the served model's normalisation, so every
-// dimension counts: box pose, pusher, velocities). Errors: the model's;
-// INVALID_ARGUMENT when an episode is too short or state_scale's size is
-// not 2 nv.
+// GateMinEpisodeSteps long, validated, the model's layout): the episode's
+// first GateHistorySteps steps are the context, then one open-loop Rollout
+// under the true actions, as long as the longest GateRolloutSteps that
+// fits; the error is the mean over its steps of the RMS over tangent
+// dimensions of error / state_scale (EpisodeScore::rollout_error;
+// `state_scale` [2 nv] from TangentStateScale of the served model's
+// normalisation, so every dimension counts: box pose, pusher,
+// velocities). Errors: the model's; INVALID_ARGUMENT when an episode is
+// too short or state_scale's size is not 2 nv.
 absl::StatusOr<std::vector<double>> GateErrors(
     const WorldModel& model, const std::vector<datasets::Episode>& episodes,
     const std::vector<double>& state_scale, double dt,

@@ -43,6 +43,9 @@ TEST(FlywheelGateTest, DefaultsAndRefusesBadValues) {
   EXPECT_EQ(config.min_improvement(), 0.02);
   EXPECT_EQ(GateHorizonSteps(config, 0.05), 50);
   EXPECT_EQ(GateHistorySteps(config, 0.05), 20);
+  EXPECT_EQ(GateRolloutSteps(config, 0.05),
+            (std::vector<int64_t>{10, 20, 30, 40, 50}));
+  EXPECT_EQ(GateMinEpisodeSteps(config, 0.05), 30);
   v1::FlywheelConfig bad;
   bad.set_holdout_fraction(1.5);
   EXPECT_THAT(WithFlywheelDefaults(bad),
