@@ -113,7 +113,7 @@ TEST(FlywheelPoisoningTest, NoPublishedVersionIsWorseOnTheAuditSet) {
   job.store_dir = dir.Join("store");
   job.model_dir = model_dir;
   job.log_path = DefaultFlywheelLog(model_dir);
-  job.config = *WithFlywheelDefaults(testing::TestFlywheelConfig(200, 3e-3));
+  job.config = *WithFlywheelDefaults(testing::TestFlywheelConfig(120, 3e-3));
   std::vector<datasets::Episode> store;
   std::vector<v1::FlywheelDecision> decisions;
   for (int round = 0; round < 2; ++round) {
