@@ -7,7 +7,9 @@
 #   room, planning/ on no other room, mujoco/ not on eval/, sysid/,
 #   planning/ or learned/, eval/ not on sysid/, planning/ or learned/, and
 #   neither sim/, services/ nor another room on learned/ (tools/, the top
-#   layer, may include learned/'s torch-free headers).
+#   layer, may include learned/'s torch-free headers); flywheel/ (the
+#   continual trainer, on learned/ and eval/) is the last room: neither
+#   sim/, services/ nor another room includes it.
 set -euo pipefail
 cd "$1"
 failures=0
@@ -31,10 +33,10 @@ for dir in proto util datasets sim services tools clients worldmodel; do
 done
 refuse "datasets/ includes sim/, worldmodel/, MuJoCo or LibTorch" \
   "${sources[@]}" '#include *[<"](sim/|worldmodel/|mujoco/|torch/)' datasets
-rooms='(mujoco|eval|sysid|planning|learned)/'
+rooms='(mujoco|eval|sysid|planning|learned|flywheel)/'
 refuse "the worldmodel interface includes a room" "${sources[@]}" \
   --exclude-dir=mujoco --exclude-dir=eval --exclude-dir=sysid \
-  --exclude-dir=planning --exclude-dir=learned \
+  --exclude-dir=planning --exclude-dir=learned --exclude-dir=flywheel \
   "#include *\"worldmodel/$rooms" worldmodel
 refuse "worldmodel/planning/ includes another room" "${sources[@]}" \
   '#include *"worldmodel/(mujoco|eval|sysid|learned)/' worldmodel/planning
@@ -46,6 +48,11 @@ for dir in sim services worldmodel/mujoco worldmodel/eval \
     worldmodel/sysid worldmodel/planning; do
   refuse "$dir includes worldmodel/learned/" "${sources[@]}" \
     '#include *"worldmodel/learned/' "$dir"
+done
+for dir in sim services worldmodel/mujoco worldmodel/eval \
+    worldmodel/sysid worldmodel/planning worldmodel/learned; do
+  refuse "$dir includes worldmodel/flywheel/" "${sources[@]}" \
+    '#include *"worldmodel/flywheel/' "$dir"
 done
 if [ "$failures" -gt 0 ]; then
   echo "layering: $failures rule(s) broken"

@@ -120,6 +120,12 @@ ABSL_FLAG(std::string, holdout, "",
 ABSL_FLAG(std::string, format, "d4rl",
           "The export format: d4rl (one HDF5 file of transitions, as "
           "offline-RL tools read it).");
+ABSL_FLAG(std::string, log, "",
+          "The decision log, one JSON line per decision "
+          "(default MODELS/NAME/flywheel.jsonl).");
+ABSL_FLAG(int64_t, max_cycles, 0,
+          "Exit after this many decisions (0: run until "
+          "killed).");
 ABSL_FLAG(std::string, store, "",
           "The ingest store: a dataset directory that uploads join "
           "(created for --scene when new).");
@@ -129,3 +135,17 @@ ABSL_FLAG(std::string, ingest_store, "",
 ABSL_FLAG(int64_t, quota_bytes, 0,
           "The ingest store's size limit in bytes; beyond it uploads are "
           "refused RESOURCE_EXHAUSTED (0: none).");
+ABSL_FLAG(int32_t, robots, 4, "Simulated robots.");
+ABSL_FLAG(std::string, drift, "",
+          "Where the hidden parameters drift, NAME=MIN:MAX or "
+          "NAME=VALUE, comma-separated (box_table/friction=0.05:0.07,"
+          "box/mass=2.5:3).");
+ABSL_FLAG(double, drift_start, 60,
+          "Seconds into the run when the drift begins.");
+ABSL_FLAG(double, drift_end, 120,
+          "Seconds into the run when the drift is complete.");
+ABSL_FLAG(double, seconds, 600, "The run's length in seconds.");
+ABSL_FLAG(double, report_every, 15, "Seconds between report lines.");
+ABSL_FLAG(std::string, ingest, "",
+          "The ingest service HOST:PORT (default: --server, "
+          "wm serve --ingest_store).");

@@ -6,6 +6,8 @@ int RunCompletion(const Invocation& invocation);
 int RunDoctor(const Invocation& invocation);
 int RunEval(const Invocation& invocation);
 int RunExport(const Invocation& invocation);
+int RunFleet(const Invocation& invocation);
+int RunFlywheel(const Invocation& invocation);
 int RunGen(const Invocation& invocation);
 int RunImport(const Invocation& invocation);
 int RunInspect(const Invocation& invocation);
@@ -289,6 +291,52 @@ std::vector<Subcommand> ServingSubcommands() {
         "history_seconds",
         {"seed", "Base seed of the episodes' goals and hidden parameters."}},
        RunPlan},
+      {"flywheel",
+       "keep fine-tuning a served model on a growing store; publish gated",
+       "wm flywheel --data STORE --models MODELS/NAME [--config FILE] "
+       "[--log FILE.jsonl] [--metrics_port P] [--max_cycles N]",
+       {{"config",
+         "A wm.v1.FlywheelConfig text proto (cycle size, held-out share, "
+         "gate margin, fine-tuning config)."},
+        {"data", "The store: an append-only dataset (wm ingest --store)."},
+        {"models",
+         "The served model MODELS/NAME; its latest version is fine-tuned "
+         "and better candidates are published beside it."},
+        "log",
+        {"metrics_port",
+         "Prometheus counters of the decisions on http://ADDRESS:PORT/"
+         "metrics (0: off)."},
+        "metrics_address",
+        "max_cycles"},
+       RunFlywheel},
+      {"fleet",
+       "simulate robots planning with the served model under drifting "
+       "physics, uploading their logs",
+       "wm fleet --robots N --scene push --server ADDR --model NAME "
+       "[--ingest ADDR] --drift NAME=MIN:MAX,... [--drift_start S] "
+       "[--drift_end S] [--seconds S] [--json OUT.jsonl] [--log "
+       "FLYWHEEL.jsonl]",
+       {"robots",
+        "scene",
+        {"server", "The wm serve the robots plan with."},
+        {"model", "The served model to plan with, NAME (its newest version)."},
+        "ingest",
+        "drift",
+        "drift_start",
+        "drift_end",
+        "seconds",
+        "report_every",
+        {"json", "Where to append the JSON lines (default: stdout)."},
+        {"log",
+         "The flywheel's decision log, for the published / refused "
+         "counts in the reports."},
+        "task",
+        "samples",
+        "horizon",
+        "iterations",
+        "history_seconds",
+        {"seed", "Base seed of the robots' episodes."}},
+       RunFleet},
       {"doctor",
        "check the toolchain this machine runs wm with (BLAS, versions)",
        "wm doctor",

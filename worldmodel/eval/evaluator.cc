@@ -95,8 +95,8 @@ absl::StatusOr<std::vector<Episode>> LoadEpisodes(
   return episodes;
 }
 
-// [2 nv] scale of tangent states: positions from the state std of their
-// qpos entries (1 rad for rotations), velocities from the qvel std.
+}  // namespace
+
 std::vector<double> TangentStateScale(const v1::StateSpec& spec,
                                       const v1::NormalizationStats& stats) {
   const int nq = spec.nq(), nv = spec.nv();
@@ -115,6 +115,8 @@ std::vector<double> TangentStateScale(const v1::StateSpec& spec,
   for (int i = 0; i < nv; ++i) scale[nv + i] = stats.state_std(nq + i);
   return scale;
 }
+
+namespace {
 
 absl::StatusOr<ScoringPlan> MakePlan(const WorldModel& model,
                                      const datasets::Dataset& dataset,

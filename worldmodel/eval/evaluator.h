@@ -63,6 +63,12 @@ absl::StatusOr<EvalReport> Evaluate(const WorldModel& model,
 // The history length in steps for `config` at control period `dt` (s).
 int64_t HistorySteps(const v1::EvalConfig& config, double dt);
 
+// [2 nv] scales of tangent states for `spec` from normalisation `stats`
+// (a dataset's or a checkpoint's): positions from the state std of their
+// qpos entries (1 rad for rotations), velocities from the qvel std.
+std::vector<double> TangentStateScale(const v1::StateSpec& spec,
+                                      const v1::NormalizationStats& stats);
+
 // The rollout horizons in steps for `config` at `dt`: increasing, distinct,
 // each >= 1.
 std::vector<int64_t> HorizonSteps(const v1::EvalConfig& config, double dt);

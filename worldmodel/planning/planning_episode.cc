@@ -114,6 +114,7 @@ absl::StatusOr<PlanningEpisode> RunPlanningEpisode(
   std::vector<double> state(nx);
   simulator.GetState(absl::MakeSpan(state));
   std::vector<float> observed(state.begin(), state.end());
+  episode.states = state;
 
   WM_ASSIGN_OR_RETURN(const v1::TaskConfig goal_task,
                       DrawGoal(*scene, task, observed, seed, options));
@@ -153,6 +154,8 @@ absl::StatusOr<PlanningEpisode> RunPlanningEpisode(
                    actions, nu, &episode);
     WM_RETURN_IF_ERROR(simulator.Step(action));
     simulator.GetState(absl::MakeSpan(state));
+    episode.states.insert(episode.states.end(), state.begin(), state.end());
+    episode.actions.insert(episode.actions.end(), action.begin(), action.end());
     observed.assign(state.begin(), state.end());
     states.insert(states.end(), observed.begin(), observed.end());
     actions.insert(actions.end(), action.begin(), action.end());

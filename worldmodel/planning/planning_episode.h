@@ -47,6 +47,10 @@ struct PlanningEpisode {
   int64_t diverged_samples = 0;
   int64_t failed_iterations = 0;
   std::map<std::string, int64_t> failed_plans;
+  // The episode as a robot logs it: the T + 1 true states observed
+  // [(T + 1) * nx] and the T actions applied [T * nu].
+  std::vector<double> states;
+  std::vector<double> actions;
 };
 
 // Builds the model a planner uses in one episode, given that episode's true

@@ -1,0 +1,81 @@
+#ifndef WM_WORLDMODEL_FLYWHEEL_FLYWHEEL_GATE_H_
+#define WM_WORLDMODEL_FLYWHEEL_FLYWHEEL_GATE_H_
+
+// The flywheel's gate: which episodes are held out from training, the
+// error both versions are judged by on them, and the paired bootstrap
+// decision whether a candidate is better than the served version by a
+// margin its interval supports. Torch-free.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "datasets/episode.h"
+#include "wm/v1/flywheel.pb.h"
+#include "worldmodel/world_model.h"
+
+namespace wm::worldmodel {
+
+// `config` with every zero / empty field set to its default (flywheel.proto).
+// INVALID_ARGUMENT naming the field for a negative count, a holdout_fraction
+// outside (0, 1), or a min_improvement outside [0, 1).
+absl::StatusOr<v1::FlywheelConfig> WithFlywheelDefaults(
+    v1::FlywheelConfig config);
+
+// Whether the episode with this index is held out for the gate: a
+// SplitMix64 hash of the index (salted, so it is independent of the
+// train / validation / test split of datasets/split.h) below `fraction`.
+// Deterministic; adding episodes never moves one.
+bool IsHeldOut(int64_t episode_index, double fraction);
+
+// The steps of history and of horizon for `config` (with defaults) at
+// control period `dt` (s), each at least 1.
+int64_t GateHistorySteps(const v1::FlywheelConfig& config, double dt);
+int64_t GateHorizonSteps(const v1::FlywheelConfig& config, double dt);
+
+// The rollout lengths the gate scores an episode at: a fifth of the
+// horizon, two fifths, ..., the horizon (distinct, increasing, >= 1). An
+// episode is rolled out as far as the longest that fits after its history:
+// closed-loop logs end when the goal is reached, often before the horizon.
+std::vector<int64_t> GateRolloutSteps(const v1::FlywheelConfig& config,
+                                      double dt);
+
+// The shortest episode the gate can score: history + the shortest rollout.
+int64_t GateMinEpisodeSteps(const v1::FlywheelConfig& config, double dt);
+
+// The gate error of `model` on each of `episodes` (in order, each at least
+// GateMinEpisodeSteps long, validated, the model's layout): the episode's
+// first GateHistorySteps steps are the context, then one open-loop Rollout
+// under the true actions, as long as the longest GateRolloutSteps that
+// fits; the error is the mean over its steps of the RMS over tangent
+// dimensions of error / state_scale (EpisodeScore::rollout_error;
+// `state_scale` [2 nv] from TangentStateScale of the served model's
+// normalisation, so every dimension counts: box pose, pusher,
+// velocities). Errors: the model's; INVALID_ARGUMENT when an episode is
+// too short or state_scale's size is not 2 nv.
+absl::StatusOr<std::vector<double>> GateErrors(
+    const WorldModel& model, const std::vector<datasets::Episode>& episodes,
+    const std::vector<double>& state_scale, double dt,
+    const v1::FlywheelConfig& config);
+
+struct GateOutcome {
+  bool publish = false;
+  std::string reason;  // why, in words, with the numbers
+  double current_error = 0, candidate_error = 0;  // means
+  double ratio = 0, ratio_ci90_low = 0, ratio_ci90_high = 0;
+};
+
+// The decision on paired per-episode errors (same episodes, same order,
+// non-empty, config with defaults): the ratio of means candidate / current
+// with a 90% bootstrap interval resampling episodes (bootstrap_resamples,
+// seeded by `seed`); publish only when the interval's upper end is below
+// 1 - min_improvement. Deterministic.
+GateOutcome DecideGate(absl::Span<const double> candidate_errors,
+                       absl::Span<const double> current_errors,
+                       const v1::FlywheelConfig& config, uint64_t seed);
+
+}  // namespace wm::worldmodel
+
+#endif  // WM_WORLDMODEL_FLYWHEEL_FLYWHEEL_GATE_H_
