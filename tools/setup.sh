@@ -14,8 +14,9 @@ PACKAGES=(
   # gRPC, protobuf, health.proto, Abseil, logging, tests.
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev
-  # Datasets, multi-process training, metrics endpoint.
-  libhdf5-dev libgloo-dev libcpp-httplib-dev
+  # Datasets, multi-process training, metrics endpoint; a one-node Slurm
+  # for tools/slurm_smoke.sh.
+  libhdf5-dev libgloo-dev libcpp-httplib-dev slurm-wlm munge
   # File digests and ZIP checksums (util/sha256.h, util/zip_check.h).
   libssl-dev zlib1g-dev
   # TLS test certificates; the durable-publish test traces system calls.

@@ -40,3 +40,6 @@ fi
 wm_build  # every target
 cd "$BUILD_DIR"
 ctest -j2 --timeout 300 --output-on-failure "${ctest_args[@]+"${ctest_args[@]}"}"
+# Full runs: a real one-node Slurm runs deploy/'s gen array, merge and
+# distributed training through sbatch (tools/slurm_smoke.sh, ~30 s, root).
+if [ "$sanitize" -eq 0 ] && [ ${#ctest_args[@]} -eq 0 ]; then "$OLDPWD/tools/slurm_smoke.sh" --no-build; fi

@@ -29,6 +29,21 @@ ABSL_FLAG(std::string, model, "", "The model (see the subcommand's help).");
 ABSL_FLAG(std::string, data, "", "Dataset directory.");
 ABSL_FLAG(bool, resume, false,
           "Continue an interrupted training from MODELS/NAME/.train.");
+ABSL_FLAG(bool, distributed, false,
+          "Data-parallel training over processes (docs/scale.md): each "
+          "step's batch split over the ranks, gradients all-reduced.");
+ABSL_FLAG(int32_t, rank, -1,
+          "With --distributed: this process's rank (default $RANK, else "
+          "$SLURM_PROCID).");
+ABSL_FLAG(int32_t, world_size, -1,
+          "With --distributed: the number of processes (default "
+          "$WORLD_SIZE, else $SLURM_NTASKS).");
+ABSL_FLAG(std::string, master, "",
+          "With --distributed: ADDR:PORT where rank 0 meets the others "
+          "(default $MASTER_ADDR:$MASTER_PORT).");
+ABSL_FLAG(double, distributed_timeout, 60,
+          "With --distributed: seconds a rank waits for the others to join "
+          "and in each all-reduce before the run fails.");
 ABSL_FLAG(int64_t, max_steps, 0,
           "Optimiser steps per ensemble member (0: the config's, default "
           "6000; physics 14000).");

@@ -98,7 +98,8 @@ std::vector<Subcommand> ModelSubcommands() {
        "[--model physics|blackbox|hybrid|contact] [--config FILE] [--resume] "
        "[--max_steps N] [--ensemble_size K] [--init MODELS/PRETRAINED[/N]] "
        "[--base MODELS/MUJOCO[/N]|mujoco:DATA_DIR (hybrid, contact)] "
-       "[--validation_data DIR]",
+       "[--validation_data DIR] [--distributed [--rank R --world_size W "
+       "--master ADDR:PORT] [--distributed_timeout S]]",
        {{"config",
          "A wm.v1.TrainingConfig text proto; flags given override "
          "its fields."},
@@ -116,7 +117,12 @@ std::vector<Subcommand> ModelSubcommands() {
         "ensemble_size",
         "init",
         "base",
-        "validation_data"},
+        "validation_data",
+        "distributed",
+        "rank",
+        "world_size",
+        "master",
+        "distributed_timeout"},
        RunTrain},
       {"eval",
        "score a model on a dataset's test split beside baselines",

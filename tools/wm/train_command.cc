@@ -4,13 +4,13 @@
 #include <iostream>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "tools/wm/flags.h"
 #include "tools/wm/progress_bar.h"
 #include "tools/wm/subcommand.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
+#include "worldmodel/learned/distributed_options.h"
 #include "worldmodel/learned/trainer.h"
 #include "worldmodel/model_kind.h"
 #include "worldmodel/sysid/contact_training.h"
@@ -45,6 +45,19 @@ absl::StatusOr<worldmodel::TrainingRequest> ResolveRequest(
   request.init_from = absl::GetFlag(FLAGS_init);
   request.base = absl::GetFlag(FLAGS_base);
   request.validation_data_dir = absl::GetFlag(FLAGS_validation_data);
+  if (absl::GetFlag(FLAGS_distributed)) {
+    worldmodel::DistributedFlags flags;
+    flags.rank = absl::GetFlag(FLAGS_rank);
+    flags.world_size = absl::GetFlag(FLAGS_world_size);
+    flags.master = absl::GetFlag(FLAGS_master);
+    flags.timeout_seconds = absl::GetFlag(FLAGS_distributed_timeout);
+    WM_ASSIGN_OR_RETURN(request.distributed,
+                        worldmodel::ResolveDistributedOptions(flags));
+  } else if (invocation.Given("rank") || invocation.Given("world_size") ||
+             invocation.Given("master")) {
+    return absl::InvalidArgumentError(
+        "--rank, --world_size and --master apply with --distributed only");
+  }
   if (request.data_dir.empty()) {
     return absl::InvalidArgumentError("--data is required");
   }
@@ -101,6 +114,10 @@ absl::Status TrainContact(const worldmodel::TrainingRequest& request) {
 absl::Status Train(const worldmodel::TrainingRequest& request) {
   if (request.config.model() ==
       worldmodel::ModelKindName(worldmodel::ModelKind::kContact)) {
+    if (request.distributed.enabled) {
+      return absl::InvalidArgumentError(
+          "--distributed trains physics and blackbox models, not contact");
+    }
     return TrainContact(request);
   }
   WM_ASSIGN_OR_RETURN(v1::TrainingConfig config,
@@ -117,6 +134,11 @@ absl::Status Train(const worldmodel::TrainingRequest& request) {
                     ? ""
                     : " (validating on every episode of " +
                           request.validation_data_dir + ")")
+            << (request.distributed.enabled
+                    ? absl::StrFormat(" (rank %d of %d)",
+                                      request.distributed.rank,
+                                      request.distributed.world_size)
+                    : "")
             << "\n";
   ProgressBar bar("steps", config.ensemble_size() * config.max_steps());
   auto progress = [&](const worldmodel::TrainingProgress& state) {
@@ -129,6 +151,13 @@ absl::Status Train(const worldmodel::TrainingRequest& request) {
       worldmodel::TrainAndPublish(request, progress);
   bar.Finish();
   if (!manifest.ok()) return manifest.status();
+  if (request.distributed.enabled && request.distributed.rank != 0) {
+    std::cout << absl::StrFormat(
+        "rank %d of %d trained in %.0f s; rank 0 publishes\n",
+        request.distributed.rank, request.distributed.world_size,
+        bar.ElapsedSeconds());
+    return absl::OkStatus();
+  }
   std::cout << "published " << request.model_dir << "/" << manifest->version()
             << " (" << manifest->kind() << ", "
             << manifest->training().ensemble_size() << " members, lr "

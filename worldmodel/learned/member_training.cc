@@ -128,6 +128,36 @@ absl::StatusOr<MemberState> LoadMemberState(const std::string& path,
   return state;
 }
 
+// Sums the member's gradients and `loss` over the group's ranks (each
+// rank's loss is its weighted part of the batch's); returns the summed
+// loss. Parameters without a gradient take part with zeros.
+absl::StatusOr<double> SumOverRanks(DistributedGroup& group,
+                                    MemberNetwork& member,
+                                    const torch::Tensor& loss) {
+  std::vector<torch::Tensor> parts;
+  const auto parameters = member.parameters();
+  for (const torch::Tensor& parameter : parameters) {
+    parts.push_back(parameter.grad().defined()
+                        ? parameter.grad().reshape({-1})
+                        : torch::zeros({parameter.numel()}));
+  }
+  parts.push_back(loss.detach().reshape({1}).to(torch::kFloat32));
+  torch::Tensor flat = torch::cat(parts);
+  WM_RETURN_IF_ERROR(group.SumInPlace(flat));
+  int64_t offset = 0;
+  for (const torch::Tensor& parameter : parameters) {
+    torch::Tensor summed =
+        flat.narrow(0, offset, parameter.numel()).view_as(parameter);
+    if (parameter.grad().defined()) {
+      parameter.mutable_grad().copy_(summed);
+    } else {
+      parameter.mutable_grad() = summed.clone();
+    }
+    offset += parameter.numel();
+  }
+  return flat[offset].item<double>();
+}
+
 void SetLearningRate(torch::optim::Adam& optimizer, double learning_rate) {
   for (auto& group : optimizer.param_groups()) {
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate);
@@ -243,8 +273,13 @@ class MemberLoop {
     SetLearningRate(optimizer_, step_rate_);
     optimizer_.zero_grad();
     loss.backward();
+    if (options_.group != nullptr) {
+      WM_ASSIGN_OR_RETURN(train_loss_,
+                          SumOverRanks(*options_.group, member_, loss));
+    } else {
+      train_loss_ = loss.item<double>();
+    }
     objective_.PrepareGradients(member_);
-    train_loss_ = loss.item<double>();
     if (std::isfinite(train_loss_) && GradientsFinite(member_)) {
       optimizer_.step();
       consecutive_non_finite_ = 0;
@@ -284,7 +319,8 @@ class MemberLoop {
     if (objective_.FitsScheduleToBudget() && intervals_to_time_ > 0) {
       FitSchedule(interval);
     }
-    if (!options_.resume_dir.empty()) {
+    if (!options_.resume_dir.empty() &&
+        (options_.group == nullptr || options_.group->rank() == 0)) {
       WM_RETURN_IF_ERROR(
           SaveMemberState(ResumePath(), member_, *best_, optimizer_, state_));
     }
@@ -293,7 +329,23 @@ class MemberLoop {
                    << " stopped by the time budget at step " << state_.step;
       state_.done = true;
     }
+    if (options_.group != nullptr) {
+      WM_RETURN_IF_ERROR(TakeRankZeroDecisions());
+    }
     turn_.reset();  // the next member's turn
+    return absl::OkStatus();
+  }
+
+  // Whether to stop and where the schedule ends depend on each rank's
+  // clock: rank 0's apply everywhere.
+  absl::Status TakeRankZeroDecisions() {
+    torch::Tensor decisions =
+        torch::tensor({static_cast<double>(state_.done),
+                       static_cast<double>(state_.schedule_steps)},
+                      torch::kFloat64);
+    WM_RETURN_IF_ERROR(options_.group->BroadcastFromRankZero(decisions));
+    state_.done = decisions[0].item<double>() != 0;
+    state_.schedule_steps = static_cast<int64_t>(decisions[1].item<double>());
     return absl::OkStatus();
   }
 
@@ -393,18 +445,28 @@ absl::Status TrainMembers(
         objective_of,
     google::protobuf::Map<std::string, double>* metrics) {
   const int count = static_cast<int>(members.size());
-  workers = std::clamp(workers, 1, count);
-  TurnQueue turns(workers);
-  options.turns = &turns;
-  options.budget = (budget_end - Clock::now()) * workers / count;
   std::vector<absl::StatusOr<MemberOutcome>> outcomes(count, MemberOutcome());
-  ForEachOnWorkers(count, count, [&](int k) {
+  auto train = [&](int k) {
     absl::StatusOr<std::unique_ptr<MemberObjective>> objective =
         objective_of(k);
     outcomes[k] = objective.ok()
                       ? TrainMember(options, k, *members[k], **objective)
                       : objective.status();
-  });
+  };
+  if (options.group != nullptr) {
+    // One member at a time, in order: the same collectives on every rank.
+    for (int k = 0; k < count; ++k) {
+      options.budget = (budget_end - Clock::now()) / (count - k);
+      train(k);
+      if (!outcomes[k].ok()) return outcomes[k].status();
+    }
+  } else {
+    workers = std::clamp(workers, 1, count);
+    TurnQueue turns(workers);
+    options.turns = &turns;
+    options.budget = (budget_end - Clock::now()) * workers / count;
+    ForEachOnWorkers(count, count, train);
+  }
   double validation_sum = 0;
   int diverged = 0;
   for (int k = 0; k < count; ++k) {

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "google/protobuf/map.h"
 #include "util/parallel.h"
+#include "worldmodel/learned/distributed_group.h"
 #include "worldmodel/learned/learned_networks.h"
 #include "worldmodel/learned/torch_state_ops.h"
 #include "worldmodel/learned/trainer.h"
@@ -128,6 +129,13 @@ struct MemberTrainingOptions {
   std::string resume_dir;
   bool resume = false;
   TrainingLog* log = nullptr;  // required
+  // A data-parallel run (wm train --distributed): each step's gradients
+  // and loss are summed over the group's ranks (the objective weighs its
+  // part of the batch), and rank 0's decisions at each validation (early
+  // stop, the schedule fitted to its time budget) apply on every rank, so
+  // that the ranks' weights stay identical; only rank 0 saves resume
+  // state. Null: this process alone.
+  DistributedGroup* group = nullptr;
 };
 
 // How a member's training ended.
@@ -156,7 +164,10 @@ absl::StatusOr<MemberOutcome> TrainMember(const MemberTrainingOptions& options,
 // options.turns are set here). Member k trains with objective_of(k).
 // Records validation_loss_member<k>, their mean validation_loss and, when
 // any member diverged, diverged_members in `metrics`. Errors: the first
-// member's error, by member index.
+// member's error, by member index. With options.group, the members train
+// one after another in index order on this process's one core (the
+// collectives then come in the same order on every rank), each with an
+// equal share of the time left; `workers` is not used.
 absl::Status TrainMembers(
     MemberTrainingOptions options, int workers,
     std::chrono::steady_clock::time_point budget_end,

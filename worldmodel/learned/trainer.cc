@@ -19,6 +19,7 @@
 #include "util/parallel.h"
 #include "util/status_macros.h"
 #include "util/text_proto.h"
+#include "worldmodel/learned/distributed_group.h"
 #include "worldmodel/learned/hybrid_trainer.h"
 #include "worldmodel/learned/learned_ensemble.h"
 #include "worldmodel/learned/member_training.h"
@@ -47,6 +48,10 @@ struct TrainingRun {
   LearnedEnsemble ensemble;
   WindowBatch validation;
   Clock::time_point budget_end;
+  // wm train --distributed: the group, and this rank's part of each batch.
+  std::unique_ptr<DistributedGroup> group;
+  BatchShare share;
+  bool publishes() const { return group == nullptr || group->rank() == 0; }
 };
 
 // The first `history` transitions of each validation episode that has them,
@@ -179,6 +184,7 @@ absl::Status PrepareResumeState(const TrainingRequest& request,
     }
     return absl::OkStatus();
   }
+  if (!run->publishes()) return absl::OkStatus();  // rank 0 starts afresh
   fs::remove_all(run->resume_dir, ignored);
   fs::remove(request.model_dir + "/metrics.jsonl", ignored);
   if (!fs::create_directories(run->resume_dir, ignored) && ignored) {
@@ -239,7 +245,7 @@ absl::StatusOr<std::unique_ptr<MemberObjective>> ObjectiveOf(
       WindowObjective::Create(
           run.config, run.splits.data.get(), run.splits.train_fractions(),
           run.manifest.history_steps(), run.ensemble.ops.get(), &run.validation,
-          run.kind == ModelKind::kPhysics, k));
+          run.kind == ModelKind::kPhysics, k, run.share));
   return std::unique_ptr<MemberObjective>(std::move(objective));
 }
 
@@ -278,6 +284,11 @@ absl::StatusOr<double> ChooseLearningRate(const TrainingRun& run) {
       learning_rate = candidates[c];
     }
   }
+  if (run.group != nullptr) {  // rank 0's choice, should clocks differ
+    torch::Tensor chosen = torch::tensor({learning_rate}, torch::kFloat64);
+    WM_RETURN_IF_ERROR(run.group->BroadcastFromRankZero(chosen));
+    learning_rate = chosen.item<double>();
+  }
   LOG(INFO) << "learning rate " << learning_rate << " chosen on validation";
   return learning_rate;
 }
@@ -314,6 +325,25 @@ absl::Status CalibrateParameters(TrainingRun* run) {
               << " for 90% coverage on validation (random windows and "
                  "episode starts)";
   }
+  return absl::OkStatus();
+}
+
+// wm train --distributed: joins the group and takes this rank's part of
+// each batch.
+absl::Status JoinGroup(const DistributedOptions& distributed,
+                       TrainingRun* run) {
+  if (!distributed.enabled) return absl::OkStatus();
+  if (distributed.world_size > run->config.batch_size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--distributed: batch_size ", run->config.batch_size(),
+                     " is smaller than the world size ", distributed.world_size,
+                     " (each rank computes at least one window of a batch)"));
+  }
+  LOG(INFO) << "rank " << distributed.rank << " of " << distributed.world_size
+            << ": joining at " << distributed.master_addr << ":"
+            << distributed.master_port;
+  WM_ASSIGN_OR_RETURN(run->group, DistributedGroup::Connect(distributed));
+  run->share = {distributed.rank, distributed.world_size};
   return absl::OkStatus();
 }
 
@@ -404,11 +434,16 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   WM_ASSIGN_OR_RETURN(run.config, WithTrainingDefaults(request.config));
   run.kind = *ParseModelKind(run.config.model());
   if (run.kind == ModelKind::kHybrid) {
+    if (request.distributed.enabled) {
+      return absl::InvalidArgumentError(
+          "--distributed trains physics and blackbox models, not hybrid");
+    }
     return TrainHybridAndPublish(request, progress);
   }
   if (!request.base.empty()) {
     return absl::InvalidArgumentError("--base applies to --model hybrid only");
   }
+  WM_RETURN_IF_ERROR(JoinGroup(request.distributed, &run));
   WM_ASSIGN_OR_RETURN(
       run.splits,
       OpenTrainingSplits(request.data_dir, request.validation_data_dir));
@@ -421,16 +456,27 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   WM_ASSIGN_OR_RETURN(const double learning_rate, ChooseLearningRate(run));
   run.manifest.mutable_training()->set_learning_rate(learning_rate);
 
-  TrainingLog log(request.model_dir + "/metrics.jsonl",
+  const Clock::time_point log_start = Clock::now();
+  TrainingLog log(run.publishes() ? request.model_dir + "/metrics.jsonl" : "",
                   run.config.ensemble_size() * run.config.max_steps(),
-                  progress);
+                  run.publishes() ? progress : nullptr);
   MemberTrainingOptions options = MemberOptions(run, learning_rate, &log);
   options.resume_dir = run.resume_dir;
   options.resume = request.resume;
+  options.group = run.group.get();
   WM_RETURN_IF_ERROR(TrainMembers(
       options, run.config.workers(), run.budget_end, run.ensemble.members,
       [&](int k) { return ObjectiveOf(run, k); },
       run.manifest.mutable_metrics()));
+  if (run.group != nullptr) {
+    run.group->LogSumStatistics(
+        std::chrono::duration<double>(Clock::now() - log_start).count());
+  }
+  if (!run.publishes()) {
+    LOG(INFO) << "rank " << run.group->rank() << " of "
+              << run.group->world_size() << " done; rank 0 publishes";
+    return run.manifest;
+  }
   if (run.ensemble.members.front()->uses_parameters()) {
     WM_RETURN_IF_ERROR(CalibrateParameters(&run));
   }

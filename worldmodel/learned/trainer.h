@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "wm/v1/model.pb.h"
+#include "worldmodel/learned/distributed_options.h"
 
 namespace wm::worldmodel {
 
@@ -30,6 +31,9 @@ struct TrainingRequest {
   // episode validates (early stopping, learning-rate trial, calibration)
   // while every episode of data_dir trains; empty: data_dir's hash split
   // (datasets/split.h). See training_splits.h.
+  // wm train --distributed: this process's place in a data-parallel run
+  // of physics or blackbox members (not enabled: this process alone).
+  DistributedOptions distributed;
 };
 
 struct TrainingProgress {
@@ -71,6 +75,15 @@ absl::StatusOr<v1::TrainingConfig> WithTrainingDefaults(
 // history steps and normalisation replace the config's, and its weights are
 // the starting point (parameters the data leaves unknown, NaN, get no
 // parameter loss, as always).
+// Data-parallel (request.distributed enabled): every rank runs this with
+// the same request; each step's batch is split over the ranks and the
+// gradients summed (ProcessGroupGloo), so the weights equal one process's
+// on the full batch up to float rounding; the members train one after
+// another on one core per rank. Rank 0 alone writes metrics.jsonl and
+// resume state, calibrates and publishes; the others return the manifest
+// unpublished (version 0). Resume state does not depend on the world size:
+// `resume` continues with any number of ranks, one included. UNAVAILABLE
+// when the ranks do not meet, or a rank dies or stalls past the timeout.
 // config.model() "hybrid" is trained by TrainHybridAndPublish
 // (hybrid_trainer.h); `base` is refused for the other kinds.
 // Errors: NOT_FOUND / DATA_LOSS from the dataset or init_from,

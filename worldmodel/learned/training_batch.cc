@@ -3,10 +3,38 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
 #include "util/random.h"
 #include "util/status_macros.h"
 
 namespace wm::worldmodel {
+namespace {
+
+// In training on fully labelled batches, the encoder reads one window's
+// history in this many (windows are drawn at random, so the first ones).
+constexpr int64_t kEncodedWindowShare = 4;
+
+}  // namespace
+
+std::vector<datasets::Window> ShareOfWindows(
+    std::vector<datasets::Window> windows, const BatchShare& share) {
+  if (share.count == 1) return windows;
+  const int64_t n = windows.size();
+  const int64_t quarter = std::max<int64_t>(1, n / kEncodedWindowShare);
+  // Part `index` of [begin, end).
+  auto part = [&](int64_t begin, int64_t end,
+                  std::vector<datasets::Window>& out) {
+    const int64_t size = end - begin;
+    for (int64_t i = begin + share.index * size / share.count;
+         i < begin + (share.index + 1) * size / share.count; ++i) {
+      out.push_back(std::move(windows[i]));
+    }
+  };
+  std::vector<datasets::Window> out;
+  part(0, quarter, out);
+  part(quarter, n, out);
+  return out;
+}
 
 WindowBatch ToBatch(const std::vector<datasets::Window>& windows, int nx,
                     int nu, int num_parameters) {
@@ -46,10 +74,6 @@ namespace {
 // weights to NaN); past the bound the entry is held there and passes no
 // gradient.
 constexpr double kMaxRolloutError = 10.0;
-
-// In training on fully labelled batches, the encoder reads one window's
-// history in this many (windows are drawn at random, so the first ones).
-constexpr int64_t kEncodedWindowShare = 4;
 
 // `value` [B, n] held within `truth` +- `bound` [n].
 torch::Tensor ClampAround(const torch::Tensor& value,
@@ -244,34 +268,48 @@ double ScheduledLearningRate(double base, int64_t step, int64_t max_steps) {
 absl::StatusOr<std::unique_ptr<WindowObjective>> WindowObjective::Create(
     const v1::TrainingConfig& config, const datasets::Dataset* dataset,
     const datasets::SplitFractions& train_fractions, int history_steps,
-    const StateOps* ops, const WindowBatch* validation, bool physics, int k) {
+    const StateOps* ops, const WindowBatch* validation, bool physics, int k,
+    BatchShare share) {
+  if (share.count < 1 || share.index < 0 || share.index >= share.count ||
+      share.count > config.batch_size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch_size ", config.batch_size(), " cannot be shared by ",
+        share.count, " processes (at least one window each)"));
+  }
   WM_ASSIGN_OR_RETURN(auto sampler,
                       datasets::WindowSampler::Create(
                           dataset, datasets::Split::kTrain, history_steps,
                           config.horizon(), MixBits(config.seed() * 7919 + k),
                           /*shards_in_memory=*/2, train_fractions));
   return std::unique_ptr<WindowObjective>(new WindowObjective(
-      config, ops, validation, physics, std::move(sampler)));
+      config, ops, validation, physics, share, std::move(sampler)));
 }
 
 WindowObjective::WindowObjective(
     const v1::TrainingConfig& config, const StateOps* ops,
-    const WindowBatch* validation, bool physics,
+    const WindowBatch* validation, bool physics, BatchShare share,
     std::unique_ptr<datasets::WindowSampler> sampler)
     : config_(config),
       ops_(ops),
       validation_(validation),
       physics_(physics),
+      share_(share),
       sampler_(std::move(sampler)) {}
 
 absl::StatusOr<torch::Tensor> WindowObjective::NextBatchLoss(
     MemberNetwork& member) {
   WM_ASSIGN_OR_RETURN(auto windows, sampler_->NextBatch(config_.batch_size()));
+  const int64_t full = windows.size();
+  windows = ShareOfWindows(std::move(windows), share_);
   const WindowBatch batch =
       ToBatch(windows, ops_->nx(), ops_->nu(), ops_->num_parameters());
-  return MemberLoss(member, *ops_, batch, config_.multi_step_weight(),
-                    config_.parameter_loss_weight(), /*training=*/true)
-      .total;
+  torch::Tensor loss =
+      MemberLoss(member, *ops_, batch, config_.multi_step_weight(),
+                 config_.parameter_loss_weight(), /*training=*/true)
+          .total;
+  if (share_.count == 1) return loss;
+  // This part's weight in the full batch's mean.
+  return loss * (static_cast<double>(windows.size()) / full);
 }
 
 absl::Status WindowObjective::SkipBatches(int64_t batches) {

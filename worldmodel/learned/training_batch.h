@@ -27,6 +27,22 @@ struct WindowBatch {
   int horizon = 0;           // H
 };
 
+// One process's part of every training batch in a data-parallel run
+// (wm train --distributed): part `index` of `count`.
+struct BatchShare {
+  int index = 0;
+  int count = 1;
+};
+
+// The windows of `windows` (a full batch of B, B >= share.count) that
+// `share` computes: its part, [index * n / count, (index + 1) * n / count),
+// of the first quarter (the windows a fully labelled training batch
+// encodes, see MemberLoss) followed by its part of the rest, so that the
+// parts together compute what the full batch does. All of them for a
+// share of one.
+std::vector<datasets::Window> ShareOfWindows(
+    std::vector<datasets::Window> windows, const BatchShare& share);
+
 // Stacks sampled windows (all of the same history and horizon).
 WindowBatch ToBatch(const std::vector<datasets::Window>& windows, int nx,
                     int nu, int num_parameters);
@@ -61,7 +77,10 @@ LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
 // config.batch_size() windows from a WindowSampler over `dataset`'s
 // training split under `train_fractions` (all of it with --validation_data;
 // see training_splits.h), seeded by
-// (config seed, k), scored by MemberLoss; validation by MemberLoss on
+// (config seed, k), scored by MemberLoss; with a share of a data-parallel
+// run, every process draws the full minibatch and scores its
+// ShareOfWindows, its loss weighted by its part of the batch (summed over
+// the processes, the full batch's loss); validation by MemberLoss on
 // `validation` (terms one_step_nll, multi_step, parameter_nll). Physics
 // members (ops reading parameters) follow a cosine learning-rate schedule
 // fitted to the time budget and clip their gradients; blackbox members keep
@@ -69,11 +88,13 @@ LossTerms MemberLoss(MemberNetwork& member, const StateOps& ops,
 class WindowObjective : public MemberObjective {
  public:
   // `dataset`, `ops` and `validation` must outlive the objective.
-  // INVALID_ARGUMENT from the sampler's arguments.
+  // INVALID_ARGUMENT from the sampler's arguments, or a share with more
+  // parts than config.batch_size().
   static absl::StatusOr<std::unique_ptr<WindowObjective>> Create(
       const v1::TrainingConfig& config, const datasets::Dataset* dataset,
       const datasets::SplitFractions& train_fractions, int history_steps,
-      const StateOps* ops, const WindowBatch* validation, bool physics, int k);
+      const StateOps* ops, const WindowBatch* validation, bool physics, int k,
+      BatchShare share = {});
 
   absl::StatusOr<torch::Tensor> NextBatchLoss(MemberNetwork& member) override;
   absl::Status SkipBatches(int64_t batches) override;
@@ -85,13 +106,14 @@ class WindowObjective : public MemberObjective {
 
  private:
   WindowObjective(const v1::TrainingConfig& config, const StateOps* ops,
-                  const WindowBatch* validation, bool physics,
+                  const WindowBatch* validation, bool physics, BatchShare share,
                   std::unique_ptr<datasets::WindowSampler> sampler);
 
   const v1::TrainingConfig config_;
   const StateOps* ops_;
   const WindowBatch* validation_;
   const bool physics_;
+  const BatchShare share_;
   std::unique_ptr<datasets::WindowSampler> sampler_;
 };
 
