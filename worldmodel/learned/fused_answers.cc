@@ -4,8 +4,16 @@
 #include <cmath>
 #include <utility>
 
+#include "util/parallel.h"
+
 namespace wm::worldmodel {
 namespace {
+
+// A rollout splits its rows over threads (RowSplitThreads) only in parts
+// of at least this many rows. A planner already sends its samples in one
+// chunk per core (ChunkedRollout: 128 rows each of its default 256), and
+// those keep one thread each instead of two per core.
+constexpr int64_t kMinRowsPerThread = 128;
 
 // The ensemble's answer for one row from its K members' states (see
 // learned_model.cc: EnsembleMean, EnsembleSpread, AddExtrapolation,
@@ -186,69 +194,107 @@ Prediction FusedPredict(const FusedEnsemble& ensemble,
   return prediction;
 }
 
-Trajectory FusedRollout(const FusedEnsemble& ensemble,
-                        const std::vector<int>& quaternion_offsets,
-                        const Tensor& initial, const Tensor& actions,
-                        const FusedCall& call) {
+namespace {
+
+// A rollout's inputs and answer, shared by the threads that each compute
+// a range of its rows.
+struct RolloutWork {
+  const FusedEnsemble& ensemble;
+  const std::vector<int>& quaternion_offsets;
+  const std::vector<float>& start;  // [N, nx]
+  const Tensor& actions;            // [N, H, nu]
+  const FusedCall& call;
+  Trajectory* trajectory;  // [N, H + 1, ...], step 0 written
+};
+
+// Rows [begin, end) of `work`: their steps and answers, with buffers of
+// their own (allocated once, reused across the steps).
+void RolloutRows(const RolloutWork& work, int64_t begin, int64_t end) {
+  const FusedEnsemble& ensemble = work.ensemble;
   const FusedStateOps& ops = ensemble.ops();
+  const FusedCall& call = work.call;
   const int k = ensemble.members(), nx = ops.nx(), nu = ops.nu();
   const int width = 2 * ops.nv(), p = ops.num_parameters();
-  const int64_t n = actions.shape[0], horizon = actions.shape[1];
-  const int64_t steps = horizon + 1;
+  const int64_t all = work.actions.shape[0], horizon = work.actions.shape[1];
+  const int64_t n = end - begin, steps = horizon + 1;
   const bool extrapolates = !call.in_range.empty();
-  const std::vector<float> start = StartStates(initial, n, nx);
-  Trajectory trajectory =
-      StartTrajectory(start, k, n, steps, width, call.per_member);
-  // Member states now and next, [K, N, nx] each (and at in-range
-  // parameters), the step's actions [N, nu] and noise [K, N, 2 nv]; reused
-  // across steps.
+  const float* start = work.start.data() + begin * nx;
+  // Member states now and next, [K, n, nx] each (and at in-range
+  // parameters), the step's actions [n, nu] and noise [K, n, 2 nv].
   std::vector<float> now(k * n * nx), next(k * n * nx);
   std::vector<float> in_range_now(extrapolates ? k * n * nx : 0),
       in_range_next(extrapolates ? k * n * nx : 0);
   std::vector<float> step_actions(n * nu), noise(k * n * width);
   FusedScratch scratch;
-  RowAssembler assembler(ops, quaternion_offsets, k);
+  RowAssembler assembler(ops, work.quaternion_offsets, k);
+  Trajectory& out = *work.trajectory;
   for (int64_t t = 0; t < horizon; ++t) {
     for (int64_t r = 0; r < n; ++r) {
-      std::copy(actions.data.begin() + (r * horizon + t) * nu,
-                actions.data.begin() + (r * horizon + t + 1) * nu,
-                step_actions.begin() + r * nu);
+      const float* from =
+          work.actions.data.data() + ((begin + r) * horizon + t) * nu;
+      std::copy(from, from + nu, step_actions.begin() + r * nu);
     }
     for (int m = 0; m < k; ++m) {
       const int64_t block = m * n * nx;
-      FusedStepInputs in{t == 0 ? start.data() : now.data() + block,
+      const float* parameters = MemberBlock(call.parameters, m, all, p);
+      FusedStepInputs in{t == 0 ? start : now.data() + block,
                          step_actions.data(),
-                         MemberBlock(call.parameters, m, n, p)};
+                         parameters ? parameters + begin * p : nullptr};
       ensemble.Step(
           m, n, in,
           {next.data() + block, nullptr, noise.data() + m * n * width},
           &scratch);
       if (extrapolates) {
-        in.states = t == 0 ? start.data() : in_range_now.data() + block;
-        in.extra = MemberBlock(call.in_range, m, n, p);
+        in.states = t == 0 ? start : in_range_now.data() + block;
+        in.extra = MemberBlock(call.in_range, m, all, p) + begin * p;
         ensemble.Step(m, n, in,
                       {in_range_next.data() + block, nullptr, nullptr},
                       &scratch);
       }
     }
     for (int64_t r = 0; r < n; ++r) {
-      const int64_t at = r * steps + t + 1;
+      const int64_t row = begin + r, at = row * steps + t + 1;
       assembler.Assemble(next.data() + r * nx, n * nx,
                          extrapolates ? in_range_next.data() + r * nx : nullptr,
                          noise.data() + r * width, n * width,
-                         call.surprise.empty() ? 1.0f : call.surprise[r],
-                         trajectory.mean.data.data() + at * nx,
-                         trajectory.epistemic_std.data.data() + at * width,
-                         trajectory.aleatoric_std.data.data() + at * width);
+                         call.surprise.empty() ? 1.0f : call.surprise[row],
+                         out.mean.data.data() + at * nx,
+                         out.epistemic_std.data.data() + at * width,
+                         out.aleatoric_std.data.data() + at * width);
       for (int m = 0; call.per_member && m < k; ++m) {
         std::copy(next.begin() + (m * n + r) * nx,
                   next.begin() + (m * n + r + 1) * nx,
-                  trajectory.member_mean.data.begin() +
-                      ((m * n + r) * steps + t + 1) * nx);
+                  out.member_mean.data.begin() +
+                      ((m * all + row) * steps + t + 1) * nx);
       }
     }
     std::swap(now, next);
     std::swap(in_range_now, in_range_next);
+  }
+}
+
+}  // namespace
+
+Trajectory FusedRollout(const FusedEnsemble& ensemble,
+                        const std::vector<int>& quaternion_offsets,
+                        const Tensor& initial, const Tensor& actions,
+                        const FusedCall& call) {
+  const FusedStateOps& ops = ensemble.ops();
+  const int k = ensemble.members(), nx = ops.nx(), width = 2 * ops.nv();
+  const int64_t n = actions.shape[0], steps = actions.shape[1] + 1;
+  const std::vector<float> start = StartStates(initial, n, nx);
+  Trajectory trajectory =
+      StartTrajectory(start, k, n, steps, width, call.per_member);
+  const RolloutWork work{ensemble, quaternion_offsets, start, actions,
+                         call,     &trajectory};
+  const int threads = static_cast<int>(std::min<int64_t>(
+      RowSplitThreads(), std::max<int64_t>(1, n / kMinRowsPerThread)));
+  if (threads == 1) {
+    RolloutRows(work, 0, n);
+  } else {
+    ForEachOnWorkers(threads, threads, [&](int part) {
+      RolloutRows(work, n * part / threads, n * (part + 1) / threads);
+    });
   }
   return trajectory;
 }

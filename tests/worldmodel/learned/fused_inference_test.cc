@@ -23,6 +23,7 @@
 #include "tests/testing/learned_kinds.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "util/parallel.h"
 #include "worldmodel/learned/hybrid_model.h"
 #include "worldmodel/learned/learned_ensemble.h"
 #include "worldmodel/learned/learned_model.h"
@@ -233,8 +234,10 @@ class FusedInferenceTest : public ::testing::TestWithParam<ModelKind> {
     }
   }
 
-  void ExpectRolloutsEqual() {
-    const int64_t rows = 6, horizon = 7;
+  // `rows` rows (301: split over two threads in unequal parts of at least
+  // 128 rows when RowSplitThreads() is 2).
+  void ExpectRolloutsEqual(int64_t rows = 6) {
+    const int64_t horizon = 7;
     // MuJoCo's contacts amplify float rounding chaotically over a rollout:
     // the hybrid's rollouts start with the box in the air, so that they
     // compare the fused arithmetic, not the contacts' sensitivity (Predict
@@ -279,6 +282,18 @@ TEST_P(FusedInferenceTest, WorldFrameFeaturesEqualLibTorch) {
   Load(/*horizontal=*/false);
   ExpectPredictionsEqual();
   ExpectRolloutsEqual();
+}
+
+// One Rollout's rows split over two threads: each part's offsets into the
+// actions, parameters, surprise factors and answers (per member too).
+TEST_P(FusedInferenceTest, RolloutSplitOverThreadsEqualsLibTorch) {
+  if (GetParam() == ModelKind::kHybrid) {
+    GTEST_SKIP() << "the hybrid's Rollout steps MuJoCo, not FusedRollout";
+  }
+  Load(/*horizontal=*/true);
+  SetRowSplitThreads(2);
+  ExpectRolloutsEqual(/*rows=*/301);
+  SetRowSplitThreads(1);
 }
 
 INSTANTIATE_TEST_SUITE_P(LearnedKinds, FusedInferenceTest,
