@@ -91,6 +91,32 @@ std::unique_ptr<worldmodel::WorldModel> Load(
   return std::move(*model);
 }
 
+// The served push physics Rollout of `actions` from `initial` split over
+// two threads against one, and with the closed loop's context (the last
+// second of history) against none.
+void BenchSplitAndHistory(const worldmodel::WorldModel& physics,
+                          const Tensor& initial, const Tensor& actions) {
+  worldmodel::Context history;
+  constexpr int kHistorySteps = 20;  // 1 s of the push scene's 50 ms
+  history.history_states = PushStates(kHistorySteps + 1);
+  history.history_states.shape = {1, kHistorySteps + 1, 17};
+  history.history_actions = PushActions(1, kHistorySteps);
+  auto split_rollout = [&](int threads) {
+    return [&, threads] {
+      SetRowSplitThreads(threads);
+      CHECK(physics.Rollout(initial, actions, {}).ok());
+      SetRowSplitThreads(1);
+    };
+  };
+  const std::vector<double> split_us = MedianMicros(
+      15, {split_rollout(2), split_rollout(1),
+           [&] { CHECK(physics.Rollout(initial, actions, history).ok()); }});
+  Report("rollout_256x30_two_threads_vs_one", split_us[0] / 1e3,
+         split_us[1] / 1e3, "ms");
+  Report("rollout_256x30_history_context_vs_none", split_us[2] / 1e3,
+         split_us[1] / 1e3, "ms");
+}
+
 void BenchInference() {
   const std::string work =
       (std::filesystem::temp_directory_path() / "wm_inference_bench").string();
@@ -149,26 +175,7 @@ void BenchInference() {
   Report("rollout_256x30_fused_vs_libtorch", rollout_us[1] / 1e3,
          rollout_us[2] / 1e3, "ms");
 
-  // --- Rollout split over two threads; with a history as context ----------
-  worldmodel::Context history;  // the closed loop's: the last second
-  constexpr int kHistorySteps = 20;
-  history.history_states = PushStates(kHistorySteps + 1);
-  history.history_states.shape = {1, kHistorySteps + 1, 17};
-  history.history_actions = PushActions(1, kHistorySteps);
-  auto split_rollout = [&](int threads) {
-    return [&, threads] {
-      SetRowSplitThreads(threads);
-      CHECK(physics->Rollout(initial, actions, {}).ok());
-      SetRowSplitThreads(1);
-    };
-  };
-  const std::vector<double> split_us = MedianMicros(
-      15, {split_rollout(2), split_rollout(1),
-           [&] { CHECK(physics->Rollout(initial, actions, history).ok()); }});
-  Report("rollout_256x30_two_threads_vs_one", split_us[0] / 1e3,
-         split_us[1] / 1e3, "ms");
-  Report("rollout_256x30_history_context_vs_none", split_us[2] / 1e3,
-         split_us[1] / 1e3, "ms");
+  BenchSplitAndHistory(*physics, initial, actions);
 
   auto blackbox = Load(served, models + "/push_blackbox");
   auto blackbox_libtorch = Load(libtorch, models + "/push_blackbox");
