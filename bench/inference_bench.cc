@@ -7,6 +7,10 @@
 //   sgemm rate of a 512^3 product, measured interleaved with it;
 // - rollout_256x30_fused_vs_libtorch, the same against the LibTorch path
 //   (InferencePath::kLibTorch), for physics and blackbox;
+// - rollout_256x30_two_threads_vs_one: the same Rollout with its rows split
+//   over two threads (RowSplitThreads, as `wm serve` sets it) against one;
+//   rollout_256x30_history_context_vs_none: with a 1 s history as context
+//   (identified and scored once per call, as the closed loop asks);
 // - predict_b1_in_process: one batch-1 Predict of push physics, as served,
 //   against the 60 us target; and against the LibTorch path.
 // Medians of interleaved rounds, so that every side sees the same load.
@@ -25,6 +29,7 @@
 #include "bench/bench_report.h"
 #include "bench/push_models.h"
 #include "util/logging.h"
+#include "util/parallel.h"
 #include "util/text_proto.h"
 #include "wm/v1/model.pb.h"
 #include "worldmodel/learned/fused_math.h"
@@ -86,6 +91,32 @@ std::unique_ptr<worldmodel::WorldModel> Load(
   return std::move(*model);
 }
 
+// The served push physics Rollout of `actions` from `initial` split over
+// two threads against one, and with the closed loop's context (the last
+// second of history) against none.
+void BenchSplitAndHistory(const worldmodel::WorldModel& physics,
+                          const Tensor& initial, const Tensor& actions) {
+  worldmodel::Context history;
+  constexpr int kHistorySteps = 20;  // 1 s of the push scene's 50 ms
+  history.history_states = PushStates(kHistorySteps + 1);
+  history.history_states.shape = {1, kHistorySteps + 1, 17};
+  history.history_actions = PushActions(1, kHistorySteps);
+  auto split_rollout = [&](int threads) {
+    return [&, threads] {
+      SetRowSplitThreads(threads);
+      CHECK(physics.Rollout(initial, actions, {}).ok());
+      SetRowSplitThreads(1);
+    };
+  };
+  const std::vector<double> split_us = MedianMicros(
+      15, {split_rollout(2), split_rollout(1),
+           [&] { CHECK(physics.Rollout(initial, actions, history).ok()); }});
+  Report("rollout_256x30_two_threads_vs_one", split_us[0] / 1e3,
+         split_us[1] / 1e3, "ms");
+  Report("rollout_256x30_history_context_vs_none", split_us[2] / 1e3,
+         split_us[1] / 1e3, "ms");
+}
+
 void BenchInference() {
   const std::string work =
       (std::filesystem::temp_directory_path() / "wm_inference_bench").string();
@@ -143,6 +174,8 @@ void BenchInference() {
          "ms");
   Report("rollout_256x30_fused_vs_libtorch", rollout_us[1] / 1e3,
          rollout_us[2] / 1e3, "ms");
+
+  BenchSplitAndHistory(*physics, initial, actions);
 
   auto blackbox = Load(served, models + "/push_blackbox");
   auto blackbox_libtorch = Load(libtorch, models + "/push_blackbox");

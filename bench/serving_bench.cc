@@ -4,6 +4,8 @@
 // - Rollout 256 x 30 of the default physics model: gRPC against in-process
 //   (overhead target <= 5 ms + 2 ms per MB of response);
 // - dynamic batching: 32 concurrent batch-1 clients, batching on vs off;
+// - closed-loop planning: one `wm plan` control step (256 x 30, one
+//   iteration) over Rollout RPCs against 50 Hz, with its parts;
 // - the Python peer (bench/serving_peer.py, grpcio + python3-torch) with the
 //   same blackbox weights: batch-1 Predict throughput and Rollout 256 x 30.
 // Models are trained for a few steps at the default sizes (speed does not
@@ -195,6 +197,58 @@ int StartPeer(const std::string& version_dir, const std::string& log,
   LOG(FATAL) << "the Python peer did not start; see " << log;
 }
 
+// One control step of `wm plan`'s closed loop over the served push physics
+// model (MPPI 256 x 30, one iteration, the last second as context, the
+// plan's own rollout skipped, default threads) against 50 Hz, and where
+// its time goes: the request's encoding and decoding, the model's Rollout
+// in the server's process, and one Rollout RPC.
+void BenchClosedLoop(const worldmodel::WorldModel& remote,
+                     const worldmodel::WorldModel& local,
+                     const v1::PlanRequest& plan_request) {
+  v1::PlannerConfig loop = plan_request.planner();
+  loop.set_iterations(1);
+  loop.set_skip_plan_rollout(true);
+  auto planner = worldmodel::SamplingPlanner::Create(loop, plan_request.task(),
+                                                     remote.spec());
+  CHECK(planner.ok()) << planner.status();
+  const Tensor state = *services::TensorFromProto(plan_request.state(), "");
+  constexpr int64_t kHistorySteps = 20;  // 1 s of the push scene's 50 ms
+  worldmodel::Context history;
+  history.history_states.shape = {1, kHistorySteps + 1, 17};
+  for (int64_t t = 0; t <= kHistorySteps; ++t) {
+    history.history_states.data.insert(history.history_states.data.end(),
+                                       state.data.begin(), state.data.end());
+  }
+  history.history_actions = Tensor::Filled({1, kHistorySteps, 2}, 0.1f);
+  const Tensor initial{{1, 17}, state.data};
+  Tensor samples = Tensor::Filled({kRolloutSamples, kRolloutHorizon, 2});
+  for (size_t i = 0; i < samples.data.size(); ++i) {
+    samples.data[i] = 0.1f * static_cast<float>((i * 7919) % 200) / 100.0f;
+  }
+  v1::RolloutRequest request;
+  const std::vector<Latency> parts = TimeInterleaved(
+      20,
+      {[&] { CHECK((*planner)->Plan(remote, state, history).ok()); },
+       [&] { CHECK(local.Rollout(initial, samples, history).ok()); },
+       [&] { CHECK(remote.Rollout(initial, samples, history).ok()); },
+       [&] {
+         services::TensorToProto(initial, request.mutable_initial_states());
+         services::TensorToProto(samples, request.mutable_actions());
+         services::ContextToProto(history, request.mutable_context());
+       },
+       [&] {
+         CHECK(services::TensorFromProto(request.actions(), "actions").ok());
+         CHECK(services::ContextFromProto(request.context(), false).ok());
+       }});
+  std::printf(
+      "# closed-loop plan step p50 %.2f ms (p99 %.2f): one Rollout 256x30 "
+      "with history in process %.2f ms, over gRPC %.2f ms; request "
+      "encoding %.1f us, decoding %.1f us\n",
+      parts[0].p50_us / 1e3, parts[0].p99_us / 1e3, parts[1].p50_us / 1e3,
+      parts[2].p50_us / 1e3, parts[3].p50_us, parts[4].p50_us);
+  Report("plan_closed_loop_hz", 1e6 / parts[0].p50_us, 50.0, "Hz");
+}
+
 void BenchServing() {
   const std::string work =
       (std::filesystem::temp_directory_path() / "wm_serving_bench").string();
@@ -358,6 +412,8 @@ void BenchServing() {
       kRolloutSamples, kRolloutHorizon);
   Report("plan_rpc_vs_client_planner_over_rollout_rpcs",
          plan_latencies[0].p50_us / 1e3, plan_latencies[1].p50_us / 1e3, "ms");
+
+  BenchClosedLoop(**remote, **physics, plan_request);
 
   // --- The Python peer (blackbox, same weights) ----------------------------
   std::FILE* peer_pipe = nullptr;

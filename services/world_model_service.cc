@@ -1,12 +1,14 @@
 #include "services/world_model_service.h"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "services/grpc_status.h"
 #include "services/plan_limits.h"
 #include "services/tensor_codec.h"
+#include "util/parallel.h"
 #include "util/status_macros.h"
 #include "worldmodel/guarded_model.h"
 #include "worldmodel/model_kind.h"
@@ -94,7 +96,12 @@ WorldModelServiceImpl::WorldModelServiceImpl(const ModelManager* manager,
       metrics_(metrics),
       limits_(limits),
       expected_authorization_(
-          bearer_token.empty() ? "" : absl::StrCat("Bearer ", bearer_token)) {}
+          bearer_token.empty() ? "" : absl::StrCat("Bearer ", bearer_token)) {
+  SetRowSplitThreads(
+      limits_.rollout_threads > 0
+          ? limits_.rollout_threads
+          : static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 absl::Status WorldModelServiceImpl::Authenticate(
     const grpc::ServerContextBase& context) const {

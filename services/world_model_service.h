@@ -28,6 +28,10 @@ struct ServiceLimits {
   // samples x horizon x iterations, and its time budget (a request without
   // one gets this one).
   int max_planner_threads = 2;
+  // The threads one Rollout splits its rows over (RowSplitThreads,
+  // util/parallel.h; fused learned models), set process-wide when the
+  // service is made; 0: the machine's cores.
+  int rollout_threads = 0;
   int64_t max_plan_steps = 1 << 22;
   double max_plan_time_budget_ms = 10000;
 };

@@ -6,6 +6,19 @@
 #include <vector>
 
 namespace wm {
+namespace {
+
+std::atomic<int> row_split_threads{1};
+
+}  // namespace
+
+void SetRowSplitThreads(int threads) {
+  row_split_threads.store(std::max(1, threads), std::memory_order_relaxed);
+}
+
+int RowSplitThreads() {
+  return row_split_threads.load(std::memory_order_relaxed);
+}
 
 void ForEachOnWorkers(int workers, int count,
                       const std::function<void(int)>& work) {

@@ -15,6 +15,15 @@ namespace wm {
 void ForEachOnWorkers(int workers, int count,
                       const std::function<void(int)>& work);
 
+// The threads one model call may split its independent rows over (a
+// fused learned-model Rollout), process-wide. The default, 1, suits
+// callers that already run calls side by side (evaluation workers, a
+// planner's chunked rollouts); `wm serve` sets the machine's cores so that
+// one Rollout request uses them all. Values below 1 count as 1.
+// Thread-safe.
+void SetRowSplitThreads(int threads);
+int RowSplitThreads();
+
 // Shares `slots` cores among more threads than that: a thread runs its
 // work only while it holds a turn, and turns go out in the order they were
 // asked for. Threads that give their turn back at regular points (a

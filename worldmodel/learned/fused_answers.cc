@@ -4,98 +4,173 @@
 #include <cmath>
 #include <utility>
 
+#include "util/parallel.h"
+#include "worldmodel/learned/fused_columns.h"
+#include "worldmodel/learned/fused_math.h"
+
 namespace wm::worldmodel {
 namespace {
 
-// The ensemble's answer for one row from its K members' states (see
-// learned_model.cc: EnsembleMean, EnsembleSpread, AddExtrapolation,
-// AddSurprise, RootMeanSquare).
-class RowAssembler {
+// A rollout splits its rows over threads (RowSplitThreads) only in parts
+// of at least this many rows. A planner already sends its samples in one
+// chunk per core (ChunkedRollout: 128 rows each of its default 256), and
+// those keep one thread each instead of two per core.
+constexpr int64_t kMinRowsPerThread = 128;
+
+constexpr int B = kBlockRows;
+
+// Sign-aligns each member's quaternions (offsets `quaternions`) to member
+// 0's, in place in `aligned` (K blocks of nx columns), and writes the
+// members' mean [nx columns] with its quaternions renormalised: for
+// `count` rows (learned_model.cc, EnsembleMean).
+WM_VECTORIZED void MeanColumns(int count, int k, int nx,
+                               const std::vector<int>& quaternions,
+                               float* __restrict aligned,
+                               float* __restrict mean) {
+  for (int offset : quaternions) {
+    const float* q0 = aligned + offset * B;
+    for (int m = 1; m < k; ++m) {
+      float* q = aligned + (m * nx + offset) * B;
+      for (int i = 0; i < count; ++i) {
+        const float dot = q[i] * q0[i] + q[B + i] * q0[B + i] +
+                          q[2 * B + i] * q0[2 * B + i] +
+                          q[3 * B + i] * q0[3 * B + i];
+        const float sign = dot < 0 ? -1.0f : 1.0f;
+        for (int c = 0; c < 4; ++c) q[c * B + i] *= sign;
+      }
+    }
+  }
+  for (int j = 0; j < nx; ++j) {
+    for (int i = 0; i < count; ++i) {
+      float sum = 0.0f;
+      for (int m = 0; m < k; ++m) sum += aligned[(m * nx + j) * B + i];
+      mean[j * B + i] = sum / static_cast<float>(k);
+    }
+  }
+  for (int offset : quaternions) {
+    float* q = mean + offset * B;
+    for (int i = 0; i < count; ++i) {
+      const float norm = std::max(
+          std::sqrt(q[i] * q[i] + q[B + i] * q[B + i] +
+                    q[2 * B + i] * q[2 * B + i] + q[3 * B + i] * q[3 * B + i]),
+          1e-12f);
+      for (int c = 0; c < 4; ++c) q[c * B + i] /= norm;
+    }
+  }
+}
+
+// sum += x^2 over `width` columns of `count` rows.
+WM_VECTORIZED void AddSquares(int count, int width, const float* __restrict x,
+                              float* __restrict sum) {
+  for (int j = 0; j < width; ++j) {
+    for (int i = 0; i < count; ++i)
+      sum[j * B + i] += x[j * B + i] * x[j * B + i];
+  }
+}
+
+// The spreads from the members' sums of squares (`width` columns of
+// `count` rows; extrapolation null: none; factors: per row, null: none),
+// in place: epistemic into `spread`, aleatoric into `noise`
+// (EnsembleSpread, AddExtrapolation, RootMeanSquare, AddSurprise).
+WM_VECTORIZED void FinishSpreads(int count, int width, int k,
+                                 const float* __restrict extrapolation,
+                                 const float* __restrict factors,
+                                 float* __restrict spread,
+                                 float* __restrict noise) {
+  const float members = static_cast<float>(k);
+  for (int j = 0; j < width; ++j) {
+    for (int i = 0; i < count; ++i) {
+      const int at = j * B + i;
+      float value = std::sqrt(spread[at] / members);
+      if (extrapolation != nullptr) {
+        const float extra = std::sqrt(extrapolation[at] / members);
+        value = std::sqrt(value * value + extra * extra);
+      }
+      const float aleatoric = std::sqrt(noise[at] / members);
+      const float factor = factors == nullptr ? 1.0f : factors[i];
+      if (factor != 1.0f) {
+        value = std::sqrt(factor * value * value +
+                          (factor - 1.0f) * aleatoric * aleatoric);
+      }
+      spread[at] = value;
+      noise[at] = aleatoric;
+    }
+  }
+}
+
+// Where a block's answers go: row i's mean at mean + i * mean_stride, its
+// spreads at epistemic and aleatoric + i * std_stride.
+struct AnswerRows {
+  float* mean;
+  float* epistemic;
+  float* aleatoric;
+  int64_t mean_stride, std_stride;
+};
+
+// The ensemble's answer for a block of rows from its K members' states, in
+// columns (fused_columns.h; see learned_model.cc: EnsembleMean,
+// EnsembleSpread, AddExtrapolation, AddSurprise, RootMeanSquare).
+class BlockAssembler {
  public:
-  RowAssembler(const FusedStateOps& ops,
-               const std::vector<int>& quaternion_offsets, int members)
+  BlockAssembler(const FusedStateOps& ops,
+                 const std::vector<int>& quaternion_offsets, int members)
       : ops_(ops),
         quaternions_(quaternion_offsets),
         members_(members),
-        aligned_(members * ops.nx()),
-        delta_(2 * ops.nv()),
-        spread_(2 * ops.nv()),
-        extrapolation_(2 * ops.nv()) {}
+        aligned_(members * ops.nx() * B),
+        other_(ops.nx() * B),
+        mean_(ops.nx() * B),
+        delta_(2 * ops.nv() * B),
+        spread_(2 * ops.nv() * B),
+        extrapolation_(2 * ops.nv() * B),
+        noise_(2 * ops.nv() * B),
+        squares_(2 * ops.nv() * B) {}
 
-  // `states`: K member rows `stride` floats apart; `in_range`: the same
-  // members stepped at in-range parameters (null: none); `noise`: K rows of
-  // aleatoric std [2 nv], `noise_stride` apart; `factor`: the surprise
-  // factor (1: none). Writes mean [nx], epistemic and aleatoric [2 nv].
-  void Assemble(const float* states, int64_t stride, const float* in_range,
-                const float* noise, int64_t noise_stride, float factor,
-                float* mean, float* epistemic, float* aleatoric) {
+  // `count` (<= kBlockRows) consecutive rows. `states`: K member blocks
+  // `stride` floats apart, rows nx apart; `in_range`: the same members
+  // stepped at in-range parameters (null: none); `noise`: K blocks of
+  // aleatoric std rows [2 nv], `noise_stride` apart; `factors`: per row the
+  // surprise factor (null: none).
+  void Assemble(int count, const float* states, int64_t stride,
+                const float* in_range, const float* noise, int64_t noise_stride,
+                const float* factors, const AnswerRows& out) {
     const int nx = ops_.nx(), width = 2 * ops_.nv();
-    const float k = static_cast<float>(members_);
     for (int m = 0; m < members_; ++m) {
-      std::copy(states + m * stride, states + m * stride + nx,
-                &aligned_[m * nx]);
+      RowsToColumns(states + m * stride, nx, count, nx, &aligned_[m * nx * B]);
     }
-    for (int offset : quaternions_) {
-      const float* q0 = &aligned_[offset];
-      for (int m = 1; m < members_; ++m) {
-        float* q = &aligned_[m * nx + offset];
-        const float dot =
-            q[0] * q0[0] + q[1] * q0[1] + q[2] * q0[2] + q[3] * q0[3];
-        if (dot < 0) {
-          for (int i = 0; i < 4; ++i) q[i] = -q[i];
-        }
-      }
-    }
-    for (int i = 0; i < nx; ++i) {
-      float sum = 0.0f;
-      for (int m = 0; m < members_; ++m) sum += aligned_[m * nx + i];
-      mean[i] = sum / k;
-    }
-    for (int offset : quaternions_) {
-      float* q = mean + offset;
-      const float norm = std::max(
-          std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]),
-          1e-12f);
-      for (int i = 0; i < 4; ++i) q[i] /= norm;
-    }
+    MeanColumns(count, members_, nx, quaternions_, aligned_.data(),
+                mean_.data());
     std::fill(spread_.begin(), spread_.end(), 0.0f);
     std::fill(extrapolation_.begin(), extrapolation_.end(), 0.0f);
-    std::fill(aleatoric, aleatoric + width, 0.0f);
+    std::fill(noise_.begin(), noise_.end(), 0.0f);
     for (int m = 0; m < members_; ++m) {
-      const float* member = states + m * stride;
-      ops_.TangentDelta(mean, member, delta_.data());
-      for (int i = 0; i < width; ++i) spread_[i] += delta_[i] * delta_[i];
+      // A member's quaternions' signs do not change its tangent deltas.
+      const float* member = &aligned_[m * nx * B];
+      TangentDeltaColumns(ops_, count, mean_.data(), member, delta_.data());
+      AddSquares(count, width, delta_.data(), spread_.data());
       if (in_range != nullptr) {
-        ops_.TangentDelta(in_range + m * stride, member, delta_.data());
-        for (int i = 0; i < width; ++i) {
-          extrapolation_[i] += delta_[i] * delta_[i];
-        }
+        RowsToColumns(in_range + m * stride, nx, count, nx, other_.data());
+        TangentDeltaColumns(ops_, count, other_.data(), member, delta_.data());
+        AddSquares(count, width, delta_.data(), extrapolation_.data());
       }
-      const float* member_noise = noise + m * noise_stride;
-      for (int i = 0; i < width; ++i) {
-        aleatoric[i] += member_noise[i] * member_noise[i];
-      }
+      RowsToColumns(noise + m * noise_stride, width, count, width,
+                    squares_.data());
+      AddSquares(count, width, squares_.data(), noise_.data());
     }
-    for (int i = 0; i < width; ++i) {
-      float spread = std::sqrt(spread_[i] / k);
-      if (in_range != nullptr) {
-        const float extrapolation = std::sqrt(extrapolation_[i] / k);
-        spread = std::sqrt(spread * spread + extrapolation * extrapolation);
-      }
-      aleatoric[i] = std::sqrt(aleatoric[i] / k);
-      if (factor != 1.0f) {
-        spread = std::sqrt(factor * spread * spread +
-                           (factor - 1.0f) * aleatoric[i] * aleatoric[i]);
-      }
-      epistemic[i] = spread;
-    }
+    FinishSpreads(count, width, members_,
+                  in_range != nullptr ? extrapolation_.data() : nullptr,
+                  factors, spread_.data(), noise_.data());
+    ColumnsToRows(mean_.data(), count, nx, out.mean, out.mean_stride);
+    ColumnsToRows(spread_.data(), count, width, out.epistemic, out.std_stride);
+    ColumnsToRows(noise_.data(), count, width, out.aleatoric, out.std_stride);
   }
 
  private:
   const FusedStateOps& ops_;
   const std::vector<int>& quaternions_;
   int members_;
-  std::vector<float> aligned_, delta_, spread_, extrapolation_;
+  std::vector<float> aligned_, other_, mean_, delta_, spread_, extrapolation_,
+      noise_, squares_;
 };
 
 // Member k's block of a [K * rows, P] parameter table (null when empty).
@@ -169,15 +244,17 @@ Prediction FusedPredict(const FusedEnsemble& ensemble,
   prediction.mean = Tensor::Filled({batch, nx});
   prediction.epistemic_std = Tensor::Filled({batch, width});
   prediction.aleatoric_std = Tensor::Filled({batch, width});
-  RowAssembler assembler(ops, quaternion_offsets, k);
-  for (int64_t r = 0; r < batch; ++r) {
-    assembler.Assemble(next.data() + r * nx, batch * nx,
-                       extrapolates ? in_range_next.data() + r * nx : nullptr,
-                       noise.data() + r * width, batch * width,
-                       call.surprise.empty() ? 1.0f : call.surprise[r],
-                       prediction.mean.data.data() + r * nx,
-                       prediction.epistemic_std.data.data() + r * width,
-                       prediction.aleatoric_std.data.data() + r * width);
+  BlockAssembler assembler(ops, quaternion_offsets, k);
+  for (int64_t r = 0; r < batch; r += kBlockRows) {
+    assembler.Assemble(
+        static_cast<int>(std::min<int64_t>(kBlockRows, batch - r)),
+        next.data() + r * nx, batch * nx,
+        extrapolates ? in_range_next.data() + r * nx : nullptr,
+        noise.data() + r * width, batch * width,
+        call.surprise.empty() ? nullptr : call.surprise.data() + r,
+        {prediction.mean.data.data() + r * nx,
+         prediction.epistemic_std.data.data() + r * width,
+         prediction.aleatoric_std.data.data() + r * width, nx, width});
   }
   if (call.per_member) {
     prediction.member_mean.shape = {k, batch, nx};
@@ -186,69 +263,113 @@ Prediction FusedPredict(const FusedEnsemble& ensemble,
   return prediction;
 }
 
-Trajectory FusedRollout(const FusedEnsemble& ensemble,
-                        const std::vector<int>& quaternion_offsets,
-                        const Tensor& initial, const Tensor& actions,
-                        const FusedCall& call) {
+namespace {
+
+// A rollout's inputs and answer, shared by the threads that each compute
+// a range of its rows.
+struct RolloutWork {
+  const FusedEnsemble& ensemble;
+  const std::vector<int>& quaternion_offsets;
+  const std::vector<float>& start;  // [N, nx]
+  const Tensor& actions;            // [N, H, nu]
+  const FusedCall& call;
+  Trajectory* trajectory;  // [N, H + 1, ...], step 0 written
+};
+
+// Rows [begin, end) of `work`: their steps and answers, with buffers of
+// their own (allocated once, reused across the steps).
+void RolloutRows(const RolloutWork& work, int64_t begin, int64_t end) {
+  const FusedEnsemble& ensemble = work.ensemble;
   const FusedStateOps& ops = ensemble.ops();
+  const FusedCall& call = work.call;
   const int k = ensemble.members(), nx = ops.nx(), nu = ops.nu();
   const int width = 2 * ops.nv(), p = ops.num_parameters();
-  const int64_t n = actions.shape[0], horizon = actions.shape[1];
-  const int64_t steps = horizon + 1;
+  const int64_t all = work.actions.shape[0], horizon = work.actions.shape[1];
+  const int64_t n = end - begin, steps = horizon + 1;
   const bool extrapolates = !call.in_range.empty();
-  const std::vector<float> start = StartStates(initial, n, nx);
-  Trajectory trajectory =
-      StartTrajectory(start, k, n, steps, width, call.per_member);
-  // Member states now and next, [K, N, nx] each (and at in-range
-  // parameters), the step's actions [N, nu] and noise [K, N, 2 nv]; reused
-  // across steps.
+  const float* start = work.start.data() + begin * nx;
+  // Member states now and next, [K, n, nx] each (and at in-range
+  // parameters), the step's actions [n, nu] and noise [K, n, 2 nv].
   std::vector<float> now(k * n * nx), next(k * n * nx);
   std::vector<float> in_range_now(extrapolates ? k * n * nx : 0),
       in_range_next(extrapolates ? k * n * nx : 0);
   std::vector<float> step_actions(n * nu), noise(k * n * width);
   FusedScratch scratch;
-  RowAssembler assembler(ops, quaternion_offsets, k);
+  BlockAssembler assembler(ops, work.quaternion_offsets, k);
+  Trajectory& out = *work.trajectory;
   for (int64_t t = 0; t < horizon; ++t) {
     for (int64_t r = 0; r < n; ++r) {
-      std::copy(actions.data.begin() + (r * horizon + t) * nu,
-                actions.data.begin() + (r * horizon + t + 1) * nu,
-                step_actions.begin() + r * nu);
+      const float* from =
+          work.actions.data.data() + ((begin + r) * horizon + t) * nu;
+      std::copy(from, from + nu, step_actions.begin() + r * nu);
     }
     for (int m = 0; m < k; ++m) {
       const int64_t block = m * n * nx;
-      FusedStepInputs in{t == 0 ? start.data() : now.data() + block,
+      const float* parameters = MemberBlock(call.parameters, m, all, p);
+      FusedStepInputs in{t == 0 ? start : now.data() + block,
                          step_actions.data(),
-                         MemberBlock(call.parameters, m, n, p)};
+                         parameters ? parameters + begin * p : nullptr};
       ensemble.Step(
           m, n, in,
           {next.data() + block, nullptr, noise.data() + m * n * width},
           &scratch);
       if (extrapolates) {
-        in.states = t == 0 ? start.data() : in_range_now.data() + block;
-        in.extra = MemberBlock(call.in_range, m, n, p);
+        in.states = t == 0 ? start : in_range_now.data() + block;
+        in.extra = MemberBlock(call.in_range, m, all, p) + begin * p;
         ensemble.Step(m, n, in,
                       {in_range_next.data() + block, nullptr, nullptr},
                       &scratch);
       }
     }
-    for (int64_t r = 0; r < n; ++r) {
-      const int64_t at = r * steps + t + 1;
-      assembler.Assemble(next.data() + r * nx, n * nx,
-                         extrapolates ? in_range_next.data() + r * nx : nullptr,
-                         noise.data() + r * width, n * width,
-                         call.surprise.empty() ? 1.0f : call.surprise[r],
-                         trajectory.mean.data.data() + at * nx,
-                         trajectory.epistemic_std.data.data() + at * width,
-                         trajectory.aleatoric_std.data.data() + at * width);
-      for (int m = 0; call.per_member && m < k; ++m) {
+    for (int64_t r = 0; r < n; r += kBlockRows) {
+      const int64_t at = (begin + r) * steps + t + 1;
+      assembler.Assemble(
+          static_cast<int>(std::min<int64_t>(kBlockRows, n - r)),
+          next.data() + r * nx, n * nx,
+          extrapolates ? in_range_next.data() + r * nx : nullptr,
+          noise.data() + r * width, n * width,
+          call.surprise.empty() ? nullptr : call.surprise.data() + begin + r,
+          {out.mean.data.data() + at * nx,
+           out.epistemic_std.data.data() + at * width,
+           out.aleatoric_std.data.data() + at * width, steps * nx,
+           steps * width});
+    }
+    for (int64_t r = 0; call.per_member && r < n; ++r) {
+      const int64_t row = begin + r;
+      for (int m = 0; m < k; ++m) {
         std::copy(next.begin() + (m * n + r) * nx,
                   next.begin() + (m * n + r + 1) * nx,
-                  trajectory.member_mean.data.begin() +
-                      ((m * n + r) * steps + t + 1) * nx);
+                  out.member_mean.data.begin() +
+                      ((m * all + row) * steps + t + 1) * nx);
       }
     }
     std::swap(now, next);
     std::swap(in_range_now, in_range_next);
+  }
+}
+
+}  // namespace
+
+Trajectory FusedRollout(const FusedEnsemble& ensemble,
+                        const std::vector<int>& quaternion_offsets,
+                        const Tensor& initial, const Tensor& actions,
+                        const FusedCall& call) {
+  const FusedStateOps& ops = ensemble.ops();
+  const int k = ensemble.members(), nx = ops.nx(), width = 2 * ops.nv();
+  const int64_t n = actions.shape[0], steps = actions.shape[1] + 1;
+  const std::vector<float> start = StartStates(initial, n, nx);
+  Trajectory trajectory =
+      StartTrajectory(start, k, n, steps, width, call.per_member);
+  const RolloutWork work{ensemble, quaternion_offsets, start, actions,
+                         call,     &trajectory};
+  const int threads = static_cast<int>(std::min<int64_t>(
+      RowSplitThreads(), std::max<int64_t>(1, n / kMinRowsPerThread)));
+  if (threads == 1) {
+    RolloutRows(work, 0, n);
+  } else {
+    ForEachOnWorkers(threads, threads, [&](int part) {
+      RolloutRows(work, n * part / threads, n * (part + 1) / threads);
+    });
   }
   return trajectory;
 }

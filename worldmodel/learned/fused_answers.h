@@ -44,7 +44,10 @@ Prediction FusedPredict(const FusedEnsemble& ensemble,
 // `ensemble` rolling initial states [1 or N, nx] out under actions
 // [N, H, nu]: Trajectory [N, H + 1, ...] (member_mean [K, N, H + 1, nx]
 // when call.per_member). Buffers are allocated once per call and reused
-// across its steps. Inputs are checked by the caller. Thread-safe.
+// across its steps. The rows are split over up to RowSplitThreads()
+// threads (util/parallel.h; parts of at least 128 rows), each computing its
+// rows exactly as one thread would. Inputs are checked by the caller.
+// Thread-safe.
 Trajectory FusedRollout(const FusedEnsemble& ensemble,
                         const std::vector<int>& quaternion_offsets,
                         const Tensor& initial, const Tensor& actions,

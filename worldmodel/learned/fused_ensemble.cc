@@ -7,6 +7,7 @@
 #include <string>
 
 #include "util/logging.h"
+#include "worldmodel/learned/fused_columns.h"
 #include "worldmodel/learned/fused_math.h"
 #include "worldmodel/learned/learned_ensemble.h"
 
@@ -21,6 +22,62 @@ std::vector<float> Floats(const torch::Tensor& tensor) {
   torch::Tensor t = tensor.detach().to(torch::kFloat32).contiguous();
   return std::vector<float>(t.data_ptr<float>(),
                             t.data_ptr<float>() + t.numel());
+}
+
+// The physics member's combination (learned_networks.cc, Combine): the
+// sizes and the velocity delta's normalisation.
+struct CombineTerms {
+  int nv, nu;
+  int passive;  // 1 + P + masses: the drift's scale features phi
+  int control;  // 1 + masses: the gains' scale features psi (phi's 1 and
+                // inverse masses)
+  const float *mean, *std, *varies;  // velocity delta statistics [nv]
+  float dt, substep_factor;
+};
+
+// For `count` rows in columns (fused_columns.h): the raw outputs o (in
+// columns `o_stride` apart), scale features phi [passive], scaled actions u
+// [nu] and velocities [nv] in; the tangent delta [2 nv] of
+// IntegrateVelocityChange out: dv = (sum_j phi_j F_j + sum_u (sum_c psi_c
+// G_c,u) u) denormalised, positions moved by dt (v + factor dv + correction).
+WM_VECTORIZED void CombineColumns(const CombineTerms& t, int count,
+                                  const float* __restrict o, int64_t o_stride,
+                                  const float* __restrict phi,
+                                  const float* __restrict u,
+                                  const float* __restrict velocity,
+                                  float* __restrict delta) {
+  constexpr int B = kBlockRows;
+  const int nv = t.nv, nu = t.nu;
+  const int64_t ld = o_stride;
+  const float* gains = o + nv * (t.passive + 1) * ld;
+  const float* position = gains + nv * nu * t.control * ld;
+  // psi's entries are phi's 1 and its inverse masses (its last entries).
+  const int mass_offset = t.passive - t.control;
+  for (int v = 0; v < nv; ++v) {
+    float value[B], gain[B];
+    for (int i = 0; i < count; ++i) value[i] = phi[i] * o[v * ld + i];
+    for (int j = 1; j < t.passive; ++j) {
+      const float* f = o + (j * nv + v) * ld;
+      for (int i = 0; i < count; ++i) value[i] += phi[j * B + i] * f[i];
+    }
+    for (int a = 0; a < nu; ++a) {
+      for (int i = 0; i < count; ++i) gain[i] = gains[(v * nu + a) * ld + i];
+      for (int c = 1; c < t.control; ++c) {
+        const float* g = gains + (c * nv * nu + v * nu + a) * ld;
+        const float* psi = phi + (mass_offset + c) * B;
+        for (int i = 0; i < count; ++i) gain[i] += psi[i] * g[i];
+      }
+      for (int i = 0; i < count; ++i) value[i] += gain[i] * u[a * B + i];
+    }
+    const float scale = t.varies[v] * t.std[v];
+    for (int i = 0; i < count; ++i) {
+      const float dv = value[i] * scale + t.mean[v];
+      const float correction = position[v * ld + i] * scale;
+      delta[v * B + i] =
+          t.dt * (velocity[v * B + i] + t.substep_factor * dv + correction);
+      delta[(nv + v) * B + i] = dv;
+    }
+  }
 }
 
 }  // namespace
@@ -45,19 +102,25 @@ struct FusedEnsemble::Network {
 
   int outputs() const { return layers.back().out; }
 
-  // x [rows, in] -> the last layer's outputs [rows, out] in `scratch` slot
-  // 1 or 2; returns them.
-  const float* Forward(int64_t rows, const float* x,
+  // x [rows, in] -> the last layer's outputs [rows, out] (`transposed`:
+  // [out, rows], fused_math.h MatMulTransposed) in `scratch` slot 1 or 2;
+  // returns them.
+  const float* Forward(int64_t rows, const float* x, bool transposed,
                        FusedScratch* scratch) const {
     const float* input = x;
     float* output = nullptr;
     for (size_t l = 0; l < layers.size(); ++l) {
       const Layer& layer = layers[l];
       output = scratch->Get(1 + l % 2, rows * layer.out);
-      MatMul(rows, layer.in, layer.out, input, layer.weight.data(), output);
       if (l + 1 < layers.size()) {
+        MatMul(rows, layer.in, layer.out, input, layer.weight.data(), output);
         BiasSwish(rows, layer.out, layer.bias.data(), output);
+      } else if (transposed) {
+        MatMulTransposed(rows, layer.in, layer.out, input, layer.weight.data(),
+                         output);
+        BiasColumns(rows, layer.out, layer.bias.data(), output);
       } else {
+        MatMul(rows, layer.in, layer.out, input, layer.weight.data(), output);
         Bias(rows, layer.out, layer.bias.data(), output);
       }
       input = output;
@@ -188,8 +251,10 @@ void FusedEnsemble::Step(int k, int64_t rows, const FusedStepInputs& in,
   const Network& network = *networks_[k];
   float* x = scratch->Get(0, rows * InputWidth());
   WriteInputs(rows, in, x, scratch);
-  const float* raw = network.Forward(rows, x, scratch);
-  if (kind_ == ModelKind::kPhysics) {
+  const bool physics = kind_ == ModelKind::kPhysics;
+  // The physics outputs are read down columns (PhysicsOutputs).
+  const float* raw = network.Forward(rows, x, physics, scratch);
+  if (physics) {
     PhysicsOutputs(network, rows, in, raw, out);
   } else {
     ResidualOutputs(network, rows, in, raw, out);
@@ -197,51 +262,53 @@ void FusedEnsemble::Step(int k, int64_t rows, const FusedStepInputs& in,
 }
 
 // dv = F phi(p) + (G psi(p)) u / std(u), integrated like MuJoCo
-// (learned_networks.cc, PhysicsMember::Step and Combine).
+// (learned_networks.cc, PhysicsMember::Step and Combine), from the raw
+// outputs in columns [width, rows] (Forward, transposed), a block of rows
+// at a time in columns (fused_columns.h).
 void FusedEnsemble::PhysicsOutputs(const Network& network, int64_t rows,
                                    const FusedStepInputs& in, const float* raw,
                                    const FusedStepOutputs& out) const {
   const int nv = ops_.nv(), nu = ops_.nu(), nx = ops_.nx();
   const int p = ops_.num_parameters(), masses = ops_.num_masses();
-  const int passive = 1 + p + masses, control = 1 + masses;
-  const int width = network.outputs();
-  const float* v_mean = ops_.velocity_delta_mean();
-  const float* v_std = ops_.velocity_delta_std();
-  const float* v_varies = ops_.velocity_delta_varies();
-  const float position_scale = static_cast<float>(ops_.dt() * 0.5);
-  std::vector<float> phi(passive), psi(control), scaled(nu), dv(nv),
-      correction(nv);
-  phi[0] = psi[0] = 1.0f;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* o = raw + r * width;
-    const float* gains = o + nv * (passive + 1);
-    const float* position = gains + nv * nu * control;
-    ops_.ParameterFeatures(in.extra + r * p, &phi[1], &phi[1 + p]);
-    std::copy(phi.begin() + 1 + p, phi.end(), psi.begin() + 1);
-    ops_.ScaleActions(in.actions + r * nu, scaled.data());
-    for (int i = 0; i < nv; ++i) {
-      float value = 0.0f;
-      for (int j = 0; j < passive; ++j) value += phi[j] * o[j * nv + i];
-      for (int u = 0; u < nu; ++u) {
-        float gain = 0.0f;
-        for (int c = 0; c < control; ++c) {
-          gain += psi[c] * gains[c * nv * nu + i * nu + u];
+  const CombineTerms terms{nv,
+                           nu,
+                           1 + p + masses,
+                           1 + masses,
+                           ops_.velocity_delta_mean(),
+                           ops_.velocity_delta_std(),
+                           ops_.velocity_delta_varies(),
+                           static_cast<float>(ops_.dt()),
+                           static_cast<float>(ops_.substep_factor())};
+  if (out.next_state != nullptr) {
+    std::vector<float> state(nx * kBlockRows), phi(terms.passive * kBlockRows),
+        u(nu * kBlockRows), delta(2 * nv * kBlockRows), next(nx * kBlockRows);
+    std::vector<float> row_phi(terms.passive), row_u(nu);
+    row_phi[0] = 1.0f;
+    for (int64_t first = 0; first < rows; first += kBlockRows) {
+      const int count =
+          static_cast<int>(std::min<int64_t>(kBlockRows, rows - first));
+      RowsToColumns(in.states + first * nx, nx, count, nx, state.data());
+      for (int i = 0; i < count; ++i) {
+        ops_.ParameterFeatures(in.extra + (first + i) * p, &row_phi[1],
+                               &row_phi[1 + p]);
+        ops_.ScaleActions(in.actions + (first + i) * nu, row_u.data());
+        for (int j = 0; j < terms.passive; ++j) {
+          phi[j * kBlockRows + i] = row_phi[j];
         }
-        value += gain * scaled[u];
+        for (int j = 0; j < nu; ++j) u[j * kBlockRows + i] = row_u[j];
       }
-      dv[i] = value * v_varies[i] * v_std[i] + v_mean[i];
-      correction[i] = position[i] * v_varies[i] * v_std[i];
-    }
-    const float* state = in.states + r * nx;
-    if (out.next_state != nullptr) {
-      ops_.IntegrateVelocityChange(state, dv.data(), correction.data(),
-                                   out.next_state + r * nx);
+      CombineColumns(terms, count, raw + first, rows, phi.data(), u.data(),
+                     state.data() + ops_.nq() * kBlockRows, delta.data());
+      TangentIntegrateColumns(ops_, count, state.data(), delta.data(),
+                              next.data());
+      ColumnsToRows(next.data(), count, nx, out.next_state + first * nx, nx);
     }
   }
   if (out.aleatoric_std != nullptr) {
     // Velocity noise, then the position noise it implies.
+    const float position_scale = static_cast<float>(ops_.dt() * 0.5);
     float* noise = out.aleatoric_std;
-    BoundedStd(rows, nv, raw + nv * passive, width,
+    BoundedStd(rows, nv, raw + nv * terms.passive * rows, 1, rows,
                network.max_log_variance.data(), network.min_log_variance.data(),
                noise_scale_.data(), noise + nv, 2 * nv);
     for (int64_t r = 0; r < rows; ++r) {
@@ -277,7 +344,7 @@ void FusedEnsemble::ResidualOutputs(const Network& network, int64_t rows,
     }
   }
   if (out.aleatoric_std != nullptr) {
-    BoundedStd(rows, width, raw + width, network.outputs(),
+    BoundedStd(rows, width, raw + width, network.outputs(), 1,
                network.max_log_variance.data(), network.min_log_variance.data(),
                noise_scale_.data(), out.aleatoric_std, width);
   }

@@ -16,11 +16,6 @@ extern "C" void sgemm_(const char* transa, const char* transb, const int* m,
 namespace wm::worldmodel {
 namespace {
 
-// The elementwise kernels are compiled for the widest vector unit present,
-// chosen at load time (GCC function multiversioning).
-#define WM_VECTORIZED \
-  __attribute__((target_clones("avx512f", "avx2", "default")))
-
 // e^x in float, vectorisable: x = n ln2 + r with |r| <= ln2 / 2, e^r by
 // its degree-6 Taylor polynomial (relative error below 2e-7), 2^n through
 // the exponent bits. x is clamped to [-86.5, 88], where the result is a
@@ -88,6 +83,23 @@ void MatMul(int64_t rows, int in, int out, const float* x, const float* w,
   sgemm_("N", "N", &out, &n, &in, &one, w, &out, x, &in, &zero, y, &out);
 }
 
+void MatMulTransposed(int64_t rows, int in, int out, const float* x,
+                      const float* w, float* y_t) {
+  // Column-major y_t^T [rows, out] = x w, with x and w read transposed
+  // (row-major x is column-major x^T).
+  const int n = static_cast<int>(rows);
+  const float one = 1.0f, zero = 0.0f;
+  sgemm_("T", "T", &n, &out, &in, &one, x, &in, w, &out, &zero, y_t, &n);
+}
+
+WM_VECTORIZED void BiasColumns(int64_t rows, int width, const float* bias,
+                               float* y_t) {
+  for (int j = 0; j < width; ++j) {
+    float* column = y_t + j * rows;
+    for (int64_t r = 0; r < rows; ++r) column[r] += bias[j];
+  }
+}
+
 WM_VECTORIZED void Bias(int64_t rows, int width, const float* bias, float* y) {
   for (int64_t r = 0; r < rows; ++r) {
     float* row = y + r * width;
@@ -121,14 +133,16 @@ WM_VECTORIZED void BoundedStdColumn(int64_t n, float high, float low,
 
 }  // namespace
 
-void BoundedStd(int64_t rows, int width, const float* raw, int64_t raw_stride,
+void BoundedStd(int64_t rows, int width, const float* raw,
+                int64_t raw_row_stride, int64_t raw_entry_stride,
                 const float* max_log_variance, const float* min_log_variance,
                 const float* scale, float* out, int64_t out_stride) {
   // One entry at a time over all rows, contiguous: rows are many, entries
   // per row few.
   std::vector<float> column(rows);
   for (int i = 0; i < width; ++i) {
-    for (int64_t r = 0; r < rows; ++r) column[r] = raw[r * raw_stride + i];
+    const float* entry = raw + i * raw_entry_stride;
+    for (int64_t r = 0; r < rows; ++r) column[r] = entry[r * raw_row_stride];
     BoundedStdColumn(rows, max_log_variance[i], min_log_variance[i], scale[i],
                      column.data());
     for (int64_t r = 0; r < rows; ++r) out[r * out_stride + i] = column[r];

@@ -9,6 +9,11 @@
 
 #include <cstdint>
 
+// The elementwise kernels are compiled for the widest vector unit present,
+// chosen at load time (GCC function multiversioning).
+#define WM_VECTORIZED \
+  __attribute__((target_clones("avx512f", "avx2", "default")))
+
 namespace wm::worldmodel {
 
 // While alive, float operations on this thread flush denormal results and
@@ -31,6 +36,15 @@ class FlushDenormals {
 void MatMul(int64_t rows, int in, int out, const float* x, const float* w,
             float* y);
 
+// y_t [out, rows] = (x [rows, in] . w [in, out])^T: the product in column
+// layout, each output's values over all rows contiguous.
+void MatMulTransposed(int64_t rows, int in, int out, const float* x,
+                      const float* w, float* y_t);
+
+// y_t [width, rows] += bias[j] along each row j (MatMulTransposed's
+// layout).
+void BiasColumns(int64_t rows, int width, const float* bias, float* y_t);
+
 // y [rows, width] += bias [width] per row.
 void Bias(int64_t rows, int width, const float* bias, float* y);
 
@@ -42,9 +56,11 @@ void BiasSwish(int64_t rows, int width, const float* bias, float* y);
 // exp(lv / 2) scale[i] with lv the raw value soft-bounded between the
 // member's log-variance bounds, min + softplus(max - softplus(max - raw)
 // - min) (MemberNetwork::BoundLogVariance; LibTorch's softplus, beta 1,
-// threshold 20). raw: `rows` rows of `width` entries `raw_stride` apart;
-// out likewise `out_stride` apart. Absolute error of lv below 1e-6.
-void BoundedStd(int64_t rows, int width, const float* raw, int64_t raw_stride,
+// threshold 20). raw: `rows` rows of `width` entries, entry i of row r at
+// raw[r * raw_row_stride + i * raw_entry_stride]; out: rows `out_stride`
+// apart, entries contiguous. Absolute error of lv below 1e-6.
+void BoundedStd(int64_t rows, int width, const float* raw,
+                int64_t raw_row_stride, int64_t raw_entry_stride,
                 const float* max_log_variance, const float* min_log_variance,
                 const float* scale, float* out, int64_t out_stride);
 

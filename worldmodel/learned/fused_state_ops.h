@@ -56,6 +56,15 @@ class FusedStateOps {
   void IntegrateVelocityChange(const float* state, const float* dv,
                                const float* correction, float* out) const;
 
+  // The integration's coordinates (fused_columns.h): scalar qpos entries
+  // and their qvel entries; each quaternion's w in qpos and its angular
+  // velocity's first entry in qvel.
+  const std::vector<int>& linear_qpos() const { return linear_qpos_; }
+  const std::vector<int>& linear_qvel() const { return linear_qvel_; }
+  const std::vector<int>& quaternion_qpos() const { return quaternion_qpos_; }
+  const std::vector<int>& quaternion_qvel() const { return quaternion_qvel_; }
+  double substep_factor() const { return substep_factor_; }
+
   // Normalisation statistics (StateNormalization's, as floats).
   const std::vector<float>& delta_mean() const { return delta_mean_; }
   const std::vector<float>& delta_std() const { return delta_std_; }

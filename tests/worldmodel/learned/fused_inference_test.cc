@@ -23,6 +23,9 @@
 #include "tests/testing/learned_kinds.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "util/parallel.h"
+#include "worldmodel/learned/fused_columns.h"
+#include "worldmodel/learned/fused_state_ops.h"
 #include "worldmodel/learned/hybrid_model.h"
 #include "worldmodel/learned/learned_ensemble.h"
 #include "worldmodel/learned/learned_model.h"
@@ -233,8 +236,10 @@ class FusedInferenceTest : public ::testing::TestWithParam<ModelKind> {
     }
   }
 
-  void ExpectRolloutsEqual() {
-    const int64_t rows = 6, horizon = 7;
+  // `rows` rows (301: split over two threads in unequal parts of at least
+  // 128 rows when RowSplitThreads() is 2).
+  void ExpectRolloutsEqual(int64_t rows = 6) {
+    const int64_t horizon = 7;
     // MuJoCo's contacts amplify float rounding chaotically over a rollout:
     // the hybrid's rollouts start with the box in the air, so that they
     // compare the fused arithmetic, not the contacts' sensitivity (Predict
@@ -279,6 +284,60 @@ TEST_P(FusedInferenceTest, WorldFrameFeaturesEqualLibTorch) {
   Load(/*horizontal=*/false);
   ExpectPredictionsEqual();
   ExpectRolloutsEqual();
+}
+
+// One Rollout's rows split over two threads: each part's offsets into the
+// actions, parameters, surprise factors and answers (per member too).
+TEST_P(FusedInferenceTest, RolloutSplitOverThreadsEqualsLibTorch) {
+  if (GetParam() == ModelKind::kHybrid) {
+    GTEST_SKIP() << "the hybrid's Rollout steps MuJoCo, not FusedRollout";
+  }
+  Load(/*horizontal=*/true);
+  SetRowSplitThreads(2);
+  ExpectRolloutsEqual(/*rows=*/301);
+  SetRowSplitThreads(1);
+}
+
+// The column kernels (fused_columns.h) against FusedStateOps' row
+// functions at any orientation: relative rotations up to 180 degrees
+// (atan's steep branch) and rotation vectors up to 12 rad (sin and cos
+// beyond their polynomials' range), over a partial block.
+TEST(FusedColumnsTest, EqualRowFunctionsAtAnyAngle) {
+  torch::manual_seed(5);
+  const v1::CheckpointManifest manifest =
+      PushManifest(ModelKind::kPhysics, /*horizontal=*/true);
+  const LearnedEnsemble ensemble = BuildEnsemble(manifest);
+  const FusedStateOps ops(*ensemble.ops);
+  const int nx = ops.nx(), width = 2 * ops.nv(), count = kBlockRows - 3;
+  const Tensor a = RandomStates(manifest.spec(), count);
+  const Tensor b = RandomStates(manifest.spec(), count);
+  Tensor delta = Random({count, width}, 4.0);
+  std::vector<float> a_columns(nx * kBlockRows), b_columns(nx * kBlockRows),
+      delta_columns(width * kBlockRows), out_columns(nx * kBlockRows);
+  RowsToColumns(a.data.data(), nx, count, nx, a_columns.data());
+  RowsToColumns(b.data.data(), nx, count, nx, b_columns.data());
+  RowsToColumns(delta.data.data(), width, count, width, delta_columns.data());
+  std::vector<float> columns_answer(count * nx), rows_answer(count * nx);
+  TangentIntegrateColumns(ops, count, a_columns.data(), delta_columns.data(),
+                          out_columns.data());
+  ColumnsToRows(out_columns.data(), count, nx, columns_answer.data(), nx);
+  for (int i = 0; i < count; ++i) {
+    ops.TangentIntegrate(&a.data[i * nx], &delta.data[i * width],
+                         &rows_answer[i * nx]);
+  }
+  for (size_t i = 0; i < rows_answer.size(); ++i) {
+    EXPECT_NEAR(columns_answer[i], rows_answer[i], 1e-5) << "integrate " << i;
+  }
+  TangentDeltaColumns(ops, count, a_columns.data(), b_columns.data(),
+                      delta_columns.data());
+  ColumnsToRows(delta_columns.data(), count, width, columns_answer.data(),
+                width);
+  for (int i = 0; i < count; ++i) {
+    ops.TangentDelta(&a.data[i * nx], &b.data[i * nx], &rows_answer[i * width]);
+  }
+  for (int i = 0; i < count * width; ++i) {
+    EXPECT_NEAR(columns_answer[i], rows_answer[i], 1e-5) << "delta " << i;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(LearnedKinds, FusedInferenceTest,
