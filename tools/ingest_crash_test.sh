@@ -57,6 +57,9 @@ PORT=0
 # start_ingest: starts `wm ingest` (on $PORT once known) and waits until it
 # listens; sets INGEST_PID and PORT.
 start_ingest() {
+  # Emptied here, not by the child's redirection (which may come after the
+  # first look), so an earlier run's `listening on` is never read.
+  : >"$out/ingest.out"
   "$WM" ingest --store "$out/store" --scene push --port "$PORT" \
     >"$out/ingest.out" 2>>"$out/ingest.log" &
   INGEST_PID=$!

@@ -16,6 +16,7 @@ trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 # start CMD...: runs a server in the background (PID), sets ADDRESS and
 # METRICS from its output.
 start() {
+  : >"$WORK/server.out"  # not left to the child: an old line could be read
   "$@" >"$WORK/server.out" 2>"$WORK/server.err" &
   PID=$!
   ADDRESS=""
