@@ -12,8 +12,10 @@
 # and the all-reduce's cost per step as the ranks log it. Generation (push,
 # --episodes of 100 steps): episodes/s of 2 concurrent `wm gen --shard K/2`
 # tasks of one worker against one unsharded task of one worker (target
-# >= 1.8), by wall time. Beside each rate, the CPU seconds both ways
-# (whole commands): what splitting the work adds, whatever the load. Each
+# >= 1.8), by wall time. Also 2 ranks of a whole batch each (the run's
+# batch 256: weak scaling) against one process. Beside each rate, the CPU
+# seconds both ways (whole commands): what splitting the work adds,
+# whatever the load. Each
 # line is `name: ours X, reference Y, ratio Z` (bench/bench_report.h)
 # followed by the load average when it was measured.
 set -uo pipefail
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
     --episodes) episodes="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "scale_bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -107,6 +109,20 @@ report "train_2_ranks_vs_1_process_2_workers" "$two" "$one2" "samples/s"
 # The same samples in both runs: CPU seconds spent, whole commands.
 report "train_cpu_2_ranks_vs_1_process_1_worker" "$(cpu "$out"/two0.cpu "$out"/two1.cpu)" \
   "$(cpu "$out/one1.cpu")" "cpu-s"
+# Weak scaling: each rank a whole batch of 128 (the run's batch 256).
+sed 's/^max_steps: .*/&\nbatch_size: 256/' "$out/train.pbtxt" >"$out/train256.pbtxt"
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+for rank in 1 0; do
+  "$WM" train --data "$out/data" --config "$out/train256.pbtxt" --out "$out/models/two256" \
+    --distributed --rank "$rank" --world_size 2 --master "127.0.0.1:$port" \
+    >/dev/null 2>"$out/two256_$rank.err" &
+done
+if ! wait %1 || ! wait %2; then
+  echo "train --distributed (batch 256) failed: $(tail -1 "$out"/two256_*.err)" >&2
+  exit 1
+fi
+report "train_2_ranks_batch_256_vs_1_process_1_worker_batch_128" \
+  "$(samples_per_s "$out/models/two256")" "$one1" "samples/s"
 for rank in 0 1; do
   grep -h "gradient all-reduces" "$out/two$rank.err" | sed 's/.*\] /all-reduce: /'
 done

@@ -19,13 +19,16 @@ free_port() {
   /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# max_abs_difference A B: the largest weight difference between two versions.
-max_abs_difference() {
-  /usr/bin/python3 - "$1/weights.pt" "$2/weights.pt" <<'PY'
+# max_abs_differences A1 B1 A2 B2 ...: for each pair of versions, the largest
+# weight difference between them, one per line (one python3-torch start).
+max_abs_differences() {
+  /usr/bin/python3 - "$@" <<'PY'
 import sys, torch
-a, b = torch.load(sys.argv[1]), torch.load(sys.argv[2])
-assert a.keys() == b.keys(), (sorted(a), sorted(b))
-print(max((a[k] - b[k]).abs().max().item() for k in a))
+paths = sys.argv[1:]
+for a_dir, b_dir in zip(paths[::2], paths[1::2]):
+    a, b = torch.load(f"{a_dir}/weights.pt"), torch.load(f"{b_dir}/weights.pt")
+    assert a.keys() == b.keys(), (sorted(a), sorted(b))
+    print(max((a[k] - b[k]).abs().max().item() for k in a))
 PY
 }
 
@@ -59,10 +62,6 @@ import json, sys
 lines = [json.loads(line) for line in open(sys.argv[1])]
 assert lines[-1]["step"] == 20 and lines[-1]["validation_loss"] < lines[0]["validation_loss"], lines
 PY
-difference=$(max_abs_difference "$WORK/models/one/1" "$WORK/models/two/1") || fail "compare"
-awk -v d="$difference" -v t="$kWeightTolerance" 'BEGIN { exit !(d <= t) }' \
-  || fail "2 ranks against 1 process: max |weight difference| $difference > $kWeightTolerance"
-echo "2 ranks against 1 process on the full batch: max |weight difference| $difference"
 
 # A rank killed after the first resume state: the other fails, naming the
 # timeout; --resume in one process ends where an uninterrupted run does.
@@ -91,9 +90,15 @@ grep -q "rank 0 of 2: the gradient all-reduce failed: another rank died .*timeou
   --resume >/dev/null 2>"$WORK/resume.err" || fail "resume: $(tail -1 "$WORK/resume.err")"
 "$WM" train --data "$WORK/ds" --config "$WORK/long.pbtxt" --out "$WORK/models/straight" \
   >/dev/null 2>&1 || fail "uninterrupted run"
-difference=$(max_abs_difference "$WORK/models/straight/1" "$WORK/models/killed/1") || fail "compare"
-awk -v d="$difference" -v t="$kWeightTolerance" 'BEGIN { exit !(d <= t) }' \
-  || fail "resumed in 1 process against uninterrupted: $difference > $kWeightTolerance"
+mapfile -t differences < <(max_abs_differences "$WORK/models/one/1" "$WORK/models/two/1" \
+  "$WORK/models/straight/1" "$WORK/models/killed/1")
+[ "${#differences[@]}" -eq 2 ] || fail "weights not compared: ${differences[*]}"
+awk -v d="${differences[0]:-inf}" -v t="$kWeightTolerance" 'BEGIN { exit !(d <= t) }' \
+  || fail "2 ranks against 1 process: max |weight difference| ${differences[0]:-} > $kWeightTolerance"
+awk -v d="${differences[1]:-inf}" -v t="$kWeightTolerance" 'BEGIN { exit !(d <= t) }' \
+  || fail "resumed in 1 process against uninterrupted: ${differences[1]:-} > $kWeightTolerance"
+echo "max |weight difference|: 2 ranks against 1 process ${differences[0]:-}," \
+  "resumed in 1 process against uninterrupted ${differences[1]:-}"
 
 # Bad settings, named.
 out=(--data "$WORK/ds" --config "$WORK/short.pbtxt" --out "$WORK/models/bad")
