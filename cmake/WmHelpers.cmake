@@ -37,8 +37,13 @@ function(wm_cc_binary)
   endif()
 endfunction()
 
+# wm_cc_test(NAME n SRCS ... DEPS ... [TIMEOUT seconds]): a GoogleTest
+# executable whose cases ctest runs, each within TIMEOUT (default 300 s).
 function(wm_cc_test)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SRCS;DEPS" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
   add_executable(${ARG_NAME} ${ARG_SRCS})
   _wm_apply_common(${ARG_NAME})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} wm_testing GTest::gmock)
@@ -48,7 +53,7 @@ function(wm_cc_test)
   # one BLAS thread, as `wm` sets for itself (UseOneIntraOpThread).
   gtest_discover_tests(${ARG_NAME}
     WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}"
-    PROPERTIES TIMEOUT 300 ENVIRONMENT "OPENBLAS_NUM_THREADS=1"
+    PROPERTIES TIMEOUT ${ARG_TIMEOUT} ENVIRONMENT "OPENBLAS_NUM_THREADS=1"
     DISCOVERY_TIMEOUT 60)
 endfunction()
 
