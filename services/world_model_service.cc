@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/grpc_status.h"
 #include "services/plan_limits.h"
+#include "services/server_security.h"
 #include "services/tensor_codec.h"
 #include "util/parallel.h"
 #include "util/status_macros.h"
@@ -71,19 +72,6 @@ int EnsembleSize(const v1::CheckpointManifest& manifest) {
   return std::max(1, members);
 }
 
-// Compares a presented secret with the expected one in time that depends
-// only on their lengths, never on where they first differ.
-bool SameSecret(const std::string& presented, const std::string& expected) {
-  volatile unsigned char difference = presented.size() != expected.size();
-  const size_t n = std::max(presented.size(), expected.size());
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned char a = i < presented.size() ? presented[i] : 0;
-    const unsigned char b = i < expected.size() ? expected[i] : 0;
-    difference = difference | (a ^ b);
-  }
-  return difference == 0;
-}
-
 }  // namespace
 
 WorldModelServiceImpl::WorldModelServiceImpl(const ModelManager* manager,
@@ -95,8 +83,7 @@ WorldModelServiceImpl::WorldModelServiceImpl(const ModelManager* manager,
       batcher_(batcher),
       metrics_(metrics),
       limits_(limits),
-      expected_authorization_(
-          bearer_token.empty() ? "" : absl::StrCat("Bearer ", bearer_token)) {
+      bearer_token_(std::move(bearer_token)) {
   SetRowSplitThreads(
       limits_.rollout_threads > 0
           ? limits_.rollout_threads
@@ -105,18 +92,7 @@ WorldModelServiceImpl::WorldModelServiceImpl(const ModelManager* manager,
 
 absl::Status WorldModelServiceImpl::Authenticate(
     const grpc::ServerContextBase& context) const {
-  if (expected_authorization_.empty()) return absl::OkStatus();
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) {
-    return absl::UnauthenticatedError(
-        "this server requires the metadata 'authorization: Bearer <token>'");
-  }
-  if (!SameSecret(std::string(it->second.data(), it->second.size()),
-                  expected_authorization_)) {
-    return absl::UnauthenticatedError("the bearer token is not valid");
-  }
-  return absl::OkStatus();
+  return CheckBearerToken(context, bearer_token_);
 }
 
 template <typename Body>

@@ -92,7 +92,7 @@ class WorldModelServiceImpl final
   PredictBatcher* const batcher_;
   ServerMetrics* const metrics_;
   const ServiceLimits limits_;
-  const std::string expected_authorization_;  // "Bearer <token>" or empty
+  const std::string bearer_token_;  // empty: authentication off
 };
 
 }  // namespace wm::services
