@@ -101,3 +101,35 @@ def make_channel(server: Union[str, Sequence[str]],
         options.append(("grpc.ssl_target_name_override", tls_name))
     credentials = grpc.ssl_channel_credentials(root_certificates)
     return grpc.secure_channel(target, credentials, options)
+
+
+class Connection:
+    """One channel (make_channel) to wm's gRPC servers, the bearer token's
+    metadata and a deadline per call: what WorldModelClient and IngestClient
+    share. root_certificates: PEM bytes, or a path to a PEM file, of the CA
+    that signed the server's certificate (TLS); None for plaintext. token:
+    sent as "authorization: Bearer <token>" when set. timeout: seconds per
+    call, None for none. Closes with close() or as a context manager."""
+
+    def __init__(self, target: Union[str, Sequence[str]],
+                 token: Optional[str],
+                 root_certificates: Union[bytes, str, None],
+                 options: List[Tuple[str, int]],
+                 timeout: Optional[float]):
+        if isinstance(root_certificates, str):
+            with open(root_certificates, "rb") as pem:
+                root_certificates = pem.read()
+        self._channel = make_channel(target, root_certificates, options)
+        self._metadata = (("authorization", f"Bearer {token}"),) if token \
+            else ()
+        self._timeout = timeout
+
+    def close(self):
+        """Closes the channel; later calls fail."""
+        self._channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -4,7 +4,7 @@ from typing import List, Optional, Union
 
 import grpc
 
-from .channel import make_channel
+from .channel import Connection
 from ._stubs import planning_pb2, service_pb2, service_pb2_grpc
 from .answers import (ModelEntry, ModelInfo, Parameter, ParameterEstimate,
                       Plan, Prediction, Trajectory)
@@ -24,7 +24,7 @@ class WorldModelError(Exception):
         self.message = message
 
 
-class WorldModelClient:
+class WorldModelClient(Connection):
     """A connection to `wm serve`: one endpoint or several replicas.
     Thread-safe: one client may serve many threads.
 
@@ -45,27 +45,12 @@ class WorldModelClient:
                  root_certificates: Union[bytes, str, None] = None,
                  max_message_bytes: int = 64 << 20,
                  timeout: Optional[float] = None):
-        options = [("grpc.max_send_message_length", max_message_bytes),
-                   ("grpc.max_receive_message_length", max_message_bytes)]
-        if root_certificates is not None:
-            if isinstance(root_certificates, str):
-                with open(root_certificates, "rb") as pem:
-                    root_certificates = pem.read()
-        self._channel = make_channel(target, root_certificates, options)
+        super().__init__(
+            target, token, root_certificates,
+            [("grpc.max_send_message_length", max_message_bytes),
+             ("grpc.max_receive_message_length", max_message_bytes)],
+            timeout)
         self._stub = service_pb2_grpc.WorldModelServiceStub(self._channel)
-        self._metadata = (("authorization", f"Bearer {token}"),) if token \
-            else ()
-        self._timeout = timeout
-
-    def close(self):
-        """Closes the channel; later calls fail."""
-        self._channel.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def list_models(self) -> List[ModelEntry]:
         """The served models, by name."""

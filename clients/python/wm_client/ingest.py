@@ -25,7 +25,7 @@ import numpy as np
 from google.protobuf import text_format
 
 from ._stubs import dataset_pb2, ingest_pb2, ingest_pb2_grpc, state_spec_pb2
-from .channel import make_channel
+from .channel import Connection
 
 __all__ = ["IngestClient", "IngestError", "UploadAck"]
 
@@ -88,7 +88,7 @@ def chunk_episode(robot_id: str, episode_id: str, scene: str, dt: float,
     return chunks
 
 
-class IngestClient:
+class IngestClient(Connection):
     """A connection to an ingest service. target, token, root_certificates
     and timeout as WorldModelClient takes them. Thread-safe."""
 
@@ -96,25 +96,9 @@ class IngestClient:
                  token: Optional[str] = None,
                  root_certificates: Union[bytes, str, None] = None,
                  timeout: Optional[float] = 30.0):
-        if isinstance(root_certificates, str):
-            with open(root_certificates, "rb") as pem:
-                root_certificates = pem.read()
-        self._channel = make_channel(target, root_certificates, [
-            ("grpc.max_send_message_length", 64 << 20)])
+        super().__init__(target, token, root_certificates,
+                         [("grpc.max_send_message_length", 64 << 20)], timeout)
         self._stub = ingest_pb2_grpc.IngestServiceStub(self._channel)
-        self._metadata = (("authorization", f"Bearer {token}"),) if token \
-            else ()
-        self._timeout = timeout
-
-    def close(self):
-        """Closes the channel; later calls fail."""
-        self._channel.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     @staticmethod
     def spec_from_manifest(path: str) -> state_spec_pb2.StateSpec:
