@@ -69,7 +69,7 @@ free_port() {
 }
 
 # --- munge: its own key and socket in TMP.
-mkdir -p "$TMP/munge" "$TMP/log" "$TMP/state" "$TMP/spool" "$TMP/work"
+mkdir -p "$TMP/munge" "$TMP/log" "$TMP/state" "$TMP/spool" "$TMP/jobs"
 chmod 700 "$TMP/munge"
 dd if=/dev/urandom of="$TMP/munge/munge.key" bs=1024 count=1 status=none
 chmod 400 "$TMP/munge/munge.key"
@@ -140,7 +140,7 @@ wait_job() {
   scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | sort -u | tr '\n' ' '
 }
 
-cd "$TMP/work" || die "no $TMP/work"
+cd "$TMP/jobs" || die "no $TMP/jobs"
 # --- 1. Sharded generation: array + merge, against an unsharded run.
 # OUT relative to the jobs' working directory (the submit directory): the
 # manifest records --out as given, so the reference run spells it the same.
@@ -159,27 +159,27 @@ gen_seconds=$(awk -v s="$gen_start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f"
 mkdir -p "$TMP/reference"
 (cd "$TMP/reference" && "$WM" gen --scene push --episodes 40 --steps 50 --seed 1 \
   --out push >/dev/null 2>&1) || die "unsharded wm gen failed"
-[ "$(ls "$TMP/work/push")" = "$(ls "$TMP/reference/push")" ] ||
-  die "merged files: $(ls "$TMP/work/push") against $(ls "$TMP/reference/push")"
+[ "$(ls "$TMP/jobs/push")" = "$(ls "$TMP/reference/push")" ] ||
+  die "merged files: $(ls "$TMP/jobs/push") against $(ls "$TMP/reference/push")"
 for file in "$TMP"/reference/push/*; do
   name="$(basename "$file")"
-  cmp -s "$file" "$TMP/work/push/$name" || die "merged $name differs from the unsharded run's"
+  cmp -s "$file" "$TMP/jobs/push/$name" || die "merged $name differs from the unsharded run's"
 done
 echo "gen: array $array (2 tasks) and merge $merge COMPLETED in $gen_seconds s; merged dataset equals the unsharded run byte for byte"
 
 # --- 2. Distributed training: 2 tasks through srun.
 printf 'ensemble_size: 2\nhidden: [64, 64]\nhistory_seconds: 0.2\nhorizon: 4\nbatch_size: 64\nmax_steps: 100\neval_every: 50\n' \
-  >"$TMP/work/train.pbtxt"
+  >"$TMP/jobs/train.pbtxt"
 train_start=$(date +%s.%N)
-job="$(DATA="$TMP/work/push" MODELS="$TMP/work/models" NAME=push TIMEOUT=60 \
-  EXTRA_TRAIN_ARGS="--config $TMP/work/train.pbtxt" \
+job="$(DATA="$TMP/jobs/push" MODELS="$TMP/jobs/models" NAME=push TIMEOUT=60 \
+  EXTRA_TRAIN_ARGS="--config $TMP/jobs/train.pbtxt" \
   sbatch --parsable --ntasks=2 "$SOURCE/deploy/train.sbatch")" || die "sbatch train.sbatch: $job"
 train_state="$(wait_job "$job")"
 train_seconds=$(awk -v s="$train_start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
-log="$TMP/work/wm-train-$job.log"
+log="$TMP/jobs/wm-train-$job.log"
 [ "$train_state" = "COMPLETED " ] || die "train job ended $train_state: $(tail -5 "$log")"
-grep -q "published $TMP/work/models/push/1 " "$log" || die "rank 0 did not publish: $(tail -5 "$log")"
+grep -q "published $TMP/jobs/models/push/1 " "$log" || die "rank 0 did not publish: $(tail -5 "$log")"
 grep -q "rank 1 of 2 trained" "$log" || die "rank 1 did not report: $(tail -5 "$log")"
-[ -f "$TMP/work/models/push/1/weights.pt" ] || die "no published weights"
+[ -f "$TMP/jobs/models/push/1/weights.pt" ] || die "no published weights"
 echo "train: job $job (2 tasks, srun) COMPLETED in $train_seconds s; rank 0 published models/push/1"
 echo "slurm smoke passed in $(($(date +%s) - started)) s (load $(uptime | sed 's/.*load average: //'))"
