@@ -41,6 +41,10 @@ ABSL_FLAG(int32_t, world_size, -1,
 ABSL_FLAG(std::string, master, "",
           "With --distributed: ADDR:PORT where rank 0 meets the others "
           "(default $MASTER_ADDR:$MASTER_PORT).");
+ABSL_FLAG(std::string, distribute, "auto",
+          "With --distributed: members (spread the ensemble's members over "
+          "the ranks), batch (split each step's batch) or auto (members when "
+          "there are at least as many members as ranks).");
 ABSL_FLAG(double, distributed_timeout, 60,
           "With --distributed: seconds a rank waits for the others to join "
           "and in each all-reduce before the run fails.");

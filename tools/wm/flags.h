@@ -28,6 +28,7 @@ ABSL_DECLARE_FLAG(bool, distributed);
 ABSL_DECLARE_FLAG(int32_t, rank);
 ABSL_DECLARE_FLAG(int32_t, world_size);
 ABSL_DECLARE_FLAG(std::string, master);
+ABSL_DECLARE_FLAG(std::string, distribute);
 ABSL_DECLARE_FLAG(double, distributed_timeout);
 ABSL_DECLARE_FLAG(int64_t, max_steps);
 ABSL_DECLARE_FLAG(int32_t, ensemble_size);

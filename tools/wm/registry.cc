@@ -99,7 +99,8 @@ std::vector<Subcommand> ModelSubcommands() {
        "[--max_steps N] [--ensemble_size K] [--init MODELS/PRETRAINED[/N]] "
        "[--base MODELS/MUJOCO[/N]|mujoco:DATA_DIR (hybrid, contact)] "
        "[--validation_data DIR] [--distributed [--rank R --world_size W "
-       "--master ADDR:PORT] [--distributed_timeout S]]",
+       "--master ADDR:PORT] [--distribute auto|members|batch] "
+       "[--distributed_timeout S]]",
        {{"config",
          "A wm.v1.TrainingConfig text proto; flags given override "
          "its fields."},
@@ -122,6 +123,7 @@ std::vector<Subcommand> ModelSubcommands() {
         "rank",
         "world_size",
         "master",
+        "distribute",
         "distributed_timeout"},
        RunTrain},
       {"eval",

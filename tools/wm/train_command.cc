@@ -51,12 +51,14 @@ absl::StatusOr<worldmodel::TrainingRequest> ResolveRequest(
     flags.world_size = absl::GetFlag(FLAGS_world_size);
     flags.master = absl::GetFlag(FLAGS_master);
     flags.timeout_seconds = absl::GetFlag(FLAGS_distributed_timeout);
+    flags.distribute = absl::GetFlag(FLAGS_distribute);
     WM_ASSIGN_OR_RETURN(request.distributed,
                         worldmodel::ResolveDistributedOptions(flags));
   } else if (invocation.Given("rank") || invocation.Given("world_size") ||
-             invocation.Given("master")) {
+             invocation.Given("master") || invocation.Given("distribute")) {
     return absl::InvalidArgumentError(
-        "--rank, --world_size and --master apply with --distributed only");
+        "--rank, --world_size, --master and --distribute apply with "
+        "--distributed only");
   }
   if (request.data_dir.empty()) {
     return absl::InvalidArgumentError("--data is required");

@@ -2,6 +2,8 @@
 
 // USE_C10D_GLOO, which this header needs, comes with LibTorch's CMake
 // flags (TORCH_CXX_FLAGS).
+#include <ATen/ATen.h>
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -126,6 +128,71 @@ absl::Status DistributedGroup::BroadcastFromRankZero(at::Tensor& values) {
         error.what()));
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+// The message tags of SendBytes: a transfer's size, then its bytes.
+constexpr int kSizeTag = 1;
+constexpr int kBytesTag = 2;
+
+// Milliseconds left until `deadline`, at least 1.
+std::chrono::milliseconds Left(std::chrono::steady_clock::time_point deadline) {
+  return std::max(std::chrono::milliseconds(1),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline - std::chrono::steady_clock::now()));
+}
+
+}  // namespace
+
+absl::Status DistributedGroup::TransferError(int peer, const std::string& what,
+                                             const std::string& error) const {
+  return absl::UnavailableError(absl::StrFormat(
+      "rank %d of %d: %s failed: rank %d died or did not take part within "
+      "the time budget plus the timeout of %g s (--distributed_timeout): %s",
+      options_.rank, options_.world_size, what, peer, options_.timeout_seconds,
+      error));
+}
+
+absl::Status DistributedGroup::SendBytes(
+    int to, const std::string& bytes,
+    std::chrono::steady_clock::time_point deadline, const std::string& what) {
+  std::vector<at::Tensor> size = {
+      at::full({1}, static_cast<int64_t>(bytes.size()), at::kLong)};
+  std::vector<at::Tensor> payload = {
+      at::empty({static_cast<int64_t>(bytes.size())}, at::kByte)};
+  std::copy(bytes.begin(), bytes.end(),
+            static_cast<char*>(payload[0].data_ptr()));
+  try {
+    if (!members_->group->send(size, to, kSizeTag)->wait(Left(deadline)) ||
+        !members_->group->send(payload, to, kBytesTag)->wait(Left(deadline))) {
+      return TransferError(to, what, "timed out");
+    }
+  } catch (const std::exception& error) {
+    return TransferError(to, what, error.what());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> DistributedGroup::ReceiveBytes(
+    int from, std::chrono::steady_clock::time_point deadline,
+    const std::string& what) {
+  std::vector<at::Tensor> size = {at::zeros({1}, at::kLong)};
+  try {
+    if (!members_->group->recv(size, from, kSizeTag)->wait(Left(deadline))) {
+      return TransferError(from, what, "timed out");
+    }
+    std::vector<at::Tensor> payload = {
+        at::empty({size[0].item<int64_t>()}, at::kByte)};
+    if (!members_->group->recv(payload, from, kBytesTag)
+             ->wait(Left(deadline))) {
+      return TransferError(from, what, "timed out");
+    }
+    const char* data = static_cast<const char*>(payload[0].data_ptr());
+    return std::string(data, data + payload[0].numel());
+  } catch (const std::exception& error) {
+    return TransferError(from, what, error.what());
+  }
 }
 
 }  // namespace wm::worldmodel

@@ -7,7 +7,9 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <chrono>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "worldmodel/learned/distributed_options.h"
@@ -29,6 +31,7 @@ class DistributedGroup {
 
   int rank() const { return options_.rank; }
   int world_size() const { return options_.world_size; }
+  double timeout_seconds() const { return options_.timeout_seconds; }
 
   // Replaces the contiguous float32 or float64 tensor `values` with its sum
   // over the ranks; every rank ends with the same bytes. UNAVAILABLE when a
@@ -39,6 +42,20 @@ class DistributedGroup {
   // Replaces `values` (contiguous) on every rank with rank 0's.
   // UNAVAILABLE as SumInPlace.
   absl::Status BroadcastFromRankZero(at::Tensor& values);
+
+  // Point to point, for a member-spread run's gather: sends `bytes` to
+  // rank `to`, which receives them with ReceiveBytes from this rank. Waits
+  // until `deadline` (not the group's timeout: the peer may still be
+  // training), or less when the peer's connection closes. UNAVAILABLE
+  // naming this rank, the peer, `what` and --distributed_timeout when the
+  // peer died or did not take part by the deadline.
+  absl::Status SendBytes(int to, const std::string& bytes,
+                         std::chrono::steady_clock::time_point deadline,
+                         const std::string& what);
+  // Receives what rank `from` sends with SendBytes; errors as SendBytes.
+  absl::StatusOr<std::string> ReceiveBytes(
+      int from, std::chrono::steady_clock::time_point deadline,
+      const std::string& what);
 
   // What SumInPlace has cost so far: calls, values summed per call (the
   // latest), and wall-clock seconds inside them (waiting for a slower rank
@@ -57,6 +74,10 @@ class DistributedGroup {
   struct Members;  // the c10d objects
   DistributedGroup(const DistributedOptions& options,
                    std::unique_ptr<Members> members);
+
+  // UNAVAILABLE for a failed point-to-point transfer with `peer`.
+  absl::Status TransferError(int peer, const std::string& what,
+                             const std::string& error) const;
 
   DistributedOptions options_;
   std::unique_ptr<Members> members_;

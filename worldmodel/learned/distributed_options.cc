@@ -107,6 +107,15 @@ absl::StatusOr<DistributedOptions> ResolveDistributedOptions(
                      ": must be a positive number of seconds"));
   }
   options.timeout_seconds = flags.timeout_seconds;
+  if (flags.distribute == "batch") {
+    options.work = DistributeWork::kBatch;
+  } else if (flags.distribute == "members") {
+    options.work = DistributeWork::kMembers;
+  } else if (flags.distribute != "auto") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--distribute '", flags.distribute,
+                     "': expected auto, batch or members"));
+  }
   if (absl::Status master = ResolveMaster(flags.master, getenv, &options);
       !master.ok()) {
     return master;

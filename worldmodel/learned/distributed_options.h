@@ -12,6 +12,13 @@
 
 namespace wm::worldmodel {
 
+// How a distributed run shares its work (wm train --distribute).
+enum class DistributeWork {
+  kAuto,     // members when the ensemble has at least world_size of them
+  kBatch,    // each step's batch split over the ranks, gradients summed
+  kMembers,  // the ensemble's members spread over the ranks
+};
+
 // A resolved place in a distributed run. world_size 1 with `enabled` is a
 // run of one process through the same collective path.
 struct DistributedOptions {
@@ -25,6 +32,7 @@ struct DistributedOptions {
   // How long a rank waits for the others: to join at the start, and in each
   // collective (a rank that died or stalls fails the run after this).
   double timeout_seconds = 60;
+  DistributeWork work = DistributeWork::kAuto;
 };
 
 // What the command line gave; -1 / empty: not given.
@@ -33,6 +41,7 @@ struct DistributedFlags {
   int world_size = -1;
   std::string master;  // ADDR:PORT
   double timeout_seconds = 60;
+  std::string distribute = "auto";  // auto, batch or members
 };
 
 // Resolves a run's place: each of rank, world size and address from its
@@ -41,7 +50,8 @@ struct DistributedFlags {
 // indexed Job's own settings) or SLURM_PROCID and SLURM_NTASKS (srun);
 // MASTER_ADDR and MASTER_PORT. INVALID_ARGUMENT naming the value that is
 // missing or malformed (not an integer, rank outside [0, world size), port
-// outside [1, 65535], timeout not positive) and where it came from.
+// outside [1, 65535], timeout not positive, --distribute not auto, batch
+// or members) and where it came from.
 absl::StatusOr<DistributedOptions> ResolveDistributedOptions(
     const DistributedFlags& flags,
     const std::function<const char*(const char*)>& getenv);

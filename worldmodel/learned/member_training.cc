@@ -3,12 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "util/file_util.h"
-#include "util/json_writer.h"
 #include "util/logging.h"
 #include "util/parallel.h"
 #include "util/status_macros.h"
@@ -386,52 +384,6 @@ class MemberLoop {
 
 }  // namespace
 
-TrainingLog::TrainingLog(std::string metrics_path, int64_t steps_total,
-                         std::function<void(const TrainingProgress&)> progress)
-    : metrics_path_(std::move(metrics_path)),
-      progress_(std::move(progress)),
-      start_(Clock::now()) {
-  state_.steps_total = steps_total;
-}
-
-void TrainingLog::AddSteps(int64_t steps, int64_t samples, double train_loss) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  state_.steps_done += steps;
-  samples_ += samples;
-  state_.train_loss = train_loss;
-  state_.samples_per_second = samples_ / Elapsed();
-  if (progress_) progress_(state_);
-}
-
-void TrainingLog::Validation(int member, int64_t step, double learning_rate,
-                             std::optional<double> train_loss,
-                             const ValidationScore& score) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  state_.validation_loss = score.loss;
-  if (metrics_path_.empty()) return;
-  JsonWriter line(JsonWriter::Style::kCompact);
-  line.BeginObject().Key("member").Int(member).Key("step").Int(step);
-  line.Key("learning_rate").Number(learning_rate);
-  line.Key("train_loss");
-  if (train_loss) {
-    line.Number(*train_loss);
-  } else {
-    line.Null();
-  }
-  line.Key("validation_loss").Number(score.loss);
-  for (const auto& [name, value] : score.terms) {
-    line.Key("validation_" + name).Number(value);
-  }
-  line.Key("samples_per_s").Number(samples_ / Elapsed());
-  line.EndObject();
-  std::ofstream(metrics_path_, std::ios::app) << line.str() << "\n";
-}
-
-double TrainingLog::Elapsed() const {
-  return std::max(1e-9,
-                  std::chrono::duration<double>(Clock::now() - start_).count());
-}
-
 absl::StatusOr<MemberOutcome> TrainMember(const MemberTrainingOptions& options,
                                           int k, MemberNetwork& member,
                                           MemberObjective& objective) {
@@ -467,14 +419,25 @@ absl::Status TrainMembers(
     options.budget = (budget_end - Clock::now()) * workers / count;
     ForEachOnWorkers(count, count, train);
   }
+  std::vector<MemberOutcome> done;
+  for (const absl::StatusOr<MemberOutcome>& outcome : outcomes) {
+    if (!outcome.ok()) return outcome.status();
+    done.push_back(*outcome);
+  }
+  RecordMemberOutcomes(done, metrics);
+  return absl::OkStatus();
+}
+
+void RecordMemberOutcomes(const std::vector<MemberOutcome>& outcomes,
+                          google::protobuf::Map<std::string, double>* metrics) {
+  const int count = static_cast<int>(outcomes.size());
   double validation_sum = 0;
   int diverged = 0;
   for (int k = 0; k < count; ++k) {
-    if (!outcomes[k].ok()) return outcomes[k].status();
-    validation_sum += outcomes[k]->best_validation;
+    validation_sum += outcomes[k].best_validation;
     (*metrics)[absl::StrCat("validation_loss_member", k)] =
-        outcomes[k]->best_validation;
-    diverged += outcomes[k]->diverged;
+        outcomes[k].best_validation;
+    diverged += outcomes[k].diverged;
   }
   (*metrics)["validation_loss"] = validation_sum / count;
   if (diverged > 0) {
@@ -482,7 +445,6 @@ absl::Status TrainMembers(
     LOG(WARNING) << diverged << " of " << count
                  << " members diverged and kept their best weights";
   }
-  return absl::OkStatus();
 }
 
 }  // namespace wm::worldmodel

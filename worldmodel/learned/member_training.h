@@ -28,16 +28,10 @@
 #include "worldmodel/learned/learned_networks.h"
 #include "worldmodel/learned/torch_state_ops.h"
 #include "worldmodel/learned/trainer.h"
+#include "worldmodel/learned/training_log.h"
 #include "worldmodel/model_kind.h"
 
 namespace wm::worldmodel {
-
-// A member's validation result.
-struct ValidationScore {
-  double loss = 0;  // what the best weights and early stopping go by
-  // Further named terms for metrics.jsonl ("validation_<name>"), in order.
-  std::vector<std::pair<std::string, double>> terms;
-};
 
 // What one model kind contributes to training one member. One instance per
 // member (it owns the member's stream of minibatches), used by one thread.
@@ -66,37 +60,6 @@ class MemberObjective {
   // Called after the backward pass, before the step (e.g. to clip
   // gradients). Default: nothing.
   virtual void PrepareGradients(MemberNetwork& member) {}
-};
-
-// Reports progress and appends metrics.jsonl lines; shared by the member
-// threads (thread-safe).
-class TrainingLog {
- public:
-  // `metrics_path` empty: no metrics lines. `progress` may be empty; it is
-  // called under the log's lock. `steps_total`: for the progress.
-  TrainingLog(std::string metrics_path, int64_t steps_total,
-              std::function<void(const TrainingProgress&)> progress);
-  // Counts `steps` optimiser steps over `samples` samples, the latest with
-  // `train_loss`, and reports progress.
-  void AddSteps(int64_t steps, int64_t samples, double train_loss);
-  // Records member `member`'s validation at `step` (train_loss: of its
-  // latest step, none at step 0) as one JSON line: member, step,
-  // learning_rate, train_loss, validation_loss, validation_<term> for each
-  // of the score's terms, samples_per_s. Non-finite numbers are written as
-  // null.
-  void Validation(int member, int64_t step, double learning_rate,
-                  std::optional<double> train_loss,
-                  const ValidationScore& score);
-
- private:
-  double Elapsed() const;
-
-  std::mutex mutex_;
-  std::string metrics_path_;
-  std::function<void(const TrainingProgress&)> progress_;
-  std::chrono::steady_clock::time_point start_;
-  TrainingProgress state_;
-  int64_t samples_ = 0;
 };
 
 // How a member trains. Divergence policy (every kind): a step whose loss
@@ -175,6 +138,12 @@ absl::Status TrainMembers(
     const std::function<absl::StatusOr<std::unique_ptr<MemberObjective>>(int)>&
         objective_of,
     google::protobuf::Map<std::string, double>* metrics);
+
+// Records validation_loss_member<k> for each member k, their mean
+// validation_loss and, when any member diverged, diverged_members (with a
+// warning) in `metrics`; outcomes[k] is member k's (at least one).
+void RecordMemberOutcomes(const std::vector<MemberOutcome>& outcomes,
+                          google::protobuf::Map<std::string, double>* metrics);
 
 }  // namespace wm::worldmodel
 

@@ -20,6 +20,7 @@
 #include "util/status_macros.h"
 #include "util/text_proto.h"
 #include "worldmodel/learned/distributed_group.h"
+#include "worldmodel/learned/distributed_members.h"
 #include "worldmodel/learned/hybrid_trainer.h"
 #include "worldmodel/learned/learned_ensemble.h"
 #include "worldmodel/learned/member_training.h"
@@ -48,8 +49,10 @@ struct TrainingRun {
   LearnedEnsemble ensemble;
   WindowBatch validation;
   Clock::time_point budget_end;
-  // wm train --distributed: the group, and this rank's part of each batch.
+  // wm train --distributed: the group, how it shares the work, and this
+  // rank's part of each batch (all of it when the members are spread).
   std::unique_ptr<DistributedGroup> group;
+  DistributeWork work = DistributeWork::kBatch;
   BatchShare share;
   bool publishes() const { return group == nullptr || group->rank() == 0; }
 };
@@ -237,15 +240,15 @@ MemberTrainingOptions MemberOptions(const TrainingRun& run,
   return options;
 }
 
-// Member k's objective in the run.
+// Member k's objective in the run, computing `share` of each batch.
 absl::StatusOr<std::unique_ptr<MemberObjective>> ObjectiveOf(
-    const TrainingRun& run, int k) {
+    const TrainingRun& run, int k, BatchShare share) {
   WM_ASSIGN_OR_RETURN(
       std::unique_ptr<WindowObjective> objective,
       WindowObjective::Create(
           run.config, run.splits.data.get(), run.splits.train_fractions(),
           run.manifest.history_steps(), run.ensemble.ops.get(), &run.validation,
-          run.kind == ModelKind::kPhysics, k, run.share));
+          run.kind == ModelKind::kPhysics, k, share));
   return std::unique_ptr<MemberObjective>(std::move(objective));
 }
 
@@ -265,7 +268,7 @@ absl::StatusOr<double> ChooseLearningRate(const TrainingRun& run) {
     options.max_steps =
         std::max<int64_t>(run.config.max_steps() / 5, run.config.eval_every());
     options.budget = run.budget_end - Clock::now();
-    WM_ASSIGN_OR_RETURN(auto objective, ObjectiveOf(run, 0));
+    WM_ASSIGN_OR_RETURN(auto objective, ObjectiveOf(run, 0, run.share));
     WM_ASSIGN_OR_RETURN(
         MemberOutcome outcome,
         TrainMember(options, 0, *scratch.members[0], *objective));
@@ -328,22 +331,17 @@ absl::Status CalibrateParameters(TrainingRun* run) {
   return absl::OkStatus();
 }
 
-// wm train --distributed: joins the group and takes this rank's part of
-// each batch.
+// wm train --distributed: joins the group (distributed_members.h).
 absl::Status JoinGroup(const DistributedOptions& distributed,
                        TrainingRun* run) {
   if (!distributed.enabled) return absl::OkStatus();
-  if (distributed.world_size > run->config.batch_size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--distributed: batch_size ", run->config.batch_size(),
-                     " is smaller than the world size ", distributed.world_size,
-                     " (each rank computes at least one window of a batch)"));
-  }
-  LOG(INFO) << "rank " << distributed.rank << " of " << distributed.world_size
-            << ": joining at " << distributed.master_addr << ":"
-            << distributed.master_port;
-  WM_ASSIGN_OR_RETURN(run->group, DistributedGroup::Connect(distributed));
-  run->share = {distributed.rank, distributed.world_size};
+  WM_ASSIGN_OR_RETURN(
+      TrainingGroup joined,
+      JoinTrainingGroup(distributed, run->config.ensemble_size(),
+                        run->config.batch_size()));
+  run->group = std::move(joined.group);
+  run->work = joined.work;
+  run->share = joined.share;
   return absl::OkStatus();
 }
 
@@ -443,11 +441,11 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   if (!request.base.empty()) {
     return absl::InvalidArgumentError("--base applies to --model hybrid only");
   }
-  WM_RETURN_IF_ERROR(JoinGroup(request.distributed, &run));
   WM_ASSIGN_OR_RETURN(
       run.splits,
       OpenTrainingSplits(request.data_dir, request.validation_data_dir));
   WM_RETURN_IF_ERROR(BuildManifest(request, &run));
+  WM_RETURN_IF_ERROR(JoinGroup(request.distributed, &run));
   WM_RETURN_IF_ERROR(PrepareResumeState(request, &run));
   WM_RETURN_IF_ERROR(BuildEnsembleAndValidation(&run));
   run.budget_end = Clock::now() +
@@ -464,11 +462,18 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
   options.resume_dir = run.resume_dir;
   options.resume = request.resume;
   options.group = run.group.get();
-  WM_RETURN_IF_ERROR(TrainMembers(
-      options, run.config.workers(), run.budget_end, run.ensemble.members,
-      [&](int k) { return ObjectiveOf(run, k); },
-      run.manifest.mutable_metrics()));
-  if (run.group != nullptr) {
+  if (run.work == DistributeWork::kMembers) {
+    WM_RETURN_IF_ERROR(TrainSpreadMembers(
+        *run.group, options, run.budget_end, run.ensemble.members,
+        [&](int k, BatchShare share) { return ObjectiveOf(run, k, share); },
+        run.manifest.mutable_metrics()));
+  } else {
+    WM_RETURN_IF_ERROR(TrainMembers(
+        options, run.config.workers(), run.budget_end, run.ensemble.members,
+        [&](int k) { return ObjectiveOf(run, k, run.share); },
+        run.manifest.mutable_metrics()));
+  }
+  if (run.group != nullptr && run.work == DistributeWork::kBatch) {
     run.group->LogSumStatistics(
         std::chrono::duration<double>(Clock::now() - log_start).count());
   }
@@ -477,12 +482,16 @@ absl::StatusOr<v1::CheckpointManifest> TrainAndPublish(
               << run.group->world_size() << " done; rank 0 publishes";
     return run.manifest;
   }
+  const Clock::time_point trained = Clock::now();
   if (run.ensemble.members.front()->uses_parameters()) {
     WM_RETURN_IF_ERROR(CalibrateParameters(&run));
   }
   WM_RETURN_IF_ERROR(PublishEnsembleVersion(request.model_dir, &run.manifest,
                                             run.ensemble.members)
                          .status());
+  LOG(INFO) << "calibrated and published in "
+            << std::chrono::duration<double>(Clock::now() - trained).count()
+            << " s";
   std::error_code ignored;
   fs::remove_all(run.resume_dir, ignored);
   return run.manifest;
