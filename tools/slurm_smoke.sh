@@ -6,8 +6,9 @@
 #   1. deploy/gen.sbatch: a 2-task `wm gen --shard auto` job array and its
 #      afterok `wm merge` job; the merged dataset must equal an unsharded
 #      `wm gen` byte for byte;
-#   2. deploy/train.sbatch: a 2-task `wm train --distributed` (srun); rank 0
-#      must publish the model and rank 1 say it trained;
+#   2. deploy/train.sbatch: a 2-task `wm train --distributed` (srun) of 2
+#      members, spread one per task; rank 0 must gather and publish the
+#      model and rank 1 say it trained;
 # waits for them and stops everything it started. Exits non-zero, saying
 # why, when Slurm cannot start or a job or check fails; it never skips.
 #
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "slurm_smoke.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -180,6 +181,7 @@ log="$TMP/jobs/wm-train-$job.log"
 [ "$train_state" = "COMPLETED " ] || die "train job ended $train_state: $(tail -5 "$log")"
 grep -q "published $TMP/jobs/models/push/1 " "$log" || die "rank 0 did not publish: $(tail -5 "$log")"
 grep -q "rank 1 of 2 trained" "$log" || die "rank 1 did not report: $(tail -5 "$log")"
+grep -q "members spread over 2 ranks: " "$log" || die "rank 0 did not gather the members: $(tail -5 "$log")"
 [ -f "$TMP/jobs/models/push/1/weights.pt" ] || die "no published weights"
 echo "train: job $job (2 tasks, srun) COMPLETED in $train_seconds s; rank 0 published models/push/1"
 echo "slurm smoke passed in $(($(date +%s) - started)) s (load $(uptime | sed 's/.*load average: //'))"
