@@ -165,6 +165,13 @@ ABSL_FLAG(double, drift_end, 120,
           "Seconds into the run when the drift is complete.");
 ABSL_FLAG(double, seconds, 600, "The run's length in seconds.");
 ABSL_FLAG(double, report_every, 15, "Seconds between report lines.");
+ABSL_FLAG(std::string, post_drift_out, "",
+          "Also write the post-drift episodes the ingest service "
+          "acknowledged as a dataset here at the end (an offline "
+          "reference's training data).");
+ABSL_FLAG(double, post_drift_until, 0,
+          "With --post_drift_out: only episodes acknowledged within this "
+          "many seconds of the start (0: all).");
 ABSL_FLAG(std::string, ingest, "",
           "The ingest service HOST:PORT (default: --server, "
           "wm serve --ingest_store).");

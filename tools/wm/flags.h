@@ -75,6 +75,8 @@ ABSL_DECLARE_FLAG(double, drift_start);
 ABSL_DECLARE_FLAG(double, drift_end);
 ABSL_DECLARE_FLAG(double, seconds);
 ABSL_DECLARE_FLAG(double, report_every);
+ABSL_DECLARE_FLAG(std::string, post_drift_out);
+ABSL_DECLARE_FLAG(double, post_drift_until);
 ABSL_DECLARE_FLAG(std::string, ingest);
 ABSL_DECLARE_FLAG(std::string, store);
 ABSL_DECLARE_FLAG(std::string, ingest_store);

@@ -71,14 +71,20 @@ std::pair<int64_t, int64_t> CountDecisions(const std::string& log) {
   return counts;
 }
 
+// Robot `robot`'s ids on the ingest service: "robot-R" and, for its
+// episode number k, "sSEED-ek" (idempotent across retries).
+std::string RobotId(int robot) { return absl::StrCat("robot-", robot); }
+std::string EpisodeId(int64_t index) {
+  return absl::StrCat("s", absl::GetFlag(FLAGS_seed), "-e", index);
+}
+
 // The ingest upload of one logged episode: samples are its states, each
 // with the action applied after it (the last one repeated).
 services::EpisodeUpload ToUpload(int robot, const datasets::Episode& episode,
                                  const sim::Scene& scene) {
   services::EpisodeUpload upload;
-  upload.robot_id = absl::StrCat("robot-", robot);
-  upload.episode_id =
-      absl::StrCat("s", absl::GetFlag(FLAGS_seed), "-e", episode.index);
+  upload.robot_id = RobotId(robot);
+  upload.episode_id = EpisodeId(episode.index);
   upload.scene = scene.config().name();
   upload.dt = scene.dt();
   upload.spec = scene.spec();
@@ -138,10 +144,28 @@ absl::Status Fleet() {
   hooks.report = [&](const std::string& line) {
     (json_file.is_open() ? json_file : std::cout) << line << std::endl;
   };
+  // The post-drift episodes acknowledged in time, named as the store
+  // names them (robot/episode), for --post_drift_out.
+  std::vector<std::pair<std::string, datasets::Episode>> post_drift;
+  const std::string post_drift_out = absl::GetFlag(FLAGS_post_drift_out);
+  const double until = absl::GetFlag(FLAGS_post_drift_until);
+  if (!post_drift_out.empty()) {
+    hooks.post_drift_uploaded = [&](int robot, const datasets::Episode& episode,
+                                    double acknowledged_s) {
+      if (until > 0 && acknowledged_s > until) return;
+      post_drift.emplace_back(
+          absl::StrCat(RobotId(robot), "/", EpisodeId(episode.index)), episode);
+    };
+  }
   std::cerr << "wm fleet: " << options.robots << " robots planning with "
             << model.name() << " at " << server << ", uploading to "
             << ingest_address << " for " << options.seconds << " s\n";
-  return worldmodel::RunFleet(options, hooks);
+  WM_RETURN_IF_ERROR(worldmodel::RunFleet(options, hooks));
+  if (post_drift_out.empty()) return absl::OkStatus();
+  std::cerr << "wm fleet: " << post_drift.size()
+            << " post-drift episodes written to " << post_drift_out << "\n";
+  return worldmodel::WriteFleetEpisodes(*scene, std::move(post_drift),
+                                        post_drift_out);
 }
 
 }  // namespace

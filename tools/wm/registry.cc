@@ -323,7 +323,7 @@ std::vector<Subcommand> ServingSubcommands() {
        "wm fleet --robots N --scene push --server ADDR --model NAME "
        "[--ingest ADDR] --drift NAME=MIN:MAX,... [--drift_start S] "
        "[--drift_end S] [--seconds S] [--json OUT.jsonl] [--log "
-       "FLYWHEEL.jsonl]",
+       "FLYWHEEL.jsonl] [--post_drift_out DIR [--post_drift_until S]]",
        {"robots",
         "scene",
         {"server", "The wm serve the robots plan with."},
@@ -334,6 +334,8 @@ std::vector<Subcommand> ServingSubcommands() {
         "drift_end",
         "seconds",
         "report_every",
+        "post_drift_out",
+        "post_drift_until",
         {"json", "Where to append the JSON lines (default: stdout)."},
         {"log",
          "The flywheel's decision log, for the published / refused "

@@ -10,8 +10,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "datasets/dataset_writer.h"
 #include "datasets/in_memory_sink.h"
 #include "sim/rollout_generator.h"
+#include "sim/scene_manifest.h"
 #include "util/json_writer.h"
 #include "util/random.h"
 #include "util/status_macros.h"
@@ -133,6 +135,10 @@ absl::Status Fleet::OneEpisode(int robot, int64_t k) {
         LoggedEpisode(episode, *scene, episode.true_parameters);
     logged.index = k;
     uploaded = hooks_.upload(robot, logged);
+    if (uploaded.ok() && fraction == 1 && hooks_.post_drift_uploaded) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      hooks_.post_drift_uploaded(robot, logged, Elapsed());
+    }
   }
   JsonWriter json(JsonWriter::Style::kCompact);
   json.BeginObject().Key("type").String("episode");
@@ -225,9 +231,10 @@ absl::Status Fleet::Run() {
   absl::Status status;
   for (double next = 0; Elapsed() < options_.seconds && !failed_;
        next += options_.report_every_s) {
-    while (Elapsed() < next && !failed_) {
+    while (Elapsed() < std::min(next, options_.seconds) && !failed_) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
+    if (Elapsed() >= options_.seconds) break;  // the last report follows
     status.Update(Report());
     if (!status.ok()) failed_ = true;
   }
@@ -290,6 +297,31 @@ datasets::Episode LoggedEpisode(const PlanningEpisode& episode,
   logged.ctrl = episode.actions;
   logged.params = std::move(params);
   return logged;
+}
+
+absl::Status WriteFleetEpisodes(
+    const sim::Scene& scene,
+    std::vector<std::pair<std::string, datasets::Episode>> episodes,
+    const std::string& directory) {
+  v1::DatasetManifest manifest = sim::ManifestForScene(scene);
+  v1::Provenance provenance;
+  provenance.set_source("wm fleet");
+  WM_ASSIGN_OR_RETURN(std::unique_ptr<datasets::DatasetWriter> writer,
+                      datasets::DatasetWriter::Create(
+                          directory, manifest, /*episodes_per_shard=*/256,
+                          /*overwrite=*/true));
+  int64_t index = 0;
+  for (auto& [name, episode] : episodes) {
+    v1::ImportedFile* file = provenance.add_imported_files();
+    file->set_file(name);
+    file->set_first_episode(index);
+    file->set_num_episodes(1);
+    file->set_num_transitions(static_cast<int64_t>(episode.time.size()) - 1);
+    episode.index = index++;
+    WM_RETURN_IF_ERROR(writer->Write(std::move(episode)));
+  }
+  writer->set_provenance(std::move(provenance));
+  return writer->Finish(0).status();
 }
 
 absl::Status RunFleet(const FleetOptions& options, const FleetHooks& hooks) {

@@ -84,6 +84,13 @@ struct FleetHooks {
   std::function<std::pair<int64_t, int64_t>()> decisions;
   // One JSON line (an "episode" or a "report" record). Serialised.
   std::function<void(const std::string&)> report;
+  // Each episode begun after the drift's end (drift fraction 1) once its
+  // upload is acknowledged, with the seconds since the run's start at that
+  // moment: the post-drift episodes the ingest service received (an
+  // offline reference trains on them). Serialised; may be empty.
+  std::function<void(int robot, const datasets::Episode& episode,
+                     double acknowledged_s)>
+      post_drift_uploaded;
 };
 
 // Runs the fleet for options.seconds (robots' episodes in flight finish
@@ -99,6 +106,16 @@ absl::Status RunFleet(const FleetOptions& options, const FleetHooks& hooks);
 datasets::Episode LoggedEpisode(const PlanningEpisode& episode,
                                 const sim::Scene& scene,
                                 std::vector<double> params);
+
+// Writes `episodes` (name, episode) as a dataset in `directory` (replaced
+// when it exists) with `scene`'s manifest (sim::ManifestForScene), the
+// episodes' indices reassigned 0, 1, ... in the given order, provenance
+// source "wm fleet" and one imported_files entry per episode (file = its
+// name), as an ingest store lists them. DatasetWriter's errors.
+absl::Status WriteFleetEpisodes(
+    const sim::Scene& scene,
+    std::vector<std::pair<std::string, datasets::Episode>> episodes,
+    const std::string& directory);
 
 }  // namespace wm::worldmodel
 

@@ -123,7 +123,7 @@ absl::StatusOr<GateOutcome> ScoreAndDecide(const FlywheelJob& job,
   WM_ASSIGN_OR_RETURN(const v1::CheckpointManifest served,
                       ReadManifest(current_dir));
   const std::vector<double> scale =
-      TangentStateScale(store.spec(), served.normalization());
+      GateStateScale(store.spec(), served.normalization());
   std::vector<double> errors[2];
   const std::string dirs[2] = {candidate_dir, current_dir};
   for (int i = 0; i < 2; ++i) {

@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "util/random.h"
 #include "util/status_macros.h"
-#include "worldmodel/eval/acosta_toss_protocol.h"
 #include "worldmodel/eval/episode_scorer.h"
+#include "worldmodel/eval/evaluator.h"
 #include "worldmodel/eval/metrics.h"
 
 namespace wm::worldmodel {
@@ -22,6 +23,28 @@ int64_t StepsFor(double seconds, double dt) {
 }
 
 }  // namespace
+
+std::vector<double> GateStateScale(const v1::StateSpec& spec,
+                                   const v1::NormalizationStats& stats) {
+  std::vector<double> scale = TangentStateScale(spec, stats);
+  const int nv = spec.nv();
+  auto isotropic = [&scale](int first) {
+    double sum = 0;
+    for (int i = first; i < first + 3; ++i) sum += scale[i] * scale[i];
+    const double rms = std::sqrt(sum / 3);
+    for (int i = first; i < first + 3; ++i) scale[i] = rms;
+  };
+  for (const v1::Joint& joint : spec.joints()) {
+    if (joint.type() != v1::Joint::FREE) continue;
+    const int v = joint.qvel_offset();
+    isotropic(v);  // position (x, y, z)
+  }
+  // Velocities carry no weight: the open-loop positions integrate them.
+  for (int i = nv; i < 2 * nv; ++i) {
+    scale[i] = std::numeric_limits<double>::infinity();
+  }
+  return scale;
+}
 
 absl::StatusOr<v1::FlywheelConfig> WithFlywheelDefaults(
     v1::FlywheelConfig config) {
@@ -133,24 +156,45 @@ GateOutcome DecideGate(absl::Span<const double> candidate_errors,
                        absl::Span<const double> current_errors,
                        const v1::FlywheelConfig& config, uint64_t seed) {
   GateOutcome outcome;
-  const PairedComparison comparison = ComparePaired(
-      candidate_errors, current_errors, config.bootstrap_resamples(), seed);
+  const size_t n = current_errors.size();
+  std::vector<double> log_ratios(n);
+  for (size_t i = 0; i < n; ++i) {
+    constexpr double kFloor = 1e-12;  // an exact prediction is not -inf
+    log_ratios[i] = std::log(std::max(candidate_errors[i], kFloor) /
+                             std::max(current_errors[i], kFloor));
+  }
+  const int resamples = std::max(1, config.bootstrap_resamples());
+  std::vector<double> means(resamples);
+  Rng random(seed);
+  for (double& mean : means) {
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) {
+      sum += log_ratios[std::min(n - 1,
+                                 static_cast<size_t>(random.Uniform() * n))];
+    }
+    mean = std::exp(sum / n);
+  }
+  std::sort(means.begin(), means.end());
   outcome.current_error =
       Mean(std::vector<double>(current_errors.begin(), current_errors.end()));
   outcome.candidate_error = Mean(
       std::vector<double>(candidate_errors.begin(), candidate_errors.end()));
-  outcome.ratio = comparison.mean_ratio;
-  outcome.ratio_ci90_low = comparison.ci90_low;
-  outcome.ratio_ci90_high = comparison.ci90_high;
+  outcome.ratio = std::exp(Mean(log_ratios));
+  outcome.ratio_ci90_low = means[static_cast<size_t>(0.05 * (resamples - 1))];
+  outcome.ratio_ci90_high = means[static_cast<size_t>(0.95 * (resamples - 1))];
   const double bar = 1 - config.min_improvement();
-  outcome.publish =
-      std::isfinite(comparison.ci90_high) && comparison.ci90_high < bar;
+  const bool typical =
+      std::isfinite(outcome.ratio_ci90_high) && outcome.ratio_ci90_high < bar;
+  const bool on_average = outcome.candidate_error <= outcome.current_error;
+  outcome.publish = typical && on_average;
   outcome.reason = absl::StrFormat(
-      "candidate/current error %.4g (90%% interval %.4g-%.4g over %d "
-      "held-out episodes) %s %.4g",
-      comparison.mean_ratio, comparison.ci90_low, comparison.ci90_high,
-      static_cast<int>(current_errors.size()),
-      outcome.publish ? "is below" : "does not stay below", bar);
+      "candidate/current error %.4g (geometric mean of %d held-out "
+      "episodes' ratios, 90%% interval %.4g-%.4g) %s %.4g; mean errors "
+      "%.4g / %.4g",
+      outcome.ratio, static_cast<int>(n), outcome.ratio_ci90_low,
+      outcome.ratio_ci90_high, typical ? "is below" : "does not stay below",
+      bar, outcome.candidate_error, outcome.current_error);
+  if (typical && !on_average) absl::StrAppend(&outcome.reason, " (worse)");
   return outcome;
 }
 

@@ -13,7 +13,9 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "datasets/episode.h"
+#include "wm/v1/dataset.pb.h"
 #include "wm/v1/flywheel.pb.h"
+#include "wm/v1/state_spec.pb.h"
 #include "worldmodel/world_model.h"
 
 namespace wm::worldmodel {
@@ -45,6 +47,16 @@ std::vector<int64_t> GateRolloutSteps(const v1::FlywheelConfig& config,
 // The shortest episode the gate can score: history + the shortest rollout.
 int64_t GateMinEpisodeSteps(const v1::FlywheelConfig& config, double dt);
 
+// The gate's [2 nv] tangent scales for `spec` from normalisation `stats`:
+// TangentStateScale, except that each free joint's position, linear
+// velocity and angular velocity are judged as vectors, each axis scaled by
+// the RMS of the vector's three stds. A body's error is then a Euclidean
+// distance (the same in every axis), and a nearly constant axis (a box's
+// height on a table: std 4e-5 m) cannot turn a 0.1 mm sink into the
+// largest error of the state.
+std::vector<double> GateStateScale(const v1::StateSpec& spec,
+                                   const v1::NormalizationStats& stats);
+
 // The gate error of `model` on each of `episodes` (in order, each at least
 // GateMinEpisodeSteps long, validated, the model's layout): the episode's
 // first GateHistorySteps steps are the context, then one open-loop Rollout
@@ -64,14 +76,20 @@ struct GateOutcome {
   bool publish = false;
   std::string reason;  // why, in words, with the numbers
   double current_error = 0, candidate_error = 0;  // means
+  // The geometric mean of the episodes' candidate / current error ratios,
+  // with its 90% interval.
   double ratio = 0, ratio_ci90_low = 0, ratio_ci90_high = 0;
 };
 
 // The decision on paired per-episode errors (same episodes, same order,
-// non-empty, config with defaults): the ratio of means candidate / current
-// with a 90% bootstrap interval resampling episodes (bootstrap_resamples,
-// seeded by `seed`); publish only when the interval's upper end is below
-// 1 - min_improvement. Deterministic.
+// non-empty, config with defaults): the geometric mean of the per-episode
+// ratios candidate / current (every episode counts the same, whatever its
+// error's size: a few episodes where both models are far off cannot hide
+// what the others say) with a 90% percentile bootstrap interval
+// resampling episodes (bootstrap_resamples, seeded by `seed`). Publish
+// only when the interval's upper end is below 1 - min_improvement and the
+// candidate's mean error is not above the current one's (no rare
+// episode made much worse). Deterministic.
 GateOutcome DecideGate(absl::Span<const double> candidate_errors,
                        absl::Span<const double> current_errors,
                        const v1::FlywheelConfig& config, uint64_t seed);

@@ -6,8 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
+#include "sim/scene_library.h"
 #include "tests/testing/status_matchers.h"
 #include "util/random.h"
 
@@ -54,6 +56,45 @@ TEST(FlywheelGateTest, HoldsOutByEpisodeHashAndChecksItsConfig) {
   EXPECT_THAT(WithFlywheelDefaults(bad),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("min_new_episodes")));
+}
+
+TEST(FlywheelGateTest, ScalesABodysPositionAsAVectorAndIgnoresVelocities) {
+  const v1::StateSpec spec = (*sim::LoadScene("push"))->spec();
+  v1::NormalizationStats stats;  // push: box x y z, quaternion, pusher x y
+  for (double std : {0.12, 0.11, 4e-5, 1.0, 1.0, 1.0, 1.0, 0.13, 0.125}) {
+    stats.add_state_std(std);
+  }
+  for (int i = 0; i < spec.nv(); ++i) stats.add_state_std(0.1);
+  const std::vector<double> scale = GateStateScale(spec, stats);
+  ASSERT_EQ(scale.size(), 16u);
+  const double box = std::sqrt((0.12 * 0.12 + 0.11 * 0.11 + 4e-5 * 4e-5) / 3);
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(scale[i], box, 1e-12) << i;
+  for (int i = 3; i < 6; ++i) EXPECT_EQ(scale[i], 1.0) << i;  // radians
+  EXPECT_EQ(scale[6], 0.13);
+  EXPECT_EQ(scale[7], 0.125);
+  for (int i = 8; i < 16; ++i) EXPECT_TRUE(std::isinf(scale[i])) << i;
+}
+
+TEST(FlywheelGateTest, CountsEveryEpisodeAlikeButRefusesAHiddenCatastrophe) {
+  // 30 episodes the candidate predicts 30% better, and 2 where both are 20x
+  // off and the candidate 10% worse: the ratio of means (1.01) would hide
+  // the 30; each episode's ratio counts the same.
+  std::vector<double> current = NoisyErrors(30, 1.0, 5);
+  std::vector<double> candidate = current;
+  for (double& error : candidate) error *= 0.7;
+  for (int i = 0; i < 2; ++i) {
+    current.push_back(20.0);
+    candidate.push_back(22.0);
+  }
+  GateOutcome outcome = DecideGate(candidate, current, Defaults(), 1);
+  EXPECT_TRUE(outcome.publish) << outcome.reason;
+  EXPECT_NEAR(outcome.ratio,
+              std::exp((30 * std::log(0.7) + 2 * std::log(1.1)) / 32), 1e-9);
+  // The same episodes with one made 4x worse: typical, but not on average.
+  candidate.back() = 80.0;
+  outcome = DecideGate(candidate, current, Defaults(), 1);
+  EXPECT_FALSE(outcome.publish) << outcome.reason;
+  EXPECT_THAT(outcome.reason, HasSubstr("(worse)"));
 }
 
 TEST(FlywheelGateTest, PublishesAClearlyBetterCandidate) {

@@ -76,10 +76,9 @@ double MeanAuditError(const std::string& version_dir,
   v1::CheckpointManifest manifest;
   EXPECT_THAT(ReadTextProtoFile(scale_from + "/manifest.pbtxt", &manifest),
               wm::testing::IsOk());
-  auto errors =
-      GateErrors(**model, audit,
-                 TangentStateScale((*model)->spec(), manifest.normalization()),
-                 0.05, config);
+  auto errors = GateErrors(
+      **model, audit,
+      GateStateScale((*model)->spec(), manifest.normalization()), 0.05, config);
   EXPECT_THAT(errors, wm::testing::IsOk());
   return Mean(*errors);
 }
