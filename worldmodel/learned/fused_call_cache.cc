@@ -1,5 +1,6 @@
 #include "worldmodel/learned/fused_call_cache.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace wm::worldmodel {
@@ -19,14 +20,16 @@ bool FusedCallCache::Cacheable(const Context& context) {
 }
 
 std::optional<FusedCall> FusedCallCache::Find(const Context& context,
-                                              int64_t rows) const {
+                                              int64_t rows) {
   absl::MutexLock lock(&mutex_);
-  for (const Entry& entry : entries_) {
-    if (entry.rows == rows &&
-        SameBytes(entry.history_states, context.history_states) &&
-        SameBytes(entry.history_actions, context.history_actions)) {
-      FusedCall call = entry.call;
+  for (auto entry = entries_.begin(); entry != entries_.end(); ++entry) {
+    if (entry->rows == rows &&
+        SameBytes(entry->history_states, context.history_states) &&
+        SameBytes(entry->history_actions, context.history_actions)) {
+      FusedCall call = entry->call;
       call.per_member = context.per_member;
+      // The most recently used last: the first to go is the least used.
+      std::rotate(entry, entry + 1, entries_.end());
       return call;
     }
   }

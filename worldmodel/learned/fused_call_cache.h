@@ -19,7 +19,8 @@
 
 namespace wm::worldmodel {
 
-// Thread-safe. Holds at most kEntries calls, the oldest dropped first.
+// Thread-safe. Holds at most kEntries calls, the least recently used
+// dropped first.
 class FusedCallCache {
  public:
   static constexpr int kEntries = 4;
@@ -31,7 +32,8 @@ class FusedCallCache {
   // The call stored for a context with the same history (states and
   // actions, shapes and bytes) and `rows`, with per_member set from
   // `context`; nullopt when none is.
-  std::optional<FusedCall> Find(const Context& context, int64_t rows) const;
+  // The entry found becomes the most recently used.
+  std::optional<FusedCall> Find(const Context& context, int64_t rows);
 
   // Stores `call`, prepared for `context` (Cacheable) and `rows`.
   void Store(const Context& context, int64_t rows, const FusedCall& call);
@@ -43,7 +45,7 @@ class FusedCallCache {
     FusedCall call;
   };
 
-  mutable absl::Mutex mutex_;
+  absl::Mutex mutex_;
   std::deque<Entry> entries_ ABSL_GUARDED_BY(mutex_);
 };
 
