@@ -9,8 +9,10 @@
 //   (InferencePath::kLibTorch), for physics and blackbox;
 // - rollout_256x30_two_threads_vs_one: the same Rollout with its rows split
 //   over two threads (RowSplitThreads, as `wm serve` sets it) against one;
-//   rollout_256x30_history_context_vs_none: with a 1 s history as context
-//   (identified and scored once per call, as the closed loop asks);
+//   rollout_256x30_history_context_vs_none: with a new 1 s history as
+//   context every call (identified and scored, as the closed loop's next
+//   step asks); rollout_256x30_repeated_history_vs_none: the same history
+//   again (prepared once: a planner's further iterations and chunks);
 // - predict_b1_in_process: one batch-1 Predict of push physics, as served,
 //   against the 60 us target; and against the LibTorch path.
 // Medians of interleaved rounds, so that every side sees the same load.
@@ -108,12 +110,22 @@ void BenchSplitAndHistory(const worldmodel::WorldModel& physics,
       SetRowSplitThreads(1);
     };
   };
+  // A new history every call (the closed loop's next second), and the
+  // same one again (a planner's further iterations and chunks: prepared
+  // once, FusedCallCache).
+  worldmodel::Context new_history = history;
   const std::vector<double> split_us = MedianMicros(
       15, {split_rollout(2), split_rollout(1),
+           [&] {
+             new_history.history_actions.data[0] += 1e-3f;
+             CHECK(physics.Rollout(initial, actions, new_history).ok());
+           },
            [&] { CHECK(physics.Rollout(initial, actions, history).ok()); }});
   Report("rollout_256x30_two_threads_vs_one", split_us[0] / 1e3,
          split_us[1] / 1e3, "ms");
   Report("rollout_256x30_history_context_vs_none", split_us[2] / 1e3,
+         split_us[1] / 1e3, "ms");
+  Report("rollout_256x30_repeated_history_vs_none", split_us[3] / 1e3,
          split_us[1] / 1e3, "ms");
 }
 

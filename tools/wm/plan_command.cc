@@ -88,17 +88,23 @@ absl::StatusOr<std::vector<worldmodel::PlanningContender>> Contenders(
     const v1::PlannerConfig& planner, const v1::SceneConfig& scene_config) {
   std::vector<worldmodel::PlanningContender> contenders;
   const int episodes = absl::GetFlag(FLAGS_episodes);
+  // A served model gets all samples in one Rollout request unless the
+  // config sets threads: `wm serve` splits it over its cores, and the
+  // history is identified once (docs/performance.md: 0.75 of the step of
+  // one request per core).
+  v1::PlannerConfig served = planner;
+  if (served.threads() == 0) served.set_threads(1);
   if (!absl::GetFlag(FLAGS_model).empty()) {
     WM_ASSIGN_OR_RETURN(auto models,
                         RemoteModels("model", absl::GetFlag(FLAGS_model)));
     contenders.push_back(
-        {"physics", absl::GetFlag(FLAGS_model), models, planner, episodes});
+        {"physics", absl::GetFlag(FLAGS_model), models, served, episodes});
   }
   if (!absl::GetFlag(FLAGS_baseline).empty()) {
     WM_ASSIGN_OR_RETURN(
         auto models, RemoteModels("baseline", absl::GetFlag(FLAGS_baseline)));
     contenders.push_back(
-        {"blackbox", absl::GetFlag(FLAGS_baseline), models, planner, episodes});
+        {"blackbox", absl::GetFlag(FLAGS_baseline), models, served, episodes});
   }
   if (absl::GetFlag(FLAGS_oracle)) {
     // MuJoCo rollouts cost far more than the learned model's: fewer samples.

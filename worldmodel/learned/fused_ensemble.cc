@@ -102,28 +102,29 @@ struct FusedEnsemble::Network {
 
   int outputs() const { return layers.back().out; }
 
-  // x [rows, in] -> the last layer's outputs [rows, out] (`transposed`:
-  // [out, rows], fused_math.h MatMulTransposed) in `scratch` slot 1 or 2;
-  // returns them.
-  const float* Forward(int64_t rows, const float* x, bool transposed,
+  // x [rows, in] in column layout -> the last layer's outputs [rows, out]
+  // in `last_layout` (fused_math.h) in `scratch` slot 1 or 2; returns them.
+  const float* Forward(int64_t rows, const float* x, Layout last_layout,
                        FusedScratch* scratch) const {
     const float* input = x;
+    Layout input_layout = Layout::kColumns;
     float* output = nullptr;
     for (size_t l = 0; l < layers.size(); ++l) {
       const Layer& layer = layers[l];
+      const bool last = l + 1 == layers.size();
+      const Layout layout = last ? last_layout : Layout::kRows;
       output = scratch->Get(1 + l % 2, rows * layer.out);
-      if (l + 1 < layers.size()) {
-        MatMul(rows, layer.in, layer.out, input, layer.weight.data(), output);
+      MatMul(rows, layer.in, layer.out, input, layer.weight.data(), output,
+             input_layout, layout);
+      if (!last) {
         BiasSwish(rows, layer.out, layer.bias.data(), output);
-      } else if (transposed) {
-        MatMulTransposed(rows, layer.in, layer.out, input, layer.weight.data(),
-                         output);
+      } else if (layout == Layout::kColumns) {
         BiasColumns(rows, layer.out, layer.bias.data(), output);
       } else {
-        MatMul(rows, layer.in, layer.out, input, layer.weight.data(), output);
         Bias(rows, layer.out, layer.bias.data(), output);
       }
       input = output;
+      input_layout = layout;
     }
     return output;
   }
@@ -210,36 +211,35 @@ double FusedEnsemble::FlopsPerRow() const {
 
 // Physics: [State, asinh(20 State), Geometry, NormalizeActions]; blackbox:
 // [State, NormalizeActions]; hybrid: [State, NormalizeActions, MuJoCo
-// delta].
+// delta]: in column layout [width, rows], a block of rows at a time.
 void FusedEnsemble::WriteInputs(int64_t rows, const FusedStepInputs& in,
                                 float* x, FusedScratch* scratch) const {
-  const int width = InputWidth(), s = ops_.num_state_features();
-  const int nx = ops_.nx(), nu = ops_.nu(), nv = ops_.nv();
-  for (int64_t r = 0; r < rows; ++r) {
-    float* row = x + r * width;
-    const float* state = in.states + r * nx;
-    ops_.StateFeatures(state, row);
-    float* next = row + s;
+  const int s = ops_.num_state_features(), nx = ops_.nx(), nu = ops_.nu();
+  const int nv = ops_.nv();
+  float* state = scratch->Get(3, nx * kBlockRows);
+  for (int64_t first = 0; first < rows; first += kBlockRows) {
+    const int count =
+        static_cast<int>(std::min<int64_t>(kBlockRows, rows - first));
+    RowsToColumns(in.states + first * nx, nx, count, nx, state);
+    float* column = x + first;
+    ops_.StateFeatureColumns(count, state, column, rows);
+    column += s * rows;
     if (kind_ == ModelKind::kPhysics) {
-      next += s;  // the asinh features, below
-      ops_.Geometry(state, next);
-      next += ops_.num_geometry_features();
+      for (int f = 0; f < s; ++f) {
+        ScaledAsinh(count, kSmallChangeGain, x + first + f * rows,
+                    column + f * rows);
+      }
+      column += s * rows;
+      ops_.GeometryColumns(count, state, column, rows);
+      column += ops_.num_geometry_features() * rows;
     }
-    ops_.NormalizeActions(in.actions + r * nu, next);
-    if (kind_ == ModelKind::kHybrid) {
-      std::copy(in.extra + r * 2 * nv, in.extra + (r + 1) * 2 * nv, next + nu);
-    }
-  }
-  if (kind_ == ModelKind::kPhysics) {
-    // asinh of all rows' state features at once, contiguous.
-    float* features = scratch->Get(3, 2 * rows * s);
-    for (int64_t r = 0; r < rows; ++r) {
-      std::copy(x + r * width, x + r * width + s, features + r * s);
-    }
-    ScaledAsinh(rows * s, kSmallChangeGain, features, features + rows * s);
-    for (int64_t r = 0; r < rows; ++r) {
-      std::copy(features + (rows + r) * s, features + (rows + r + 1) * s,
-                x + r * width + s);
+    ops_.NormalizeActionColumns(count, in.actions + first * nu, nu, column,
+                                rows);
+    column += nu * rows;
+    for (int j = 0; kind_ == ModelKind::kHybrid && j < 2 * nv; ++j) {
+      for (int i = 0; i < count; ++i) {
+        column[j * rows + i] = in.extra[(first + i) * 2 * nv + j];
+      }
     }
   }
 }
@@ -253,7 +253,8 @@ void FusedEnsemble::Step(int k, int64_t rows, const FusedStepInputs& in,
   WriteInputs(rows, in, x, scratch);
   const bool physics = kind_ == ModelKind::kPhysics;
   // The physics outputs are read down columns (PhysicsOutputs).
-  const float* raw = network.Forward(rows, x, physics, scratch);
+  const float* raw = network.Forward(
+      rows, x, physics ? Layout::kColumns : Layout::kRows, scratch);
   if (physics) {
     PhysicsOutputs(network, rows, in, raw, out);
   } else {

@@ -2,6 +2,7 @@
 
 #include <xmmintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -23,7 +24,7 @@ namespace {
 // callers' 1 + e^x is 1 all the same. n is rounded by adding and
 // subtracting 1.5 2^23 (no call to nearbyint).
 inline float Exp(float x) {
-  x = x < -86.5f ? -86.5f : (x > 88.0f ? 88.0f : x);
+  x = std::min(std::max(x, -86.5f), 88.0f);
   constexpr float kRound = 12582912.0f;
   const float n = (x * 1.44269504088896341f + kRound) - kRound;
   const float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
@@ -76,20 +77,21 @@ FlushDenormals::FlushDenormals() : saved_(_mm_getcsr()) {
 FlushDenormals::~FlushDenormals() { _mm_setcsr(saved_); }
 
 void MatMul(int64_t rows, int in, int out, const float* x, const float* w,
-            float* y) {
-  // Row-major y = x w is column-major y^T = w^T x^T.
+            float* y, Layout x_layout, Layout y_layout) {
+  // Column-major BLAS: a row-major matrix is its transpose. Row layout y
+  // is y^T [out, rows] = w^T x^T, column layout y [rows, out] = x w; x in
+  // row layout is x^T [in, rows] (ld in), in column layout x (ld rows).
   const int n = static_cast<int>(rows);
   const float one = 1.0f, zero = 0.0f;
-  sgemm_("N", "N", &out, &n, &in, &one, w, &out, x, &in, &zero, y, &out);
-}
-
-void MatMulTransposed(int64_t rows, int in, int out, const float* x,
-                      const float* w, float* y_t) {
-  // Column-major y_t^T [rows, out] = x w, with x and w read transposed
-  // (row-major x is column-major x^T).
-  const int n = static_cast<int>(rows);
-  const float one = 1.0f, zero = 0.0f;
-  sgemm_("T", "T", &n, &out, &in, &one, x, &in, w, &out, &zero, y_t, &n);
+  const bool x_columns = x_layout == Layout::kColumns;
+  const int ldx = x_columns ? n : in;
+  if (y_layout == Layout::kRows) {
+    sgemm_("N", x_columns ? "T" : "N", &out, &n, &in, &one, w, &out, x, &ldx,
+           &zero, y, &out);
+  } else {
+    sgemm_(x_columns ? "N" : "T", "T", &n, &out, &in, &one, x, &ldx, w, &out,
+           &zero, y, &n);
+  }
 }
 
 WM_VECTORIZED void BiasColumns(int64_t rows, int width, const float* bias,
@@ -109,11 +111,23 @@ WM_VECTORIZED void Bias(int64_t rows, int width, const float* bias, float* y) {
 
 WM_VECTORIZED void BiasSwish(int64_t rows, int width, const float* bias,
                              float* y) {
+  // In two passes over chunks of a row: the exponentials, then one
+  // division each (in one loop GCC also divides by the clamped
+  // exponential's constant and blends, two divisions per value).
+  constexpr int kChunk = 64;
+  float denominator[kChunk];
   for (int64_t r = 0; r < rows; ++r) {
     float* row = y + r * width;
-    for (int i = 0; i < width; ++i) {
-      const float v = row[i] + bias[i];
-      row[i] = v / (1.0f + Exp(-v));
+    for (int first = 0; first < width; first += kChunk) {
+      const int count = std::min(kChunk, width - first);
+      float* values = row + first;
+      const float* offsets = bias + first;
+      for (int i = 0; i < count; ++i) {
+        denominator[i] = 1.0f + Exp(-(values[i] + offsets[i]));
+      }
+      for (int i = 0; i < count; ++i) {
+        values[i] = (values[i] + offsets[i]) / denominator[i];
+      }
     }
   }
 }

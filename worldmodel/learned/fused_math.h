@@ -32,17 +32,18 @@ class FlushDenormals {
   unsigned saved_;
 };
 
-// y [rows, out] = x [rows, in] . w [in, out], all row-major and contiguous.
+// How a [rows, width] matrix lies in memory: kRows row-major (a row's
+// values contiguous), kColumns column layout ([width, rows] row-major: each
+// value's entries over all rows contiguous).
+enum class Layout { kRows, kColumns };
+
+// y [rows, out] = x [rows, in] . w [in, out] (w row-major), x and y each in
+// its layout, contiguous.
 void MatMul(int64_t rows, int in, int out, const float* x, const float* w,
-            float* y);
+            float* y, Layout x_layout = Layout::kRows,
+            Layout y_layout = Layout::kRows);
 
-// y_t [out, rows] = (x [rows, in] . w [in, out])^T: the product in column
-// layout, each output's values over all rows contiguous.
-void MatMulTransposed(int64_t rows, int in, int out, const float* x,
-                      const float* w, float* y_t);
-
-// y_t [width, rows] += bias[j] along each row j (MatMulTransposed's
-// layout).
+// y_t [width, rows] += bias[j] along each row j (column layout).
 void BiasColumns(int64_t rows, int width, const float* bias, float* y_t);
 
 // y [rows, width] += bias [width] per row.

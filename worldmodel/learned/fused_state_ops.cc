@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "util/logging.h"
+#include "worldmodel/learned/fused_columns.h"
+#include "worldmodel/learned/fused_math.h"
 #include "worldmodel/learned/torch_state_ops.h"
 
 namespace wm::worldmodel {
@@ -63,15 +65,83 @@ void Cross(const float* a, const float* b, float* out) {
   out[2] = a[0] * b[1] - a[1] * b[0];
 }
 
-// v rotated by the inverse of unit quaternion q: v - 2 w (u x v) + 2 u x
-// (u x v).
-void QuatRotateInverse(const float* q, const float* v, float* out) {
-  const float* u = q + 1;
-  float uv[3], uuv[3];
-  Cross(u, v, uv);
-  Cross(u, uv, uuv);
-  for (int i = 0; i < 3; ++i)
-    out[i] = v[i] - 2.0f * q[0] * uv[i] + 2.0f * uuv[i];
+// Column helpers of the features, over `count` rows (fused_columns.h).
+// out = (x - mean) inverse_std.
+WM_VECTORIZED void NormalizeColumn(int count, float mean, float inverse_std,
+                                   const float* __restrict x,
+                                   float* __restrict out) {
+  for (int i = 0; i < count; ++i) out[i] = (x[i] - mean) * inverse_std;
+}
+
+// out = x with the sign that makes the quaternion's w (`w`) non-negative.
+WM_VECTORIZED void CanonicalSignColumn(int count, const float* __restrict w,
+                                       const float* __restrict x,
+                                       float* __restrict out) {
+  for (int i = 0; i < count; ++i) out[i] = w[i] < 0 ? -x[i] : x[i];
+}
+
+// sum += coefficient x.
+WM_VECTORIZED void AddScaledColumn(int count, float coefficient,
+                                   const float* __restrict x,
+                                   float* __restrict sum) {
+  for (int i = 0; i < count; ++i) sum[i] += x[i] * coefficient;
+}
+
+// out = scale x.
+WM_VECTORIZED void ScaleColumn(int count, float scale,
+                               const float* __restrict x,
+                               float* __restrict out) {
+  for (int i = 0; i < count; ++i) out[i] = x[i] * scale;
+}
+
+// The quaternion columns [4] `raw` normalised (norm at least 1e-9) into q.
+WM_VECTORIZED void UnitQuaternionColumns(int count, const float* __restrict raw,
+                                         float* __restrict q) {
+  constexpr int B = kBlockRows;
+  for (int i = 0; i < count; ++i) {
+    const float norm =
+        std::max(std::sqrt(raw[i] * raw[i] + raw[B + i] * raw[B + i] +
+                           raw[2 * B + i] * raw[2 * B + i] +
+                           raw[3 * B + i] * raw[3 * B + i]),
+                 1e-9f);
+    const float inverse = 1.0f / norm;
+    for (int k = 0; k < 4; ++k) q[k * B + i] = raw[k * B + i] * inverse;
+  }
+}
+
+// out [3 columns] = a - b [3 columns each]; with inverse_reach > 0, shrunk
+// by sqrt(1 + |a - b|^2 inverse_reach^2) (state_features.cc).
+WM_VECTORIZED void OffsetColumns(int count, const float* __restrict a,
+                                 const float* __restrict b, float inverse_reach,
+                                 float* __restrict out) {
+  constexpr int B = kBlockRows;
+  const float reach_sq = inverse_reach * inverse_reach;
+  for (int i = 0; i < count; ++i) {
+    float d[3];
+    for (int c = 0; c < 3; ++c) d[c] = a[c * B + i] - b[c * B + i];
+    const float length_sq = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+    const float inverse = 1.0f / std::sqrt(1.0f + length_sq * reach_sq);
+    for (int c = 0; c < 3; ++c) out[c * B + i] = d[c] * inverse;
+  }
+}
+
+// out [3 columns `ld` apart] = the vector columns v [3] rotated by the
+// inverse of the unit quaternion columns q [4], times scale: v - 2 w (u x
+// v) + 2 u x (u x v).
+WM_VECTORIZED void RotateInverseColumns(int count, const float* __restrict q,
+                                        const float* __restrict v, float scale,
+                                        float* __restrict out, int64_t ld) {
+  constexpr int B = kBlockRows;
+  for (int i = 0; i < count; ++i) {
+    const float w = q[i], u[3] = {q[B + i], q[2 * B + i], q[3 * B + i]};
+    const float x[3] = {v[i], v[B + i], v[2 * B + i]};
+    float uv[3], uuv[3];
+    Cross(u, x, uv);
+    Cross(u, uv, uuv);
+    for (int c = 0; c < 3; ++c) {
+      out[c * ld + i] = (x[c] - 2.0f * w * uv[c] + 2.0f * uuv[c]) * scale;
+    }
+  }
 }
 
 }  // namespace
@@ -87,6 +157,7 @@ FusedStateOps::FusedStateOps(const StateOps& ops)
   const StateNormalization& n = ops.normalization();
   state_mean_ = Floats(n.state_mean_);
   state_std_ = Floats(n.state_std_);
+  for (float s : state_std_) inverse_state_std_.push_back(1.0f / s);
   action_mean_ = Floats(n.action_mean_);
   action_std_ = Floats(n.action_std_);
   param_mean_ = Floats(n.param_mean_);
@@ -134,83 +205,101 @@ FusedStateOps::FusedStateOps(const StateOps& ops)
     free.position_scale = static_cast<float>(body.position_scale);
     free.velocity_scale = static_cast<float>(body.velocity_scale);
     free.others = Ints(features.other_indices_[f]);
-    free.scales = Floats(features.relative_scales_[f]);
+    for (float scale : Floats(features.relative_scales_[f])) {
+      free.inverse_scales.push_back(1.0f / scale);
+    }
     free_bodies_.push_back(std::move(free));
   }
 }
 
-void FusedStateOps::StateFeatures(const float* state, float* out) const {
-  float c[kMaxStateSize];
-  const int n = nx();
-  for (int i = 0; i < n; ++i)
-    c[i] = (state[i] - state_mean_[i]) / state_std_[i];
-  // Quaternions: sign-canonicalised (w >= 0), unscaled.
-  for (int offset : quaternion_qpos_) {
-    const float sign = state[offset] < 0 ? -1.0f : 1.0f;
-    for (int k = 0; k < 4; ++k) c[offset + k] = state[offset + k] * sign;
+void FusedStateOps::StateFeatureColumns(int count, const float* state,
+                                        float* out, int64_t ld) const {
+  for (int f = 0; f < num_state_features_; ++f) {
+    const int j = visible_[f];
+    // Quaternions: sign-canonicalised (w >= 0), unscaled.
+    int quaternion = -1;
+    for (int offset : quaternion_qpos_) {
+      if (j >= offset && j < offset + 4) quaternion = offset;
+    }
+    if (quaternion < 0) {
+      NormalizeColumn(count, state_mean_[j], inverse_state_std_[j],
+                      state + j * kBlockRows, out + f * ld);
+    } else {
+      CanonicalSignColumn(count, state + quaternion * kBlockRows,
+                          state + j * kBlockRows, out + f * ld);
+    }
   }
-  for (int i = 0; i < num_state_features_; ++i) out[i] = c[visible_[i]];
 }
 
-void FusedStateOps::Geometry(const float* state, float* out) const {
+void FusedStateOps::GeometryColumns(int count, const float* state, float* out,
+                                    int64_t ld) const {
   if (free_bodies_.empty()) return;
+  constexpr int B = kBlockRows;
   const int columns = 3 * num_tracked_bodies_;
-  float positions[kMaxStateSize], velocities[kMaxStateSize];
-  std::copy(origins_.begin(), origins_.end(), positions);
-  std::fill(velocities, velocities + columns, 0.0f);
+  std::vector<float> positions(columns * B), velocities(columns * B, 0.0f);
+  for (int c = 0; c < columns; ++c) {
+    std::fill_n(&positions[c * B], count, origins_[c]);
+  }
   for (const MapTerm& term : position_terms_) {
-    positions[term.column] += state[term.entry] * term.coefficient;
+    AddScaledColumn(count, term.coefficient, state + term.entry * B,
+                    &positions[term.column * B]);
   }
   for (const MapTerm& term : velocity_terms_) {
-    velocities[term.column] += state[term.entry] * term.coefficient;
+    AddScaledColumn(count, term.coefficient, state + term.entry * B,
+                    &velocities[term.column * B]);
   }
+  std::vector<float> q(4 * B), vectors(3 * B);
   for (const FreeBody& free : free_bodies_) {
-    float q[4];
-    const float* raw = state + free.quaternion_offset;
-    const float norm = std::max(std::sqrt(raw[0] * raw[0] + raw[1] * raw[1] +
-                                          raw[2] * raw[2] + raw[3] * raw[3]),
-                                1e-9f);
-    for (int k = 0; k < 4; ++k) q[k] = raw[k] / norm;
-    const float* x = &positions[3 * free.tracked_index];
-    const float* v = &velocities[3 * free.tracked_index];
-    // [up, v, then per other body: its offset and relative velocity].
-    float vectors[2 * kMaxStateSize];
-    const float up_and_velocity[6] = {0.0f, 0.0f, 1.0f, v[0], v[1], v[2]};
-    std::copy(up_and_velocity, up_and_velocity + 6, vectors);
-    int count = 2;
-    const float reach = 2.0f * free.position_scale;  // state_features.cc
-    for (int o : free.others) {
-      float offset[3];
-      for (int i = 0; i < 3; ++i) offset[i] = positions[3 * o + i] - x[i];
-      if (horizontal_invariance_) {
-        const float length_sq = offset[0] * offset[0] + offset[1] * offset[1] +
-                                offset[2] * offset[2];
-        const float shrink = std::sqrt(1.0f + length_sq / (reach * reach));
-        for (float& value : offset) value /= shrink;
-      }
-      for (int i = 0; i < 3; ++i) {
-        vectors[3 * count + i] = offset[i];
-        vectors[3 * count + 3 + i] = velocities[3 * o + i] - v[i];
-      }
-      count += 2;
-    }
-    for (int m = 0; m < count; ++m) {
-      QuatRotateInverse(q, &vectors[3 * m], out);
-      for (int i = 0; i < 3; ++i) out[i] /= free.scales[m];
-      out += 3;
-    }
-    if (horizontal_invariance_) {
-      for (int m = 2; m < count; ++m) {
-        for (int i = 0; i < 3; ++i)
-          *out++ = vectors[3 * m + i] / free.scales[m];
+    UnitQuaternionColumns(count, state + free.quaternion_offset * B, q.data());
+    const float* x = &positions[3 * free.tracked_index * B];
+    const float* v = &velocities[3 * free.tracked_index * B];
+    // The rotated vectors: up, v, then per other body its offset and
+    // relative velocity; without horizontal invariance the offsets and
+    // relative velocities also unrotated after them.
+    std::fill(vectors.begin(), vectors.begin() + 2 * B, 0.0f);
+    std::fill_n(&vectors[2 * B], B, 1.0f);
+    RotateInverseColumns(count, q.data(), vectors.data(),
+                         free.inverse_scales[0], out, ld);
+    RotateInverseColumns(count, q.data(), v, free.inverse_scales[1],
+                         out + 3 * ld, ld);
+    float* unrotated =
+        out + 3 * static_cast<int64_t>(free.inverse_scales.size()) * ld;
+    out += 6 * ld;
+    const float inverse_reach = 1.0f / (2.0f * free.position_scale);
+    for (size_t o = 0; o < free.others.size(); ++o) {
+      const float* other = &positions[3 * free.others[o] * B];
+      const float* other_velocity = &velocities[3 * free.others[o] * B];
+      for (int pair = 0; pair < 2; ++pair) {
+        const float scale = free.inverse_scales[2 + 2 * o + pair];
+        if (pair == 0) {
+          OffsetColumns(count, other, x,
+                        horizontal_invariance_ ? inverse_reach : 0.0f,
+                        vectors.data());
+        } else {
+          OffsetColumns(count, other_velocity, v, 0.0f, vectors.data());
+        }
+        RotateInverseColumns(count, q.data(), vectors.data(), scale, out, ld);
+        out += 3 * ld;
+        if (horizontal_invariance_) {
+          for (int i = 0; i < 3; ++i) {
+            ScaleColumn(count, scale, &vectors[i * B], unrotated + i * ld);
+          }
+          unrotated += 3 * ld;
+        }
       }
     }
+    if (horizontal_invariance_) out = unrotated;
   }
 }
 
-void FusedStateOps::NormalizeActions(const float* actions, float* out) const {
-  for (int i = 0; i < nu_; ++i) {
-    out[i] = (actions[i] - action_mean_[i]) / action_std_[i];
+void FusedStateOps::NormalizeActionColumns(int count, const float* actions,
+                                           int64_t stride, float* out,
+                                           int64_t ld) const {
+  for (int a = 0; a < nu_; ++a) {
+    for (int i = 0; i < count; ++i) {
+      out[a * ld + i] =
+          (actions[i * stride + a] - action_mean_[a]) / action_std_[a];
+    }
   }
 }
 

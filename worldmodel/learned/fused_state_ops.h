@@ -2,11 +2,13 @@
 #define WM_WORLDMODEL_LEARNED_FUSED_STATE_OPS_H_
 
 // StateOps (torch_state_ops.h) for inference in plain C++ on one row at a
-// time: the same features, normalisation and integration, computed in
-// float loops instead of dozens of LibTorch operations per step. Copied
+// time (the features: on a block of rows in columns): the same features,
+// normalisation and integration, computed in float loops instead of dozens
+// of LibTorch operations per step. Copied
 // once from a model's StateOps; torch-free header. Every function equals
 // its LibTorch counterpart to float rounding (fused_inference_test.cc).
 
+#include <cstdint>
 #include <vector>
 
 namespace wm::worldmodel {
@@ -30,12 +32,20 @@ class FusedStateOps {
   int num_geometry_features() const { return num_geometry_features_; }
   double dt() const { return dt_; }
 
-  // StateFeatures::State of one state: writes num_state_features() floats.
-  void StateFeatures(const float* state, float* out) const;
-  // StateFeatures::Geometry of one state: writes num_geometry_features().
-  void Geometry(const float* state, float* out) const;
-  // StateNormalization::NormalizeActions / ScaleActions: writes nu floats.
-  void NormalizeActions(const float* actions, float* out) const;
+  // The features of `count` rows (at most kBlockRows, fused_columns.h)
+  // from their state columns [nx] (fused_columns.h layout), in columns
+  // `ld` floats apart: feature j of row i at out[j * ld + i].
+  // StateFeatures::State: num_state_features() columns.
+  void StateFeatureColumns(int count, const float* state, float* out,
+                           int64_t ld) const;
+  // StateFeatures::Geometry: num_geometry_features() columns.
+  void GeometryColumns(int count, const float* state, float* out,
+                       int64_t ld) const;
+  // StateNormalization::NormalizeActions of `count` rows of actions [nu]
+  // `stride` floats apart: nu columns `ld` apart, as above.
+  void NormalizeActionColumns(int count, const float* actions, int64_t stride,
+                              float* out, int64_t ld) const;
+  // StateNormalization::ScaleActions of one row: writes nu floats.
   void ScaleActions(const float* actions, float* out) const;
   // StateNormalization::NormalizeParameters of physical parameters [P].
   void NormalizeParameters(const float* parameters, float* out) const;
@@ -80,14 +90,17 @@ class FusedStateOps {
   struct FreeBody {
     int quaternion_offset, tracked_index;
     float position_scale, velocity_scale;
-    std::vector<int> others;    // the other tracked bodies
-    std::vector<float> scales;  // per rotated vector: up, v, then per other
+    std::vector<int> others;  // the other tracked bodies
+    // 1 / the scale of each rotated vector: up, v, then per other body
+    // (multiplied: a division costs several multiplications).
+    std::vector<float> inverse_scales;
   };
 
   int nq_, nv_, nu_;
   double dt_, substep_factor_;
   // Normalisation.
   std::vector<float> state_mean_, state_std_, action_mean_, action_std_;
+  std::vector<float> inverse_state_std_;  // 1 / state_std_
   std::vector<float> param_mean_, param_std_, param_unit_;
   std::vector<int> mass_indices_;
   std::vector<float> delta_mean_, delta_std_, delta_varies_;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "util/status_macros.h"
 #include "worldmodel/learned/fused_answers.h"
+#include "worldmodel/learned/fused_call_cache.h"
 #include "worldmodel/learned/learned_ensemble.h"
 #include "worldmodel/learned/weights_file.h"
 #include "worldmodel/model_kind.h"
@@ -213,11 +214,25 @@ class LearnedModel : public WorldModel {
     return torch::zeros({k * batch, p});
   }
 
+  // ComputeFusedCall's answer, from call_cache_ when the same history was
+  // prepared for as many rows before.
+  FusedCall PrepareFusedCall(const Context& context, int64_t rows) const {
+    if (!FusedCallCache::Cacheable(context)) {
+      return ComputeFusedCall(context, rows);
+    }
+    if (std::optional<FusedCall> cached = call_cache_.Find(context, rows)) {
+      return *std::move(cached);
+    }
+    FusedCall call = ComputeFusedCall(context, rows);
+    call_cache_.Store(context, rows, call);
+    return call;
+  }
+
   // A fused call's parameters, in-range parameters and surprise factors for
   // `rows` rows, as StackedParameters, InRange and SurpriseFactor compute
   // them: explicit parameters and the training mean in plain C++, a
   // history's identification and surprise in LibTorch.
-  FusedCall PrepareFusedCall(const Context& context, int64_t rows) const {
+  FusedCall ComputeFusedCall(const Context& context, int64_t rows) const {
     FusedCall call;
     call.per_member = context.per_member;
     const int64_t k = members(), p = ops().num_parameters();
@@ -397,6 +412,7 @@ class LearnedModel : public WorldModel {
   torch::Tensor range_low_, range_high_;
   std::vector<float> range_low_vector_, range_high_vector_;  // [P] each
   std::unique_ptr<FusedEnsemble> fused_;  // the fused path's members
+  mutable FusedCallCache call_cache_;     // calls prepared from histories
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -296,6 +297,43 @@ TEST_P(FusedInferenceTest, RolloutSplitOverThreadsEqualsLibTorch) {
   SetRowSplitThreads(2);
   ExpectRolloutsEqual(/*rows=*/301);
   SetRowSplitThreads(1);
+}
+
+// A history prepared once is reused (FusedCallCache) only for the same
+// history bytes and row count: calls alternating between two histories
+// that differ in one action, and a different row count, each equal
+// LibTorch's answer for their own history.
+TEST_P(FusedInferenceTest, RepeatedHistoriesEqualLibTorch) {
+  if (GetParam() != ModelKind::kPhysics) {
+    GTEST_SKIP() << "only the physics kind identifies parameters";
+  }
+  Load(/*horizontal=*/true);
+  const int64_t horizon = 5, nx = spec_.nq() + spec_.nv();
+  Context first;
+  first.history_states = RandomStates(spec_, 6);
+  first.history_states.shape = {1, 6, nx};
+  first.history_actions = Random({1, 5, spec_.nu()}, 0.3);
+  Context second = first;
+  second.history_actions.data[3] += 0.5f;
+  second.per_member = true;
+  const Tensor initial = RandomStates(spec_, 1);
+  for (const auto& [name, context, rows] :
+       std::vector<std::tuple<std::string, Context, int64_t>>{
+           {"first", first, 6},
+           {"first again", first, 6},
+           {"second", second, 6},
+           {"first, other rows", first, 4},
+           {"first once more", first, 6}}) {
+    SCOPED_TRACE(name);
+    const Tensor actions = Random({rows, horizon, spec_.nu()}, 0.4, 0.1);
+    auto fused = (*fused_)->Rollout(initial, actions, context);
+    auto reference = (*reference_)->Rollout(initial, actions, context);
+    ASSERT_THAT(fused, IsOk());
+    ASSERT_THAT(reference, IsOk());
+    ExpectClose(fused->mean, reference->mean, "mean");
+    ExpectClose(fused->epistemic_std, reference->epistemic_std, "epistemic");
+    ExpectClose(fused->member_mean, reference->member_mean, "member_mean");
+  }
 }
 
 // The column kernels (fused_columns.h) against FusedStateOps' row
