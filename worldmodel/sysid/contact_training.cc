@@ -29,6 +29,10 @@ namespace {
 
 // The search box of every weight (CMA-ES needs finite bounds).
 constexpr double kWeightBound = 5.0;
+// learn_ensemble_spread: the searched log scales of the ensemble's four
+// stds, after the weights, each in [-kSpreadBound, kSpreadBound].
+constexpr int kSpreadValues = 4;
+constexpr double kSpreadBound = 3.0;
 
 // The base checkpoint's manifest; it must be of kind mujoco.
 absl::StatusOr<v1::CheckpointManifest> ReadBase(const std::string& base) {
@@ -121,6 +125,13 @@ absl::StatusOr<ContactSetup> PrepareContact(const ContactTrainingJob& job) {
   const bool free_body = model.njnt > 0 && model.jnt_type[0] == mjJNT_FREE;
   WM_ASSIGN_OR_RETURN(setup.contact,
                       WithContactDefaults(job.config.contact(), free_body));
+  if (setup.contact.learn_ensemble_spread() &&
+      setup.base.simulation_ensemble().members() < 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "contact: learn_ensemble_spread needs a base with a simulation "
+        "ensemble; --base ",
+        job.base, " simulates once"));
+  }
   setup.force.set_features(free_body ? "box_corners" : "joints");
   setup.force.set_hidden(setup.contact.hidden());
   if (free_body) {
@@ -153,14 +164,54 @@ absl::StatusOr<ContactSetup> PrepareContact(const ContactTrainingJob& job) {
   return setup;
 }
 
-// The searched model's objective at `weights` (simulated with `ensemble`)
-// over the episodes `episode_weights` selects (empty: all).
-double Score(const ContactSetup& setup, const SysidObjective& objective,
-             const std::vector<double>& weights,
-             const v1::SimulationEnsemble& ensemble,
+// A searched point split into the force's weights and the ensembles it is
+// simulated with: `hedged` (the validation's and the published model's)
+// and `fit` (the fit's: none unless fit_with_ensemble).
+struct Candidate {
+  std::vector<double> weights;
+  v1::SimulationEnsemble hedged, fit;
+};
+
+Candidate Split(const ContactSetup& setup, const std::vector<double>& point) {
+  const v1::ContactTrainingConfig& contact = setup.contact;
+  const int spread = contact.learn_ensemble_spread() ? kSpreadValues : 0;
+  Candidate candidate;
+  candidate.weights.assign(point.begin(), point.end() - spread);
+  candidate.hedged = setup.base.simulation_ensemble();
+  if (spread > 0) {
+    const double* scale = point.data() + point.size() - spread;
+    v1::SimulationEnsemble& hedged = candidate.hedged;
+    hedged.set_parameter_log_std(hedged.parameter_log_std() *
+                                 std::exp(scale[0]));
+    hedged.set_angle_std(hedged.angle_std() * std::exp(scale[1]));
+    hedged.set_linear_velocity_std(hedged.linear_velocity_std() *
+                                   std::exp(scale[2]));
+    hedged.set_angular_velocity_std(hedged.angular_velocity_std() *
+                                    std::exp(scale[3]));
+  }
+  if (contact.fit_with_ensemble()) {
+    candidate.fit = candidate.hedged;
+    if (contact.fit_ensemble_members() > 0) {
+      candidate.fit.set_members(contact.fit_ensemble_members());
+    }
+  }
+  return candidate;
+}
+
+// The searched model's objective at `point` on the fit (its ensemble
+// `fit`) or the validation (`hedged`) over the episodes `episode_weights`
+// selects (empty: all).
+double Score(const ContactSetup& setup, bool validation,
+             const std::vector<double>& point,
              const std::vector<double>& episode_weights = {}) {
+  const Candidate candidate = Split(setup, point);
+  const SysidObjective& objective =
+      validation ? *setup.validation.objective : *setup.fit.objective;
+  const v1::SimulationEnsemble& ensemble =
+      validation ? candidate.hedged : candidate.fit;
   v1::LearnedForce force = setup.force;
-  force.mutable_weights()->Add(weights.begin(), weights.end());
+  force.mutable_weights()->Add(candidate.weights.begin(),
+                               candidate.weights.end());
   absl::StatusOr<std::unique_ptr<MujocoModel>> model =
       MujocoModel::Create(setup.scene, setup.values, ensemble, force);
   if (!model.ok()) return std::numeric_limits<double>::infinity();
@@ -183,23 +234,31 @@ std::vector<double> DrawEpisodes(int total, int count, Rng* rng) {
   return weights;
 }
 
-// The starting weights: hidden layer drawn from `seed` (unit inputs give
-// unit-scale pre-activations), every output weight and bias zero (zero
-// force: the base itself), the gate at its defaults.
-std::vector<double> StartingWeights(const ContactSetup& setup, uint64_t seed) {
+// The search's start and box: hidden layer drawn from `seed` (unit inputs
+// give unit-scale pre-activations), every output weight and bias zero (zero
+// force: the base itself), the gate at its defaults, then the ensemble's
+// log scales at 0 (the base's ensemble) when learn_ensemble_spread.
+void StartingPoint(const ContactSetup& setup, uint64_t seed,
+                   CmaEsOptions* options) {
   const int hidden = setup.force.hidden();
   const sim::LearnedForceShape shape =
       *sim::LearnedForceShapeOf(setup.force.features(), setup.scene->model());
-  std::vector<double> weights(shape.NumWeights(hidden), 0.0);
+  const int weights = shape.NumWeights(hidden);
+  const int spread = setup.contact.learn_ensemble_spread() ? kSpreadValues : 0;
+  options->initial.assign(weights + spread, 0.0);
   Rng rng(seed);
   for (int i = 0; i < hidden * shape.inputs; ++i) {
-    weights[i] = rng.Normal() / std::sqrt(static_cast<double>(shape.inputs));
+    options->initial[i] =
+        rng.Normal() / std::sqrt(static_cast<double>(shape.inputs));
   }
-  return weights;
+  options->lower.assign(weights, -kWeightBound);
+  options->upper.assign(weights, kWeightBound);
+  options->lower.resize(weights + spread, -kSpreadBound);
+  options->upper.resize(weights + spread, kSpreadBound);
 }
 
 struct Selected {
-  std::vector<double> weights;
+  std::vector<double> point;  // the weights, then the ensemble's log scales
   double validation = 0, fit = 0;
   int generations = 0;
   int64_t evaluations = 0;
@@ -210,25 +269,16 @@ absl::StatusOr<Selected> Search(
     const ContactSetup& setup, uint64_t seed,
     const std::function<void(const ContactTrainingProgress&)>& progress) {
   const v1::ContactTrainingConfig& contact = setup.contact;
-  const v1::SimulationEnsemble none;
-  const v1::SimulationEnsemble& hedged = setup.base.simulation_ensemble();
-  const v1::SimulationEnsemble& fit_ensemble =
-      contact.fit_with_ensemble() ? hedged : none;
   CmaEsOptions options;
-  options.initial = StartingWeights(setup, seed);
-  const int count = static_cast<int>(options.initial.size());
-  options.lower.assign(count, -kWeightBound);
-  options.upper.assign(count, kWeightBound);
+  StartingPoint(setup, seed, &options);
   options.sigma0 = contact.sigma0();
   options.population = contact.population();
   options.seed = seed;
   WM_ASSIGN_OR_RETURN(std::unique_ptr<CmaEs> es, CmaEs::Create(options));
   Selected selected;
-  selected.weights = options.initial;
-  selected.base_fit =
-      Score(setup, *setup.fit.objective, options.initial, fit_ensemble);
-  selected.base_validation =
-      Score(setup, *setup.validation.objective, options.initial, hedged);
+  selected.point = options.initial;
+  selected.base_fit = Score(setup, false, options.initial);
+  selected.base_validation = Score(setup, true, options.initial);
   selected.validation = selected.base_validation;
   selected.fit = selected.base_fit;
   int stale = 0;
@@ -240,8 +290,7 @@ absl::StatusOr<Selected> Search(
                      contact.fit_episodes_per_generation(), &draws);
     std::vector<double> values(candidates.size());
     ForEachOnWorkers(contact.workers(), candidates.size(), [&](int i) {
-      values[i] = Score(setup, *setup.fit.objective, candidates[i],
-                        fit_ensemble, episodes);
+      values[i] = Score(setup, false, candidates[i], episodes);
     });
     es->Tell(values);
     selected.generations = g;
@@ -249,12 +298,11 @@ absl::StatusOr<Selected> Search(
         *std::min_element(values.begin(), values.end());
     if (g % contact.validate_every() == 0 || g == contact.max_generations()) {
       const std::vector<double> mean = es->mean();
-      const double validation =
-          Score(setup, *setup.validation.objective, mean, hedged);
+      const double validation = Score(setup, true, mean);
       if (validation < selected.validation) {
-        selected.weights = mean;
+        selected.point = mean;
         selected.validation = validation;
-        selected.fit = Score(setup, *setup.fit.objective, mean, fit_ensemble);
+        selected.fit = Score(setup, false, mean);
         stale = 0;
       } else if (++stale >= contact.patience()) {
         break;
@@ -275,9 +323,13 @@ absl::StatusOr<v1::ContactTrainingConfig> WithContactDefaults(
     v1::ContactTrainingConfig contact, bool free_body) {
   const double reals[] = {contact.horizon_seconds(),
                           contact.window_stride_seconds(), contact.sigma0()};
-  const int counts[] = {contact.hidden(),          contact.population(),
-                        contact.max_generations(), contact.validate_every(),
-                        contact.patience(),        contact.workers()};
+  const int counts[] = {contact.hidden(),
+                        contact.population(),
+                        contact.max_generations(),
+                        contact.validate_every(),
+                        contact.patience(),
+                        contact.workers(),
+                        contact.fit_ensemble_members()};
   for (double value : reals) {
     if (!std::isfinite(value) || value < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -322,9 +374,13 @@ absl::StatusOr<v1::CheckpointManifest> TrainContactAndPublish(
   *manifest.mutable_training() = job.config;
   manifest.mutable_training()->set_model(ModelKindName(ModelKind::kContact));
   *manifest.mutable_training()->mutable_contact() = setup.contact;
+  const Candidate chosen = Split(setup, selected.point);
   *manifest.mutable_learned_force() = setup.force;
   manifest.mutable_learned_force()->mutable_weights()->Add(
-      selected.weights.begin(), selected.weights.end());
+      chosen.weights.begin(), chosen.weights.end());
+  if (setup.base.has_simulation_ensemble()) {
+    *manifest.mutable_simulation_ensemble() = chosen.hedged;
+  }
   manifest.set_dataset_fingerprint(setup.fingerprint);
   manifest.set_dataset_dir(job.data_dir);
   manifest.set_git_revision(job.git_revision);

@@ -55,12 +55,17 @@ absl::StatusOr<v1::ContactTrainingConfig> WithContactDefaults(
 // scores the search's mean on the validation episodes with the base's ensemble
 // (the hedged model that is published); the weights kept are the best validated
 // ones, the zero force included, so the model published is never worse on
-// validation than its base. It stops after max_generations or `patience`
+// validation than its base. With learn_ensemble_spread the search also
+// scales the base ensemble's four stds (searched log scales, start 0) and
+// the published model simulates the scaled ensemble; the fit simulates it
+// too when fit_with_ensemble, with fit_ensemble_members members when set.
+// It stops after max_generations or `patience`
 // validations without a gain. Metrics: validation_objective,
 // base_validation_objective, fit_objective, base_fit_objective,
 // generations, evaluations. Deterministic for a given seed and workers.
 // Errors: INVALID_ARGUMENT for a missing base, data or validation data, a
-// base of another kind than mujoco, data whose layout or dt differ from the
+// base of another kind than mujoco, learn_ensemble_spread over a base
+// without an ensemble, data whose layout or dt differ from the
 // base's scene, or a scene the learned force does not fit; NOT_FOUND /
 // DATA_LOSS for a missing or unreadable base; dataset and publish errors.
 absl::StatusOr<v1::CheckpointManifest> TrainContactAndPublish(

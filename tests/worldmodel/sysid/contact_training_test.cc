@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 
@@ -118,6 +119,52 @@ TEST_F(ContactTrainingTest, NeverPublishesWorseThanAnExactBase) {
   EXPECT_LE(published, exact);
 }
 
+// With learn_ensemble_spread over a base with an ensemble, fitted on the
+// hedged objective with fewer members, the published model simulates the
+// scaled ensemble (its member count and seed kept): rescored through the
+// factory it equals the recorded validation objective, at most the base's.
+TEST_F(ContactTrainingTest, LearnsTheEnsembleSpreadNeverWorseThanTheBase) {
+  v1::CheckpointManifest base;
+  base.set_kind("mujoco");
+  *base.mutable_scene() = FixedTossScene();
+  v1::SimulationEnsemble& ensemble = *base.mutable_simulation_ensemble();
+  ensemble.set_members(4);
+  ensemble.set_seed(3);
+  ensemble.set_parameter_log_std(0.05);
+  ensemble.set_angle_std(0.02);
+  ensemble.set_linear_velocity_std(0.01);
+  ensemble.set_angular_velocity_std(0.1);
+  ASSERT_THAT(PublishModelVersion(temp_.Join("models/hedged"), &base, {}),
+              IsOk());
+  job_.base = temp_.Join("models/hedged");
+  v1::ContactTrainingConfig& contact = *job_.config.mutable_contact();
+  contact.set_learn_ensemble_spread(true);
+  contact.set_fit_with_ensemble(true);
+  contact.set_fit_ensemble_members(2);
+  absl::StatusOr<v1::CheckpointManifest> manifest =
+      TrainContactAndPublish(job_, nullptr);
+  ASSERT_THAT(manifest, IsOk());
+  const v1::SimulationEnsemble& published = manifest->simulation_ensemble();
+  EXPECT_EQ(published.members(), 4);
+  EXPECT_EQ(published.seed(), 3u);
+  EXPECT_GT(published.angle_std(), 0.02 * std::exp(-3.0) * (1 - 1e-12));
+  EXPECT_LT(published.angle_std(), 0.02 * std::exp(3.0) * (1 + 1e-12));
+  const auto& metrics = manifest->metrics();
+  EXPECT_LE(metrics.at("validation_objective"),
+            metrics.at("base_validation_objective"));
+
+  ModelFactory factory;
+  RegisterMujocoModel(&factory);
+  auto contact_model = factory.Load(job_.model_dir);
+  auto base_model = factory.Load(job_.base);
+  ASSERT_THAT(contact_model, IsOk());
+  ASSERT_THAT(base_model, IsOk());
+  EXPECT_NEAR(MeanEq(**contact_model, job_.validation_data_dir),
+              metrics.at("validation_objective"), 1e-9);
+  EXPECT_NEAR(MeanEq(**base_model, job_.validation_data_dir),
+              metrics.at("base_validation_objective"), 1e-9);
+}
+
 TEST_F(ContactTrainingTest, NamesWhatIsMissingOrWrong) {
   ContactTrainingJob job = job_;
   job.validation_data_dir.clear();
@@ -134,6 +181,12 @@ TEST_F(ContactTrainingTest, NamesWhatIsMissingOrWrong) {
   EXPECT_THAT(
       TrainContactAndPublish(job, nullptr),
       StatusIs(absl::StatusCode::kNotFound, HasSubstr("--validation_data")));
+  job = job_;
+  job.config.mutable_contact()->set_learn_ensemble_spread(true);
+  EXPECT_THAT(TrainContactAndPublish(job, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("learn_ensemble_spread needs a base with a "
+                                 "simulation ensemble")));
   job = job_;
   job.config.mutable_contact()->set_sigma0(-1);
   EXPECT_THAT(
