@@ -11,28 +11,12 @@
 set -uo pipefail
 WM="$1"
 source "$(dirname "$0")/cli_test_lib.sh"
+source "$(dirname "$0")/distributed_test_lib.sh"
 unset RANK WORLD_SIZE MASTER_ADDR MASTER_PORT SLURM_PROCID SLURM_NTASKS
 # A spread member trains exactly as in one process (same seed, batches and
 # one thread): 0 measured. The third of 3 members splits its batch over
 # the 2 ranks: float32 sums in another order, as wm_cli.train_distributed.
 kWeightTolerance=1e-5
-
-free_port() {
-  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# max_abs_differences A1 B1 A2 B2 ...: for each pair of versions, the largest
-# weight difference between them, one per line.
-max_abs_differences() {
-  /usr/bin/python3 - "$@" <<'PY'
-import sys, torch
-paths = sys.argv[1:]
-for a_dir, b_dir in zip(paths[::2], paths[1::2]):
-    a, b = torch.load(f"{a_dir}/weights.pt"), torch.load(f"{b_dir}/weights.pt")
-    assert a.keys() == b.keys(), (sorted(a), sorted(b))
-    print(max((a[k] - b[k]).abs().max().item() for k in a))
-PY
-}
 
 # two_ranks OUT CONFIG [ARGS...]: ranks 1 and 0 of 2 on loopback; their
 # stdout and stderr in $WORK/OUT.{0,1}.{out,err}.
