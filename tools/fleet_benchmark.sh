@@ -92,6 +92,7 @@ pids=()
 
 cat >"$out/flywheel.pbtxt" <<CFG
 min_new_episodes: $min_new
+holdout_fraction: 0.4
 training { $training }
 CFG
 serve "$out/models" "$out/store"

@@ -168,7 +168,9 @@ absl::Status ScoreRollouts(const WorldModel& model,
         const std::vector<double> predicted(mean, mean + nx);
         datasets::TangentDelta(spec, truth.data(), predicted.data(),
                                delta.data());
-        score.rollout_error += ScaledRms(delta.data(), plan.state_scale);
+        const double error = ScaledRms(delta.data(), plan.state_scale);
+        score.rollout_error += error;
+        if (k == steps) score.final_error = error;
         const float* epistemic =
             &trajectory.epistemic_std.data[(row * (steps + 1) + k) * nd];
         const std::vector<double> spread(epistemic, epistemic + nd);

@@ -57,6 +57,8 @@ struct EpisodeScore {
   // error / state_scale and epistemic std / state_scale.
   double rollout_error = 0;
   double rollout_spread = 0;
+  // The same RMS of error / state_scale at the rollout's last step only.
+  double final_error = 0;
 };
 
 // Sums over all one-step predictions and the tangent dimensions that vary

@@ -147,7 +147,7 @@ absl::StatusOr<std::vector<double>> GateErrors(
   std::vector<double> errors;
   errors.reserve(scored.episodes.size());
   for (const EpisodeScore& score : scored.episodes) {
-    errors.push_back(score.rollout_error);
+    errors.push_back(score.final_error);
   }
   return errors;
 }

@@ -61,11 +61,10 @@ std::vector<double> GateStateScale(const v1::StateSpec& spec,
 // GateMinEpisodeSteps long, validated, the model's layout): the episode's
 // first GateHistorySteps steps are the context, then one open-loop Rollout
 // under the true actions, as long as the longest GateRolloutSteps that
-// fits; the error is the mean over its steps of the RMS over tangent
-// dimensions of error / state_scale (EpisodeScore::rollout_error;
-// `state_scale` [2 nv] from TangentStateScale of the served model's
-// normalisation, so every dimension counts: box pose, pusher,
-// velocities). Errors: the model's; INVALID_ARGUMENT when an episode is
+// fits; the error is the RMS over tangent dimensions of error /
+// state_scale at the rollout's last step (EpisodeScore::final_error;
+// `state_scale` [2 nv], GateStateScale of the served model's
+// normalisation). Errors: the model's; INVALID_ARGUMENT when an episode is
 // too short or state_scale's size is not 2 nv.
 absl::StatusOr<std::vector<double>> GateErrors(
     const WorldModel& model, const std::vector<datasets::Episode>& episodes,

@@ -186,6 +186,9 @@ TEST(EpisodeScorerTest, DimensionsTheDataNeverChangeAreLeftOut) {
   for (int h = 1; h <= 5; ++h)
     mean_error += 0.5 * kAcceleration * h * h * kDt * kDt / 5;
   EXPECT_NEAR(score.rollout_error, mean_error, kTolerance);
+  // At the rollout's last step (5) alone.
+  EXPECT_NEAR(score.final_error, 0.5 * kAcceleration * 25 * kDt * kDt,
+              kTolerance);
 }
 
 TEST(EpisodeScorerTest, CalibrationUsesTheSpreadOverTheDeltaStd) {
